@@ -1,0 +1,316 @@
+using System.Text;
+using EnContact.Syndication.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace EnContact.Syndication.Articles;
+
+/// <summary>Raised when a save would give two live articles the same slug (and so the same URL).</summary>
+public sealed class SlugConflictException(string slug, string otherId)
+    : Exception($"slug '{slug}' is already used by article '{otherId}'")
+{
+    public string Slug { get; } = slug;
+    public string OtherId { get; } = otherId;
+}
+
+/// <summary>
+/// The one place articles are read and written. Every write that changes what a reader sees takes
+/// the next value of the <c>articles</c> change counter and stamps it on the row, so readers can
+/// ask for "changed since version N" without rescanning.
+/// </summary>
+public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleChangeNotifier notifier, TimeProvider time)
+{
+    private const string Columns =
+        "id, slug, title, summary, content_html, authors_json, section, issue, tags_json, access, language, " +
+        "published_at, updated_at, canonical_url, image_url, source, content_hash, status, version";
+
+    public ArticleChangeNotifier Changes => notifier;
+
+    public async Task<Article?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await GetAsync(connection, null, id, cancellationToken);
+    }
+
+    public async Task<ArticlePage> ListAsync(ArticleQuery query, CancellationToken cancellationToken)
+    {
+        var where = new StringBuilder("WHERE 1 = 1");
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        if (query.Section is not null)
+        {
+            where.Append(" AND section = @section");
+            command.Parameters.AddWithValue("@section", query.Section);
+        }
+        if (query.Status is { } status)
+        {
+            where.Append(" AND status = @status");
+            command.Parameters.AddWithValue("@status", StatusText(status));
+        }
+        if (query.UpdatedSince is { } since)
+        {
+            where.Append(" AND updated_at >= @since");
+            command.Parameters.AddWithValue("@since", SqlValues.Instant(since));
+        }
+        if (query.ChangedSinceVersion is { } version)
+        {
+            where.Append(" AND version > @version");
+            command.Parameters.AddWithValue("@version", version);
+        }
+
+        command.CommandText = $"SELECT COUNT(*) FROM articles {where}";
+        var total = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+
+        command.CommandText = $"SELECT {Columns} FROM articles {where} ORDER BY published_at DESC, id LIMIT @limit OFFSET @offset";
+        command.Parameters.AddWithValue("@limit", query.PageSize);
+        command.Parameters.AddWithValue("@offset", (long)(query.Page - 1) * query.PageSize);
+        return new ArticlePage(await ReadAllAsync(command, cancellationToken), query.Page, query.PageSize, total);
+    }
+
+    /// <summary>Articles whose version is above <paramref name="version"/>, oldest change first.</summary>
+    public async Task<IReadOnlyList<Article>> ChangedSinceAsync(long version, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM articles WHERE version > @version ORDER BY version LIMIT @limit";
+        command.Parameters.AddWithValue("@version", version);
+        command.Parameters.AddWithValue("@limit", limit);
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    public async Task<long> CurrentVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM change_counters WHERE name = 'articles'";
+        var version = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+        notifier.Publish(version);
+        return version;
+    }
+
+    /// <summary>Creates or replaces an article; writes nothing when its hash and status are unchanged.</summary>
+    public async Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(Article article, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var result = await SaveAsync(connection, transaction, article, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        notifier.Publish(result.Stored.Version);
+        return result;
+    }
+
+    /// <summary>Marks an article deleted (the row stays, so readers learn of it). False when unknown or already deleted.</summary>
+    public async Task<bool> MarkDeletedAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var version = await MarkDeletedAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (version is { } v)
+            notifier.Publish(v);
+        return version is not null;
+    }
+
+    /// <summary>Turns every scheduled article whose publication instant has come into a published one.</summary>
+    public async Task<int> PublishDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var due = connection.CreateCommand();
+        due.Transaction = transaction;
+        due.CommandText = "SELECT id FROM articles WHERE status = 'scheduled' AND published_at <= @now ORDER BY published_at";
+        due.Parameters.AddWithValue("@now", SqlValues.Instant(now));
+        var ids = new List<string>();
+        await using (var reader = await due.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                ids.Add(reader.GetString(0));
+
+        long version = 0;
+        foreach (var id in ids)
+        {
+            version = await NextVersionAsync(connection, transaction, cancellationToken);
+            await using var publish = connection.CreateCommand();
+            publish.Transaction = transaction;
+            publish.CommandText = "UPDATE articles SET status = 'published', version = @version, changed_at = @now WHERE id = @id";
+            publish.Parameters.AddWithValue("@version", version);
+            publish.Parameters.AddWithValue("@now", SqlValues.Instant(now));
+            publish.Parameters.AddWithValue("@id", id);
+            await publish.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (ids.Count > 0)
+            notifier.Publish(version);
+        return ids.Count;
+    }
+
+    /// <summary>The earliest publication instant among scheduled articles, if any.</summary>
+    public async Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(published_at) FROM articles WHERE status = 'scheduled'";
+        return await command.ExecuteScalarAsync(cancellationToken) is string text ? SqlValues.ReadInstant(text) : null;
+    }
+
+    internal async Task<Article?> GetAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM articles WHERE id = @id";
+        command.Parameters.AddWithValue("@id", id);
+        var found = await ReadAllAsync(command, cancellationToken);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>The transactional core of <see cref="SaveAsync(Article, CancellationToken)"/>; the caller commits and then calls <see cref="Announce"/>.</summary>
+    internal async Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(
+        SqliteConnection connection, SqliteTransaction transaction, Article article, CancellationToken cancellationToken)
+    {
+        var existing = await GetAsync(connection, transaction, article.Id, cancellationToken);
+        if (existing is not null && existing.ContentHash == article.ContentHash && existing.Status == article.Status)
+        {
+            if (existing.Source == article.Source)
+                return (SaveOutcome.Unchanged, existing);
+            // A renamed file: readers see nothing new, so the version does not move.
+            await using var move = connection.CreateCommand();
+            move.Transaction = transaction;
+            move.CommandText = "UPDATE articles SET source = @source WHERE id = @id";
+            move.Parameters.AddWithValue("@source", article.Source);
+            move.Parameters.AddWithValue("@id", article.Id);
+            await move.ExecuteNonQueryAsync(cancellationToken);
+            return (SaveOutcome.Unchanged, existing with { Source = article.Source });
+        }
+
+        if (article.Status != ArticleStatus.Deleted)
+            await EnsureSlugFreeAsync(connection, transaction, article, cancellationToken);
+
+        var version = await NextVersionAsync(connection, transaction, cancellationToken);
+        var now = SqlValues.Instant(time.GetUtcNow());
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = existing is null
+            ? $"INSERT INTO articles ({Columns}, created_at, changed_at) VALUES (@id, @slug, @title, @summary, @content, @authors, @section, @issue, @tags, @access, @language, @published, @updated, @canonical, @image, @source, @hash, @status, @version, @now, @now)"
+            : """
+              UPDATE articles SET slug = @slug, title = @title, summary = @summary, content_html = @content,
+                  authors_json = @authors, section = @section, issue = @issue, tags_json = @tags, access = @access,
+                  language = @language, published_at = @published, updated_at = @updated, canonical_url = @canonical,
+                  image_url = @image, source = @source, content_hash = @hash, status = @status, version = @version,
+                  changed_at = @now
+              WHERE id = @id
+              """;
+        var p = command.Parameters;
+        p.AddWithValue("@id", article.Id);
+        p.AddWithValue("@slug", article.Slug);
+        p.AddWithValue("@title", article.Title);
+        p.AddWithValue("@summary", article.Summary);
+        p.AddWithValue("@content", article.ContentHtml);
+        p.AddWithValue("@authors", SqlValues.List(article.Authors));
+        p.AddWithValue("@section", SqlValues.OrNull(article.Section));
+        p.AddWithValue("@issue", SqlValues.OrNull(article.Issue));
+        p.AddWithValue("@tags", SqlValues.List(article.Tags));
+        p.AddWithValue("@access", article.Access == ArticleAccess.Premium ? "premium" : "free");
+        p.AddWithValue("@language", article.Language);
+        p.AddWithValue("@published", SqlValues.Instant(article.PublishedAt));
+        p.AddWithValue("@updated", SqlValues.Instant(article.UpdatedAt));
+        p.AddWithValue("@canonical", article.CanonicalUrl);
+        p.AddWithValue("@image", SqlValues.OrNull(article.ImageUrl));
+        p.AddWithValue("@source", article.Source);
+        p.AddWithValue("@hash", article.ContentHash);
+        p.AddWithValue("@status", StatusText(article.Status));
+        p.AddWithValue("@version", version);
+        p.AddWithValue("@now", now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return (existing is null ? SaveOutcome.Created : SaveOutcome.Updated, article with { Version = version });
+    }
+
+    /// <summary>Transactional core of <see cref="MarkDeletedAsync(string, CancellationToken)"/>: the new version, or null when nothing changed.</summary>
+    internal async Task<long?> MarkDeletedAsync(SqliteConnection connection, SqliteTransaction transaction, string id, CancellationToken cancellationToken)
+    {
+        var existing = await GetAsync(connection, transaction, id, cancellationToken);
+        if (existing is null || existing.Status == ArticleStatus.Deleted)
+            return null;
+        var version = await NextVersionAsync(connection, transaction, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE articles SET status = 'deleted', version = @version, changed_at = @now WHERE id = @id";
+        command.Parameters.AddWithValue("@version", version);
+        command.Parameters.AddWithValue("@now", SqlValues.Instant(time.GetUtcNow()));
+        command.Parameters.AddWithValue("@id", id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return version;
+    }
+
+    /// <summary>Tells in-process readers about a version committed through the transactional methods.</summary>
+    internal void Announce(long version) => notifier.Publish(version);
+
+    private static async Task EnsureSlugFreeAsync(SqliteConnection connection, SqliteTransaction transaction, Article article, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT id FROM articles WHERE slug = @slug AND status <> 'deleted' AND id <> @id LIMIT 1";
+        command.Parameters.AddWithValue("@slug", article.Slug);
+        command.Parameters.AddWithValue("@id", article.Id);
+        if (await command.ExecuteScalarAsync(cancellationToken) is string other)
+            throw new SlugConflictException(article.Slug, other);
+    }
+
+    private static async Task<long> NextVersionAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE change_counters SET value = value + 1 WHERE name = 'articles' RETURNING value";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
+    private static async Task<List<Article>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var articles = new List<Article>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            articles.Add(new Article
+            {
+                Id = reader.GetString(0),
+                Slug = reader.GetString(1),
+                Title = reader.GetString(2),
+                Summary = reader.GetString(3),
+                ContentHtml = reader.GetString(4),
+                Authors = SqlValues.ReadList(reader.GetString(5)),
+                Section = reader.IsDBNull(6) ? null : reader.GetString(6),
+                Issue = reader.IsDBNull(7) ? null : reader.GetString(7),
+                Tags = SqlValues.ReadList(reader.GetString(8)),
+                Access = reader.GetString(9) == "premium" ? ArticleAccess.Premium : ArticleAccess.Free,
+                Language = reader.GetString(10),
+                PublishedAt = SqlValues.ReadInstant(reader.GetString(11)),
+                UpdatedAt = SqlValues.ReadInstant(reader.GetString(12)),
+                CanonicalUrl = reader.GetString(13),
+                ImageUrl = reader.IsDBNull(14) ? null : reader.GetString(14),
+                Source = reader.GetString(15),
+                ContentHash = reader.GetString(16),
+                Status = ParseStatus(reader.GetString(17)),
+                Version = reader.GetInt64(18),
+            });
+        }
+
+        return articles;
+    }
+
+    public static string StatusText(ArticleStatus status) => status switch
+    {
+        ArticleStatus.Published => "published",
+        ArticleStatus.Draft => "draft",
+        ArticleStatus.Scheduled => "scheduled",
+        ArticleStatus.Deleted => "deleted",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+
+    public static ArticleStatus ParseStatus(string text) => text switch
+    {
+        "published" => ArticleStatus.Published,
+        "draft" => ArticleStatus.Draft,
+        "scheduled" => ArticleStatus.Scheduled,
+        "deleted" => ArticleStatus.Deleted,
+        _ => throw new FormatException($"unknown article status '{text}'"),
+    };
+}

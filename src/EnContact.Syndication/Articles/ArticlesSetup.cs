@@ -1,0 +1,12 @@
+namespace EnContact.Syndication.Articles;
+
+public static class ArticlesSetup
+{
+    public static IServiceCollection AddArticles(this IServiceCollection services)
+    {
+        services.AddSingleton<ArticleChangeNotifier>();
+        services.AddSingleton<ArticleStore>();
+        services.AddHostedService<ScheduledPublicationWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.Globalization;
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Storage;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Hosting;
+
+/// <summary>
+/// Operator verbs. Every verb builds the same gateway (same settings, same validation) and uses
+/// its services; only <c>serve</c> starts the web server and the workers.
+/// Exit codes: 0 done, 1 done with problems (e.g. files skipped), 2 bad configuration.
+/// </summary>
+public static class Cli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("EnContact.Syndication: feeds and newsletters for the En-Contact magazine. Without a verb, runs 'serve'.");
+
+        var serve = new Command("serve", "Run the gateway: HTTP API, content-folder ingestion and background workers (the default).");
+        serve.SetAction((_, ct) => Run(ServeAsync, ct));
+        root.Subcommands.Add(serve);
+        root.SetAction((_, ct) => Run(ServeAsync, ct));
+
+        var migrate = new Command("migrate", "Apply pending database migrations and exit.");
+        migrate.SetAction((_, ct) => Run(MigrateAsync, ct));
+        root.Subcommands.Add(migrate);
+
+        var folder = new Argument<DirectoryInfo>("folder") { Description = "Folder of Markdown articles with YAML front matter; paths inside it become the articles' sources." };
+        var import = new Command("import", "Ingest every article file of a folder once (nothing is marked deleted), report problems and exit.");
+        import.Arguments.Add(folder);
+        import.SetAction((parse, ct) => Run((app, token) => ImportAsync(app, parse.GetValue(folder)!, token), ct));
+        root.Subcommands.Add(import);
+
+        var section = new Option<string?>("--section") { Description = "Only this section (as written, e.g. indiscrétions)." };
+        var status = new Option<string?>("--status") { Description = "Only this status: published, draft, scheduled or deleted." };
+        var limit = new Option<int>("--limit") { Description = "At most this many rows (newest first).", DefaultValueFactory = _ => 50 };
+        var list = new Command("list", "List articles, newest first, with their id, status and publication time in the magazine's time zone.");
+        list.Options.Add(section);
+        list.Options.Add(status);
+        list.Options.Add(limit);
+        list.SetAction((parse, ct) => Run((app, token) => ListAsync(app, parse.GetValue(section), parse.GetValue(status), parse.GetValue(limit), token), ct));
+        var articles = new Command("articles", "Look at the article store.");
+        articles.Subcommands.Add(list);
+        root.Subcommands.Add(articles);
+
+        var dump = new Command("config-dump", "Print the effective settings (defaults, appsettings.json, ENCONTACT__ variables) with secrets masked.");
+        dump.SetAction((_, ct) => Run(DumpAsync, ct));
+        root.Subcommands.Add(dump);
+        return root;
+    }
+
+    private static async Task<int> Run(Func<WebApplication, CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
+    {
+        WebApplication app;
+        try
+        {
+            app = Program.CreateApp();
+            app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        }
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+        {
+            return ConfigurationError(e);
+        }
+
+        await using (app)
+        {
+            try
+            {
+                return await verb(app, cancellationToken);
+            }
+            catch (OptionsValidationException e)
+            {
+                return ConfigurationError(e);
+            }
+        }
+    }
+
+    private static int ConfigurationError(Exception e)
+    {
+        var failures = e is OptionsValidationException validation ? validation.Failures : [e.Message];
+        Console.Error.WriteLine("Configuration error (appsettings.json or ENCONTACT__Section__Key environment variables):");
+        foreach (var failure in failures)
+            Console.Error.WriteLine($"  - {failure}");
+        return 2;
+    }
+
+    private static async Task<int> ServeAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static async Task<int> MigrateAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        var migrator = app.Services.GetRequiredService<Migrator>();
+        var applied = await migrator.MigrateAsync(cancellationToken);
+        var versions = await migrator.AppliedVersionsAsync(cancellationToken);
+        var database = app.Services.GetRequiredService<SqliteConnectionFactory>().DatabasePath;
+        foreach (var migration in applied)
+            Console.WriteLine($"applied {migration.Version:0000} {migration.Name}");
+        Console.WriteLine($"{database} is at schema version {versions.LastOrDefault():0000} ({applied.Count} migration(s) applied now)");
+        return 0;
+    }
+
+    private static async Task<int> ImportAsync(WebApplication app, DirectoryInfo folder, CancellationToken cancellationToken)
+    {
+        if (!folder.Exists)
+        {
+            Console.Error.WriteLine($"folder '{folder.FullName}' does not exist");
+            return 1;
+        }
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+        var report = await app.Services.GetRequiredService<ContentScanner>().ScanAsync(folder.FullName, ScanMode.Import, null, cancellationToken);
+        Console.WriteLine(report);
+        if (report.Problems == 0)
+            return 0;
+        foreach (var problem in await app.Services.GetRequiredService<ContentSourceStore>().ListProblemsAsync(cancellationToken))
+            Console.Error.WriteLine($"  {problem.Source}{(problem.Line is null ? "" : $" line {problem.Line}")}: {problem.Reason}");
+        return 1;
+    }
+
+    private static async Task<int> ListAsync(WebApplication app, string? section, string? status, int limit, CancellationToken cancellationToken)
+    {
+        ArticleStatus? statusFilter = null;
+        if (status is not null)
+        {
+            try { statusFilter = ArticleStore.ParseStatus(status); }
+            catch (FormatException) { Console.Error.WriteLine($"--status: '{status}' is not one of published, draft, scheduled, deleted"); return 1; }
+        }
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+        var zone = app.Services.GetRequiredService<MagazineTime>().Zone;
+        var page = await app.Services.GetRequiredService<ArticleStore>().ListAsync(
+            new ArticleQuery { Section = section, Status = statusFilter, PageSize = Math.Clamp(limit, 1, 10_000) }, cancellationToken);
+        Console.WriteLine($"{"ID",-36} {"STATUS",-9} {"PUBLISHED (" + zone.Id + ")",-26} {"SECTION",-16} TITLE");
+        foreach (var a in page.Items)
+        {
+            var local = TimeZoneInfo.ConvertTime(a.PublishedAt, zone).ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
+            Console.WriteLine($"{a.Id,-36} {ArticleStore.StatusText(a.Status),-9} {local,-26} {a.Section ?? "-",-16} {a.Title}");
+        }
+        Console.WriteLine($"{page.Items.Count} of {page.Total} article(s)");
+        return 0;
+    }
+
+    private static Task<int> DumpAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        Console.WriteLine(ConfigDump.Render(app.Services, app.Configuration));
+        return Task.FromResult(0);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Hosting;
+
+/// <summary>Site-wide settings, the admin token rules, problem details, request limits and the public rate limit.</summary>
+public static class HostingSetup
+{
+    public const string PublicRateLimit = "public";
+
+    public static IServiceCollection AddSite(this IServiceCollection services)
+    {
+        services.AddSectionOptions<SiteOptions>(SiteOptions.Section, SiteRules);
+        return services;
+    }
+
+    public static IServiceCollection AddAdmin(this IServiceCollection services, IHostEnvironment environment)
+    {
+        services.AddSectionOptions<AdminOptions>(AdminOptions.Section, admin => AdminRules(admin, environment));
+        services.AddSingleton<IPostConfigureOptions<AdminOptions>, DevelopmentToken>();
+        services.AddProblemDetails();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<AdminOptions>>((kestrel, admin) =>
+            {
+                kestrel.Limits.MaxRequestBodySize = admin.Value.MaxRequestBodyBytes;
+                kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+                kestrel.AddServerHeader = false;
+            });
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, _) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                return ValueTask.CompletedTask;
+            };
+            limiter.AddPolicy(PublicRateLimit, http =>
+            {
+                var perMinute = http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.PublicRequestsPerMinute;
+                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+        });
+        return services;
+    }
+
+    private static IEnumerable<string> SiteRules(SiteOptions site)
+    {
+        if (!Uri.TryCreate(site.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            yield return $"BaseUrl: '{site.BaseUrl}' is not an absolute http(s) URL";
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(site.TimeZone, out _))
+            yield return $"TimeZone: '{site.TimeZone}' is not a known time zone (use an IANA name such as Europe/Paris)";
+        if (!site.ArticleUrlTemplate.Contains("{slug}") && !site.ArticleUrlTemplate.Contains("{id}"))
+            yield return $"ArticleUrlTemplate: '{site.ArticleUrlTemplate}' must contain {{slug}} or {{id}}";
+    }
+
+    private static IEnumerable<string> AdminRules(AdminOptions admin, IHostEnvironment environment)
+    {
+        if (environment.IsDevelopment())
+            yield break;
+        if (string.IsNullOrWhiteSpace(admin.ApiToken))
+            yield return "ApiToken: is required outside Development; set ENCONTACT__Admin__ApiToken to a random secret of at least 24 characters";
+        else if (admin.ApiToken.Length < AdminOptions.MinTokenLength)
+            yield return $"ApiToken: is {admin.ApiToken.Length} characters long; use at least {AdminOptions.MinTokenLength}";
+    }
+
+    /// <summary>In Development with no token set, a random token for this run, logged once at start-up.</summary>
+    private sealed class DevelopmentToken(IHostEnvironment environment) : IPostConfigureOptions<AdminOptions>
+    {
+        public void PostConfigure(string? name, AdminOptions options)
+        {
+            if (environment.IsDevelopment() && string.IsNullOrWhiteSpace(options.ApiToken))
+            {
+                options.ApiToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+                options.TokenWasGenerated = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text.Json;
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Ingestion;
+
+/// <summary>The admin API for articles and ingestion problems; every route needs the admin token.</summary>
+public static class ArticlesApi
+{
+    public const int MaxPageSize = 200;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        // A misspelt field ("titel") must be an error, not silently dropped.
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        MaxDepth = 16,
+    };
+
+    public static RouteGroupBuilder MapArticlesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAdminToken().WithTags("Admin");
+        api.MapGet("/articles", ListArticles);
+        api.MapGet("/articles/{id}", GetArticle);
+        api.MapPut("/articles/{id}", PutArticle);
+        api.MapDelete("/articles/{id}", DeleteArticle);
+        api.MapGet("/ingestion/problems", ListProblems);
+        return api;
+    }
+
+    private static async Task<Results<Ok<ArticleListResponse>, ValidationProblem>> ListArticles(
+        ArticleStore store, string? section, string? status, string? since, string? changedSince, string? page, string? pageSize,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        ArticleStatus? statusFilter = null;
+        if (status is not null)
+        {
+            try { statusFilter = ArticleStore.ParseStatus(status); }
+            catch (FormatException) { errors["status"] = [$"'{status}' is not one of published, draft, scheduled, deleted"]; }
+        }
+        DateTimeOffset? sinceFilter = null;
+        if (since is not null)
+        {
+            if (DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s))
+                sinceFilter = s;
+            else
+                errors["since"] = [$"'{since}' is not an ISO 8601 instant such as 2026-11-20T08:00:00Z"];
+        }
+        long? changedSinceFilter = null;
+        if (changedSince is not null)
+        {
+            if (long.TryParse(changedSince, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+                changedSinceFilter = v;
+            else
+                errors["changedSince"] = [$"'{changedSince}' is not a store version (a whole number)"];
+        }
+        var pageNumber = ParseRange("page", page, 1, 1, int.MaxValue / MaxPageSize, errors);
+        var size = ParseRange("pageSize", pageSize, 50, 1, MaxPageSize, errors);
+        if (errors.Count > 0)
+            return TypedResults.ValidationProblem(errors);
+
+        var result = await store.ListAsync(new ArticleQuery
+        {
+            Section = section, Status = statusFilter, UpdatedSince = sinceFilter, ChangedSinceVersion = changedSinceFilter,
+            Page = pageNumber, PageSize = size,
+        }, cancellationToken);
+        return TypedResults.Ok(new ArticleListResponse(
+            result.Items.Select(a => ArticleResponse.From(a, withContent: false)).ToArray(), result.Page, result.PageSize, result.Total,
+            store.Changes.Version));
+    }
+
+    private static async Task<Results<Ok<ArticleResponse>, ProblemHttpResult>> GetArticle(string id, ArticleStore store, CancellationToken cancellationToken)
+    {
+        var article = await store.GetAsync(id, cancellationToken);
+        return article is null ? NotFound(id) : TypedResults.Ok(ArticleResponse.From(article));
+    }
+
+    private static async Task<Results<Created<ArticleSaveResponse>, Ok<ArticleSaveResponse>, ValidationProblem, ProblemHttpResult>> PutArticle(
+        string id, HttpRequest request, ArticleStore store, ArticleNormalizer normalizer, IOptions<AdminOptions> admin,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!request.HasJsonContentType())
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the article as JSON with 'Content-Type: application/json'.");
+        var limit = admin.Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+            return TooLarge(limit);
+
+        ArticleRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<ArticleRequest>(request.Body, Json, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            var field = FieldOf(e.Path);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [field] = [$"the body is not a valid article: {Describe(e)}"],
+            }, title: "The request body could not be read");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(limit);
+        }
+
+        if (body is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["the body is empty or null; send a JSON object"] });
+        if (body.Id is not null && body.Id != id)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"'{body.Id}' does not match the id in the URL ('{id}')"] });
+
+        var existing = await store.GetAsync(id, cancellationToken);
+        if (existing is not null && existing.IsFromFile && existing.Status != ArticleStatus.Deleted)
+            return FileManaged(existing);
+
+        var result = normalizer.Normalize(body.ToDraft(), id, Article.ApiSource);
+        if (!result.IsValid)
+            return TypedResults.ValidationProblem(
+                result.Errors.GroupBy(e => JsonName(e.Field)).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+                title: "The article is not valid");
+
+        SaveOutcome outcome;
+        Article stored;
+        try
+        {
+            (outcome, stored) = await store.SaveAsync(result.Article!, cancellationToken);
+        }
+        catch (SlugConflictException e)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["slug"] = [e.Message] })
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The slug is taken",
+            });
+        }
+
+        var warnings = result.Warnings.Select(w => $"{JsonName(w.Field)}: {w.Message}").ToArray();
+        if (outcome != SaveOutcome.Unchanged)
+            loggers.CreateLogger(typeof(ArticlesApi)).LogInformation("Article {Id} {Outcome} through the admin API ({Status})", id, outcome, stored.Status);
+        var response = new ArticleSaveResponse(outcome.ToString().ToLowerInvariant(), ArticleResponse.From(stored), warnings);
+        return outcome == SaveOutcome.Created
+            ? TypedResults.Created($"/api/articles/{Uri.EscapeDataString(id)}", response)
+            : TypedResults.Ok(response);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArticle(string id, ArticleStore store, CancellationToken cancellationToken)
+    {
+        var existing = await store.GetAsync(id, cancellationToken);
+        if (existing is null || existing.Status == ArticleStatus.Deleted)
+            return NotFound(id);
+        if (existing.IsFromFile)
+            return FileManaged(existing);
+        await store.MarkDeletedAsync(id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<IngestionProblem>>> ListProblems(ContentSourceStore sources, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await sources.ListProblemsAsync(cancellationToken));
+
+    private static int ParseRange(string name, string? text, int fallback, int min, int max, Dictionary<string, string[]> errors)
+    {
+        if (text is null)
+            return fallback;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            return value;
+        errors[name] = [$"'{text}' is not a whole number from {min} to {max}"];
+        return fallback;
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such article", detail: $"No article has the id '{id}'.");
+
+    private static ProblemHttpResult FileManaged(Article article) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The article comes from the content folder",
+            detail: $"Article '{article.Id}' is managed by the file {article.Source[Article.FileSourcePrefix.Length..]}; change or remove that file instead.");
+
+    private static ProblemHttpResult TooLarge(long limit) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+            detail: $"The body is larger than the {limit}-byte limit (setting Admin:MaxRequestBodyBytes).");
+
+    /// <summary>Front-matter names are the API's JSON names, except the body.</summary>
+    private static string JsonName(string field) => field == "content" ? "contentMarkdown" : field;
+
+    private static string FieldOf(string? jsonPath) =>
+        string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.TrimStart('$', '.').Split('[', '.')[0] is { Length: > 0 } name ? name : "body";
+
+    private static string Describe(JsonException e) =>
+        e.LineNumber is { } line ? $"{e.Message.Split(" Path:")[0]} (line {line + 1}, byte {e.BytePositionInLine + 1})" : e.Message.Split(" Path:")[0];
+}

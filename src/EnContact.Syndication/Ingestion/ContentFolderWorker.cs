@@ -1,0 +1,120 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Ingestion;
+
+/// <summary>
+/// Keeps the store in line with the content folder: a full scan at start, a scan of the changed
+/// paths shortly after the file system reports a change (bursts are merged), and a periodic full
+/// rescan as the safety net for events the watcher missed.
+/// </summary>
+public sealed class ContentFolderWorker(
+    ContentScanner scanner,
+    IOptions<IngestionOptions> options,
+    TimeProvider time,
+    ILogger<ContentFolderWorker> logger) : BackgroundService
+{
+    private const string FullRescan = "";
+    private readonly Channel<string> _changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _initialScan = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the start-up scan has finished (or was skipped).</summary>
+    public Task InitialScan => _initialScan.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var root = settings.ContentPath;
+        if (!settings.Enabled)
+        {
+            logger.LogInformation("Content folder ingestion is disabled (Ingestion:Enabled = false)");
+            _initialScan.TrySetResult();
+            return;
+        }
+
+        await ScanAsync(root, ScanMode.Full, null, stoppingToken);
+        _initialScan.TrySetResult();
+
+        using var watcher = settings.Watch && Directory.Exists(root) ? StartWatcher(root) : null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var rescanDue = Task.Delay(settings.RescanInterval, time, wake.Token);
+            var changed = _changes.Reader.WaitToReadAsync(wake.Token).AsTask();
+            try
+            {
+                await Task.WhenAny(rescanDue, changed);
+            }
+            finally
+            {
+                await wake.CancelAsync();
+            }
+            stoppingToken.ThrowIfCancellationRequested();
+
+            if (changed.IsCompletedSuccessfully)
+            {
+                // Let a burst of saves settle, then take everything that arrived.
+                await Task.Delay(settings.DebounceDelay, time, stoppingToken);
+                var paths = new HashSet<string>(StringComparer.Ordinal);
+                while (_changes.Reader.TryRead(out var path))
+                    paths.Add(path);
+                if (paths.Contains(FullRescan))
+                    await ScanAsync(root, ScanMode.Full, null, stoppingToken);
+                else
+                    await ScanAsync(root, ScanMode.Changes, paths, stoppingToken);
+            }
+            else
+            {
+                await ScanAsync(root, ScanMode.Full, null, stoppingToken);
+            }
+        }
+    }
+
+    private async Task ScanAsync(string root, ScanMode mode, IReadOnlyCollection<string>? paths, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!Directory.Exists(root))
+            {
+                logger.LogWarning("Content folder {Root} does not exist; nothing to ingest (set Ingestion:ContentPath)", root);
+                return;
+            }
+            await scanner.ScanAsync(root, mode, paths, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            // A failed scan (disk, database lock) is retried by the next event or rescan; the worker stays up.
+            logger.LogError(e, "Scan of {Root} ({Mode}) failed; the next change or rescan will try again", root, mode);
+        }
+    }
+
+    private FileSystemWatcher StartWatcher(string root)
+    {
+        var watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            InternalBufferSize = 64 * 1024,
+        };
+        watcher.Created += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        watcher.Changed += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        watcher.Deleted += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        watcher.Renamed += (_, e) =>
+        {
+            _changes.Writer.TryWrite(e.OldFullPath);
+            _changes.Writer.TryWrite(e.FullPath);
+        };
+        watcher.Error += (_, e) =>
+        {
+            logger.LogWarning(e.GetException(), "The content folder watcher lost events; a full rescan follows");
+            _changes.Writer.TryWrite(FullRescan);
+        };
+        watcher.EnableRaisingEvents = true;
+        logger.LogInformation("Watching {Root} for changes; full rescan every {Interval}", root, options.Value.RescanInterval);
+        return watcher;
+    }
+}

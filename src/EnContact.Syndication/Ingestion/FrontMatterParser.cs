@@ -1,0 +1,175 @@
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace EnContact.Syndication.Ingestion;
+
+/// <summary>What reading one content file gave: a draft (with warnings), or the reason it cannot be read and the line where known.</summary>
+public sealed record ParsedFile(ArticleDraft? Draft, string? Problem, int? ProblemLine, IReadOnlyList<FieldError> Warnings);
+
+/// <summary>
+/// Reads a Markdown file with YAML front matter between <c>---</c> lines. The YAML is read as a
+/// node tree (not bound to a class) so every error names the line it stands on.
+/// </summary>
+public static class FrontMatterParser
+{
+    public static readonly IReadOnlySet<string> Keys = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "id", "title", "slug", "published", "updated", "authors", "section", "issue", "tags", "access",
+        "language", "summary", "image", "draft",
+    };
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static ParsedFile Parse(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith("\uFEFF"u8))
+            bytes = bytes[3..];
+
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var offset = Math.Max(0, e.Index);
+            var line = 1 + bytes[..Math.Min(offset, bytes.Length)].Count((byte)'\n');
+            return Fail($"the file is not valid UTF-8 (bad byte at offset {offset}); save it as UTF-8", line);
+        }
+
+        var lines = text.Split('\n');
+        if (lines.Length == 0 || lines[0].TrimEnd('\r', ' ', '\t') != "---")
+            return Fail("the file does not start with a '---' line opening the YAML front matter", 1);
+
+        var close = -1;
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var trimmed = lines[i].TrimEnd('\r', ' ', '\t');
+            if (trimmed is "---" or "...")
+            {
+                close = i;
+                break;
+            }
+        }
+        if (close < 0)
+            return Fail("the front matter is never closed: add a '---' line after it", 1);
+
+        var yaml = string.Join('\n', lines[1..close]);
+        var body = string.Join('\n', lines[(close + 1)..]);
+        const int firstYamlLine = 2; // line 1 is the opening '---'
+
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
+                return Fail("the front matter is not a list of 'key: value' lines", firstYamlLine);
+            root = mapping;
+        }
+        catch (YamlException e)
+        {
+            return Fail($"invalid YAML: {Describe(e)}", firstYamlLine - 1 + (int)e.Start.Line);
+        }
+
+        var warnings = new List<FieldError>();
+        var lineOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        foreach (var (keyNode, valueNode) in root.Children)
+        {
+            var line = firstYamlLine - 1 + (int)keyNode.Start.Line;
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            if (!Keys.Contains(key))
+            {
+                warnings.Add(new FieldError(key, $"unknown front-matter key, ignored (known keys: {string.Join(", ", Keys)})", line));
+                continue;
+            }
+            if (!values.TryAdd(key, valueNode))
+                return Fail($"'{key}' is given twice", line);
+            lineOf[key] = line;
+        }
+
+        string? problem = null;
+        int? problemLine = null;
+        string? Scalar(string key)
+        {
+            if (!values.TryGetValue(key, out var node) || problem is not null)
+                return null;
+            if (node is YamlScalarNode scalar)
+                return IsNull(scalar) ? null : scalar.Value;
+            problem = $"'{key}' must be a single value, not a list or a mapping";
+            problemLine = lineOf[key];
+            return null;
+        }
+
+        IReadOnlyList<string>? Sequence(string key)
+        {
+            if (!values.TryGetValue(key, out var node) || problem is not null)
+                return null;
+            switch (node)
+            {
+                case YamlScalarNode scalar:
+                    return IsNull(scalar) ? null : [scalar.Value!];
+                case YamlSequenceNode sequence when sequence.Children.All(c => c is YamlScalarNode):
+                    return sequence.Children.Cast<YamlScalarNode>().Where(s => !IsNull(s)).Select(s => s.Value!).ToArray();
+                default:
+                    problem = $"'{key}' must be a value or a list of values";
+                    problemLine = lineOf[key];
+                    return null;
+            }
+        }
+
+        var draftText = Scalar("draft");
+        bool draft = false;
+        if (draftText is not null && !TryParseBoolean(draftText, out draft))
+        {
+            problem ??= $"draft: '{draftText}' is not true or false";
+            problemLine ??= lineOf["draft"];
+        }
+
+        var result = new ArticleDraft
+        {
+            Id = Scalar("id")?.Trim(),
+            Title = Scalar("title"),
+            Slug = Scalar("slug"),
+            Published = Scalar("published"),
+            Updated = Scalar("updated"),
+            Authors = Sequence("authors"),
+            Section = Scalar("section"),
+            Issue = Scalar("issue"),
+            Tags = Sequence("tags"),
+            Access = Scalar("access"),
+            Language = Scalar("language"),
+            Summary = Scalar("summary"),
+            Image = Scalar("image"),
+            Draft = draft,
+            BodyMarkdown = body,
+            Lines = lineOf,
+        };
+        return problem is not null ? Fail(problem, problemLine) : new ParsedFile(result, null, null, warnings);
+    }
+
+    private static ParsedFile Fail(string problem, int? line) => new(null, problem, line, []);
+
+    private static bool IsNull(YamlScalarNode scalar) =>
+        scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
+
+    private static bool TryParseBoolean(string text, out bool value)
+    {
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "true" or "yes" or "on": value = true; return true;
+            case "false" or "no" or "off": value = false; return true;
+            default: value = false; return false;
+        }
+    }
+
+    private static string Describe(YamlException e)
+    {
+        // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: …) - (…): "; keep only the reason.
+        var message = e.InnerException?.Message ?? e.Message;
+        var dash = message.LastIndexOf("): ", StringComparison.Ordinal);
+        return dash >= 0 ? message[(dash + 3)..] : message;
+    }
+}

@@ -1,0 +1,53 @@
+using AngleSharp.Html.Parser;
+using Ganss.Xss;
+using Markdig;
+
+namespace EnContact.Syndication.Ingestion;
+
+/// <summary>
+/// Turns an article body (Markdown, or HTML from the API) into safe HTML: Markdig renders the
+/// Markdown, HtmlSanitizer removes scripts, iframes, event handlers and <c>javascript:</c> URLs
+/// and resolves relative links and images against the site's base URL (several feed readers
+/// ignore <c>xml:base</c>, so every URL must be absolute).
+/// </summary>
+public static class HtmlCleaner
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
+        .UseEmphasisExtras()
+        .UsePipeTables()
+        .UseAutoLinks()
+        .UseFootnotes()
+        .UseListExtras()
+        .Build();
+
+    private static readonly HtmlParser Parser = new();
+
+    public static string RenderMarkdown(string markdown) => Markdown.ToHtml(markdown, Pipeline);
+
+    /// <summary>Sanitised HTML; <paramref name="removed"/> names what was taken out, for the editor's warning.</summary>
+    public static string Sanitize(string html, Uri baseUri, out IReadOnlyList<string> removed)
+    {
+        var gone = new List<string>();
+        var sanitizer = new HtmlSanitizer();
+        sanitizer.AllowedSchemes.Add("mailto");
+        sanitizer.RemovingTag += (_, e) => gone.Add($"<{e.Tag.LocalName}> element");
+        sanitizer.RemovingAttribute += (_, e) => gone.Add($"{e.Attribute.Name} attribute on <{e.Tag.LocalName}>");
+        sanitizer.RemovingStyle += (_, e) => gone.Add($"style {e.Style.Name} on <{e.Tag.LocalName}>");
+        var clean = sanitizer.Sanitize(html, baseUri.AbsoluteUri);
+        removed = gone;
+        return clean.Trim();
+    }
+
+    /// <summary>The plain text of the first paragraph with words in it, cut at a word boundary.</summary>
+    public static string FirstParagraphText(string html, int maxLength)
+    {
+        var document = Parser.ParseDocument($"<body>{html}</body>");
+        var paragraph = document.QuerySelectorAll("p").Select(p => p.TextContent.Trim()).FirstOrDefault(t => t.Length > 0)
+            ?? document.Body?.TextContent.Trim() ?? "";
+        paragraph = string.Join(' ', paragraph.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (paragraph.Length <= maxLength)
+            return paragraph;
+        var cut = paragraph.LastIndexOf(' ', maxLength - 1);
+        return paragraph[..(cut > maxLength / 2 ? cut : maxLength - 1)].TrimEnd(',', ';', ':', ' ') + "…";
+    }
+}

@@ -1,0 +1,36 @@
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Storage;
+
+namespace EnContact.Syndication;
+
+/// <summary>The gateway's table of contents: which features it has and where they are wired.</summary>
+public static class Program
+{
+    public static Task<int> Main(string[] args) => Cli.Build().Parse(args).InvokeAsync();
+
+    /// <summary>Builds the whole gateway (not started). Tests pass settings to point it at their own files, port and clock.</summary>
+    public static WebApplication CreateApp(GatewaySettings? settings = null)
+    {
+        settings ??= new GatewaySettings();
+        var builder = GatewayConfiguration.CreateBuilder(settings);
+
+        builder.Services.AddSingleton(settings.TimeProvider ?? TimeProvider.System);
+        builder.Services.AddSite();
+        builder.Services.AddAdmin(builder.Environment);
+        builder.Services.AddStorage();
+        builder.Services.AddArticles();
+        builder.Services.AddIngestion();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRateLimiter();
+
+        app.MapHealth();
+        app.MapArticlesApi();
+        app.LogStartupSummary();
+        return app;
+    }
+}
