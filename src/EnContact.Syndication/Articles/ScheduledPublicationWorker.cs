@@ -36,7 +36,10 @@ public sealed class ScheduledPublicationWorker(ArticleStore store, TimeProvider 
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             try
             {
-                await Task.WhenAny(Task.Delay(sleep, time, wake.Token), store.Changes.WaitForChangeAsync(seen, wake.Token));
+                var timer = Task.Delay(sleep, time, wake.Token);
+                // The clock may have passed the due time while the timer was being armed: then go round at once.
+                if (next is null || time.GetUtcNow() < next)
+                    await Task.WhenAny(timer, store.Changes.WaitForChangeAsync(seen, wake.Token));
             }
             finally
             {

@@ -23,7 +23,7 @@ public static class ConfigDump
             [AdminOptions.Section] = Describe(services.GetRequiredService<IOptions<AdminOptions>>().Value),
             ["Kestrel:Endpoints:Http:Url"] = configuration["Kestrel:Endpoints:Http:Url"],
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = JsonSerializerOptions.Default.TypeInfoResolver });
     }
 
     private static JsonObject Describe(object options)

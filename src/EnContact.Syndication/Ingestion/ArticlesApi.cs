@@ -187,6 +187,12 @@ public static class ArticlesApi
     private static string FieldOf(string? jsonPath) =>
         string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.TrimStart('$', '.').Split('[', '.')[0] is { Length: > 0 } name ? name : "body";
 
-    private static string Describe(JsonException e) =>
-        e.LineNumber is { } line ? $"{e.Message.Split(" Path:")[0]} (line {line + 1}, byte {e.BytePositionInLine + 1})" : e.Message.Split(" Path:")[0];
+    private static string Describe(JsonException e)
+    {
+        // System.Text.Json's messages name .NET types; say it in the API's own terms.
+        var what = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field (see the API reference for the accepted fields)"
+            : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "wrong type of value (text, list of texts or true/false expected)"
+            : e.Message.Split(" Path:")[0];
+        return e.LineNumber is { } line ? $"{what} (line {line + 1}, byte {e.BytePositionInLine + 1})" : what;
+    }
 }

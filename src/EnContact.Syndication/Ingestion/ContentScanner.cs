@@ -202,6 +202,23 @@ public sealed class ContentScanner(
         if (problemHashes.TryGetValue(SourceOf(path), out var brokenHash) && brokenHash == hash)
             return outcome with { StillBroken = true };
 
+        try
+        {
+            return ParseAndNormalize(path, bytes, outcome, previous, known, goneByHash);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One unreadable file must not stop the scan of the others.
+            logger.LogError(e, "Unexpected failure reading {File}", path);
+            return outcome with { Problem = $"the file could not be processed ({e.GetType().Name}: {e.Message})" };
+        }
+    }
+
+    private FileOutcome ParseAndNormalize(
+        string path, byte[] bytes, FileOutcome outcome, ContentSourceStore.SourceFile? previous,
+        Dictionary<string, ContentSourceStore.SourceFile> known, Dictionary<string, string> goneByHash)
+    {
+        var hash = outcome.Hash;
         var parsed = FrontMatterParser.Parse(bytes);
         foreach (var warning in parsed.Warnings)
             logger.LogWarning("{File}: {Warning}", path, warning);
@@ -248,7 +265,10 @@ public sealed class ContentScanner(
         }
         if (outcome.Result is not { IsValid: true } result)
         {
-            var reason = outcome.Problem ?? string.Join("; ", outcome.Result!.Errors);
+            var errors = outcome.Result?.Errors ?? [];
+            var reason = outcome.Problem ?? (errors.Count == 1
+                ? $"{errors[0].Field}: {errors[0].Message}"
+                : string.Join("; ", errors.Select(e => e.Line is null ? $"{e.Field}: {e.Message}" : $"{e.Field}: {e.Message} (line {e.Line})")));
             var line = outcome.ProblemLine ?? outcome.Result?.Errors.Select(e => e.Line).FirstOrDefault(l => l is not null);
             await RecordProblemAsync(batch, outcome, line, reason, report, cancellationToken);
             return;

@@ -72,6 +72,11 @@ public static class FrontMatterParser
         {
             return Fail($"invalid YAML: {Describe(e)}", firstYamlLine - 1 + (int)e.Start.Line);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way (without a position) on some unclosed brackets.
+            return Fail("invalid YAML: the parser stopped inside the front matter; check for an unclosed [ ] or { } or quote", null);
+        }
 
         var warnings = new List<FieldError>();
         var lineOf = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -1,0 +1,120 @@
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Benchmarks;
+
+/// <summary>What the store holds, read with plain SQL after a phase to check the scanner's report against it.</summary>
+public sealed record StoreState(long Articles, long LiveArticles, long SourceFiles, long Problems, long ChangeCounter);
+
+/// <summary>
+/// The real gateway, built with <see cref="Program.CreateApp"/> in Production but never started:
+/// its own empty SQLite file, migrations applied, the ingestion worker off (the benchmark calls the
+/// scanner itself), logging at Warning so the per-file lines cost nothing.
+/// </summary>
+public sealed class BenchGateway : IAsyncDisposable
+{
+    public const string AdminToken = "bench-admin-token-0123456789abcd"; // 32 characters
+
+    private readonly WebApplication _app;
+
+    private BenchGateway(WebApplication app, string databasePath)
+    {
+        _app = app;
+        DatabasePath = databasePath;
+    }
+
+    public string DatabasePath { get; }
+    public ContentScanner Scanner => _app.Services.GetRequiredService<ContentScanner>();
+    public ContentSourceStore Sources => _app.Services.GetRequiredService<ContentSourceStore>();
+    public SqliteConnectionFactory Connections => _app.Services.GetRequiredService<SqliteConnectionFactory>();
+    public ArticleNormalizer Normalizer => _app.Services.GetRequiredService<ArticleNormalizer>();
+
+    public static async Task<BenchGateway> CreateAsync(string root, string contentPath, string databasePath, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Storage:DatabasePath"] = databasePath,
+            ["Ingestion:ContentPath"] = contentPath,
+            ["Ingestion:Enabled"] = "false",
+            ["Admin:ApiToken"] = AdminToken,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        var app = Program.CreateApp(new GatewaySettings
+        {
+            EnvironmentName = "Production",
+            ContentRoot = root,
+            ReadEnvironmentVariables = false,
+            Overrides = overrides,
+        });
+        try
+        {
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+            return new BenchGateway(app, databasePath);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<StoreState> StateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await Connections.OpenAsync(cancellationToken);
+        async Task<long> Scalar(string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+        }
+        return new StoreState(
+            await Scalar("SELECT COUNT(*) FROM articles"),
+            await Scalar("SELECT COUNT(*) FROM articles WHERE status <> 'deleted'"),
+            await Scalar("SELECT COUNT(*) FROM source_files"),
+            await Scalar("SELECT COUNT(*) FROM ingestion_problems"),
+            await Scalar("SELECT value FROM change_counters WHERE name = 'articles'"));
+    }
+
+    /// <summary>
+    /// A connection of our own that watches the file: <c>PRAGMA data_version</c> changes when any
+    /// other connection commits a change, so an equal value before and after a phase means it wrote nothing.
+    /// </summary>
+    public async Task<WriteWatcher> WatchWritesAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        var watcher = new WriteWatcher(connection);
+        watcher.Start = await watcher.DataVersionAsync(cancellationToken);
+        return watcher;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(DatabasePath + suffix);
+    }
+
+    public sealed class WriteWatcher(SqliteConnection connection) : IAsyncDisposable
+    {
+        public long Start { get; set; }
+
+        public async Task<long> DataVersionAsync(CancellationToken cancellationToken)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA data_version";
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+        }
+
+        public async Task<bool> SawWritesAsync(CancellationToken cancellationToken) => await DataVersionAsync(cancellationToken) != Start;
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EnContact.Syndication.Tests.Fixtures;
+
+/// <summary>
+/// The real gateway for one test: its own temp folder, SQLite file and content folder, Kestrel on
+/// a free loopback port, and (optionally) a fake clock. Nothing is mocked.
+/// </summary>
+public sealed class Gateway : IAsyncDisposable
+{
+    public const string AdminToken = "test-admin-token-0123456789abcdef";
+
+    /// <summary>A fixed "now" for tests that need one: Friday 27 November 2026, 10:00 in Paris.</summary>
+    public static readonly DateTimeOffset DefaultNow = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _folder;
+    private HttpClient? _client;
+
+    private Gateway(TempDirectory folder, WebApplication app, FakeTimeProvider? clock)
+    {
+        _folder = folder;
+        App = app;
+        Clock = clock;
+    }
+
+    public WebApplication App { get; }
+    public FakeTimeProvider? Clock { get; }
+    public IServiceProvider Services => App.Services;
+    public string Root => _folder.Path;
+    public string ContentPath => _folder.Combine("content");
+    public string DatabasePath => _folder.Combine("data", "gateway.db");
+    public ArticleStore Articles => Services.GetRequiredService<ArticleStore>();
+    public ContentScanner Scanner => Services.GetRequiredService<ContentScanner>();
+    public ContentSourceStore Sources => Services.GetRequiredService<ContentSourceStore>();
+
+    /// <summary>Builds the gateway. Extra settings use the <c>Section:Key</c> form and win over the test defaults.</summary>
+    public static async Task<Gateway> CreateAsync(
+        bool start = false,
+        bool fakeClock = true,
+        bool ingestFolder = false,
+        string environment = "Testing",
+        IReadOnlyDictionary<string, string?>? settings = null,
+        TempDirectory? folder = null)
+    {
+        folder ??= new TempDirectory();
+        Directory.CreateDirectory(folder.Combine("content"));
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Storage:DatabasePath"] = folder.Combine("data", "gateway.db"),
+            ["Ingestion:ContentPath"] = folder.Combine("content"),
+            ["Ingestion:Enabled"] = ingestFolder ? "true" : "false",
+            ["Ingestion:DebounceDelay"] = "00:00:00",
+            ["Admin:ApiToken"] = AdminToken,
+            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            overrides[key] = value;
+
+        var clock = fakeClock ? new FakeTimeProvider(DefaultNow) : null;
+        var app = Program.CreateApp(new GatewaySettings
+        {
+            EnvironmentName = environment,
+            ContentRoot = folder.Path,
+            Overrides = overrides,
+            ReadEnvironmentVariables = false,
+            TimeProvider = clock,
+        });
+        var gateway = new Gateway(folder, app, clock);
+        if (start)
+            await app.StartAsync();
+        else
+            await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
+        return gateway;
+    }
+
+    /// <summary>The loopback address Kestrel listens on (the app must be started).</summary>
+    public Uri BaseAddress =>
+        new(App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>An HTTP client over real loopback TCP, carrying the admin token.</summary>
+    public HttpClient Client => _client ??= NewClient(AdminToken);
+
+    public HttpClient NewClient(string? token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (token is not null)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Writes a content file (UTF-8, no BOM) under the content folder and returns its full path.</summary>
+    public string WriteContent(string relativePath, string text) => WriteContent(relativePath, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public string WriteContent(string relativePath, byte[] bytes)
+    {
+        var path = Path.Combine(ContentPath, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    public Task<ScanReport> ScanAsync() => Scanner.ScanAsync(ContentPath, ScanMode.Full, null, CancellationToken.None);
+
+    public async Task<Article> SingleArticleAsync(string id) =>
+        await Articles.GetAsync(id, CancellationToken.None) ?? throw new Xunit.Sdk.XunitException($"no article '{id}' in the store");
+
+    public async ValueTask DisposeAsync()
+    {
+        _client?.Dispose();
+        try
+        {
+            await App.StopAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await App.DisposeAsync();
+        _folder.Dispose();
+    }
+}

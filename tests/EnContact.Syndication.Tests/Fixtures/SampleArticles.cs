@@ -1,0 +1,20 @@
+namespace EnContact.Syndication.Tests.Fixtures;
+
+/// <summary>Article files for tests, and the project's own sample content copied next to the test assembly.</summary>
+public static class SampleArticles
+{
+    /// <summary>The repository's content/ folder as copied into the test output (SampleContent/).</summary>
+    public static string SampleContentFolder => Path.Combine(AppContext.BaseDirectory, "SampleContent");
+
+    public static string Markdown(
+        string title = "Les centres de contacts face à l’IA",
+        string published = "2026-11-20 09:30",
+        string? extraFrontMatter = null,
+        string body = "Premier paragraphe de l’article.\n\n## Intertitre\n\nSuite du texte.")
+    {
+        var front = $"---\ntitle: \"{title.Replace("\"", "\\\"")}\"\npublished: {published}\nauthors: [Claire Dubois]\nsection: analyses\nissue: En-Contact 50\ntags: [ia, crm]\n";
+        if (extraFrontMatter is not null)
+            front += extraFrontMatter.TrimEnd('\n') + "\n";
+        return front + "---\n" + body + "\n";
+    }
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using EnContact.Syndication.Tests.Fixtures;
+
+namespace EnContact.Syndication.Tests.Hosting;
+
+/// <summary>The operator verbs, run as a real process of the built gateway in a temp working folder.</summary>
+public sealed class CliTests
+{
+    private const string Token = "cli-test-token-0123456789abcdef";
+
+    [Fact]
+    public async Task Help_ListsEveryVerb()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, _) = await RunAsync(work.Path, [], "--help");
+
+        Assert.Equal(0, code);
+        foreach (var verb in new[] { "serve", "migrate", "import", "articles", "config-dump" })
+            Assert.Contains(verb, output);
+    }
+
+    [Fact]
+    public async Task Migrate_CreatesDatabaseUnderWorkingFolder()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, error) = await RunAsync(work.Path, [], "migrate");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("applied 0001 articles", output);
+        Assert.Contains("is at schema version 0002", output);
+        Assert.True(File.Exists(work.Combine("data", "encontact.db")));
+
+        var (again, secondOutput, _) = await RunAsync(work.Path, [], "migrate");
+        Assert.Equal(0, again);
+        Assert.Contains("(0 migration(s) applied now)", secondOutput);
+    }
+
+    [Fact]
+    public async Task ImportThenList_ReportsProblemsAndShowsArticles()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        CopyDirectory(SampleArticles.SampleContentFolder, folder);
+        File.WriteAllText(Path.Combine(folder, "casse.md"), "---\ntitle: Cassé\npublished: 2026-11-20 09:30\naccess: gold\n---\n");
+
+        var (code, output, error) = await RunAsync(work.Path, [], "import", folder);
+        var (listCode, list, _) = await RunAsync(work.Path, [], "articles", "list", "--status", "scheduled");
+
+        Assert.Equal(1, code);
+        Assert.Contains("11 files: 10 created", output);
+        Assert.Contains("file:casse.md line 4: access: 'gold' is not an access level", error);
+        Assert.Equal(0, listCode);
+        Assert.Contains("2027-barometre-experience-client-2027", list);
+        Assert.Contains("2027-01-15 08:00 +01:00", list); // Paris time
+        Assert.Contains("1 of 1 article(s)", list);
+    }
+
+    [Fact]
+    public async Task ConfigDump_MasksTheToken()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, _) = await RunAsync(work.Path, [("ENCONTACT__Site__Title", "En-Contact (test)")], "config-dump");
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(Token, output);
+        Assert.Contains("\"ApiToken\": \"***\"", output);
+        Assert.Contains("\"Title\": \"En-Contact (test)\"", output);
+        Assert.Contains("\"TimeZone\": \"Europe/Paris\"", output);
+    }
+
+    [Theory]
+    [InlineData("ENCONTACT__Ingestion__RescanInterval", "00:00:00", "Ingestion:RescanInterval")]
+    [InlineData("ENCONTACT__Site__TimeZone", "Europe/Pariss", "Site:TimeZone: 'Europe/Pariss' is not a known time zone")]
+    [InlineData("ENCONTACT__Site__BaseUrl", "www.en-contact.com", "Site:BaseUrl: 'www.en-contact.com' is not an absolute http(s) URL")]
+    [InlineData("ENCONTACT__Ingestion__RescanEvery", "00:01:00", "RescanEvery")]
+    [InlineData("ENCONTACT__Storage__BusyTimeout", "soon", "Storage:BusyTimeout")]
+    [InlineData("ENCONTACT__Admin__ApiToken", "short", "Admin:ApiToken: is 5 characters long")]
+    public async Task BadSetting_ExitsWith2NamingTheKey(string variable, string value, string expected)
+    {
+        using var work = new TempDirectory();
+
+        var (code, _, error) = await RunAsync(work.Path, [(variable, value)], "migrate");
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.False(File.Exists(work.Combine("data", "encontact.db")));
+    }
+
+    [Fact]
+    public async Task Production_WithoutToken_RefusesToStart()
+    {
+        using var work = new TempDirectory();
+
+        var (code, _, error) = await RunAsync(work.Path, [("ENCONTACT__Admin__ApiToken", null)], "serve");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Admin:ApiToken: is required outside Development", error);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(string workingDirectory, (string Name, string? Value)[] environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EnContact.Syndication.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ENCONTACT__", StringComparison.Ordinal) || k.EndsWith("_ENVIRONMENT", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(key);
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ENCONTACT__Admin__ApiToken"] = Token;
+        start.Environment["ENCONTACT__Ingestion__Enabled"] = "false";
+        start.Environment["ENCONTACT__Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new Xunit.Sdk.XunitException($"'{string.Join(' ', args)}' did not exit within a minute");
+        }
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Storage;
+using EnContact.Syndication.Tests.Fixtures;
+using Microsoft.Data.Sqlite;
+
+namespace EnContact.Syndication.Tests.Storage;
+
+public sealed class MigratorTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Fact]
+    public async Task Migrate_FreshDatabase_AppliesAllInOrderInWalMode()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var migrator = gateway.Services.GetRequiredService<Migrator>();
+
+        var versions = await migrator.AppliedVersionsAsync(None);
+
+        Assert.Equal(Migrator.All.Select(m => m.Version), versions);
+        Assert.Equal([1, 2], versions.Take(2));
+        Assert.Equal("wal", await ScalarAsync(gateway.DatabasePath, "PRAGMA journal_mode"));
+        Assert.Equal(0L, await gateway.Articles.CurrentVersionAsync(None));
+    }
+
+    [Fact]
+    public async Task Migrate_SecondRun_AppliesNothing()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+
+        var applied = await gateway.Services.GetRequiredService<Migrator>().MigrateAsync(None);
+
+        Assert.Empty(applied);
+    }
+
+    [Fact]
+    public async Task Migrate_DatabaseAtPreviousVersion_UpgradesAndKeepsArticles()
+    {
+        using var folder = new TempDirectory();
+        var dbPath = folder.Combine("data", "gateway.db");
+        // A database as the previous release left it: only migration 0001, with an article in it.
+        Directory.CreateDirectory(Path.GetDirectoryName(dbPath)!);
+        await using (var connection = new SqliteConnection($"Data Source={dbPath}"))
+        {
+            await connection.OpenAsync();
+            await using var history = connection.CreateCommand();
+            history.CommandText = "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at VARCHAR(32) NOT NULL)";
+            await history.ExecuteNonQueryAsync();
+            var first = Migrator.All.Single(m => m.Version == 1);
+            await using var create = connection.CreateCommand();
+            create.CommandText = first.Sql + """
+                ;INSERT INTO schema_migrations VALUES (1, 'articles', '2026-01-01T00:00:00.0000000Z');
+                INSERT INTO articles VALUES ('ancien', 'ancien', 'Un ancien article', 'Résumé', '<p>Texte</p>', '[]', NULL, NULL, '[]',
+                  'free', 'fr', '2026-01-01T08:00:00.0000000Z', '2026-01-01T08:00:00.0000000Z', 'https://www.en-contact.com/articles/ancien',
+                  NULL, 'api', 'hash', 'published', 1, '2026-01-01T08:00:00.0000000Z', '2026-01-01T08:00:00.0000000Z');
+                UPDATE change_counters SET value = 1 WHERE name = 'articles';
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using var gateway = await Gateway.CreateAsync(folder: folder);
+
+        var versions = await gateway.Services.GetRequiredService<Migrator>().AppliedVersionsAsync(None);
+        Assert.Equal(Migrator.All.Select(m => m.Version), versions);
+        var kept = await gateway.SingleArticleAsync("ancien");
+        Assert.Equal("Un ancien article", kept.Title);
+        Assert.Equal(1L, await gateway.Articles.CurrentVersionAsync(None));
+        Assert.Empty(await gateway.Sources.ListProblemsAsync(None)); // table from 0002 exists
+    }
+
+    [Fact]
+    public async Task Migrate_FailingMigration_RollsBackItsOwnTransaction()
+    {
+        using var folder = new TempDirectory();
+        await using var gateway = await Gateway.CreateAsync(folder: folder);
+        await using var connection = new SqliteConnection($"Data Source={gateway.DatabasePath}");
+        await connection.OpenAsync();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // The same statements a migration runs: the second fails, so the first must not survive.
+        command.CommandText = "CREATE TABLE half_done (x INTEGER); CREATE TABLE articles (x INTEGER);";
+        await Assert.ThrowsAsync<SqliteException>(() => command.ExecuteNonQueryAsync());
+        await transaction.RollbackAsync();
+
+        Assert.Equal(0L, await ScalarAsync(gateway.DatabasePath, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'"));
+    }
+
+    [Fact]
+    public void Migrations_AreNumberedWithoutGaps()
+    {
+        Assert.Equal(Enumerable.Range(1, Migrator.All.Count), Migrator.All.Select(m => m.Version));
+        Assert.All(Migrator.All, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
+    }
+
+    private static async Task<object?> ScalarAsync(string dbPath, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={dbPath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+}
