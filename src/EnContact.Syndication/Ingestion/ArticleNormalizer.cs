@@ -91,6 +91,9 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
 
         DateTimeOffset? published = ParseDate("published", draft.Published, Error);
         DateTimeOffset? updated = ParseDate("updated", draft.Updated, Error);
+        // An undated draft is dated "now" for display, but its hash ignores that date (see below),
+        // so normalising it again does not count as a change and the first date stays stored.
+        var undatedDraft = draft.Published is null && draft.Draft;
         if (draft.Published is null)
         {
             if (draft.Draft)
@@ -98,11 +101,11 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             else
                 Error("published", "is required (a draft may leave it out)");
         }
-        if (published is { } p && updated is { } u && u < p)
+        if (!undatedDraft && published is { } p && updated is { } u && u < p)
             Error("updated", $"{u:u} is before published {p:u}");
 
         var access = ArticleAccess.Free;
-        if (draft.Access is not null)
+        if (!string.IsNullOrWhiteSpace(draft.Access))
         {
             switch (draft.Access.Trim().ToLowerInvariant())
             {
@@ -112,7 +115,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             }
         }
 
-        var language = draft.Language?.Trim() ?? _site.DefaultLanguage;
+        var language = string.IsNullOrWhiteSpace(draft.Language) ? _site.DefaultLanguage : draft.Language.Trim();
         if (!LanguagePattern().IsMatch(language))
             Error("language", $"'{Shorten(language)}' is not a language tag such as fr or en-GB");
 
@@ -137,7 +140,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         if (errors.Count > 0)
             return new NormalizationResult(null, errors, warnings);
 
-        summary ??= HtmlCleaner.FirstParagraphText(contentHtml, DerivedSummaryLength);
+        summary ??= TextCleaner.RemoveForbidden(HtmlCleaner.FirstParagraphText(contentHtml, DerivedSummaryLength), out _);
         var status = draft.Draft ? ArticleStatus.Draft
             : published!.Value > time.GetUtcNow() ? ArticleStatus.Scheduled
             : ArticleStatus.Published;
@@ -163,7 +166,8 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             ContentHash = "",
             Status = status,
         };
-        return new NormalizationResult(article with { ContentHash = HashOf(article) }, errors, warnings);
+        var hashed = undatedDraft ? article with { PublishedAt = DateTimeOffset.UnixEpoch, UpdatedAt = updated ?? DateTimeOffset.UnixEpoch } : article;
+        return new NormalizationResult(article with { ContentHash = HashOf(hashed) }, errors, warnings);
     }
 
     private DateTimeOffset? ParseDate(string field, string? value, Action<string, string> error)

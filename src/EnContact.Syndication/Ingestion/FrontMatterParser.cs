@@ -59,6 +59,14 @@ public static class FrontMatterParser
         var body = string.Join('\n', lines[(close + 1)..]);
         const int firstYamlLine = 2; // line 1 is the opening '---'
 
+        // YAML forbids tabs in indentation, and YamlDotNet reports that at the wrong line: say it here.
+        for (var i = 1; i < close; i++)
+        {
+            var indentation = lines[i][..(lines[i].Length - lines[i].TrimStart(' ', '\t').Length)];
+            if (indentation.Contains('\t'))
+                return Fail("invalid YAML: a tab is used for indentation; indent with spaces", i + 1);
+        }
+
         YamlMappingNode root;
         try
         {

@@ -30,10 +30,18 @@ public static class HtmlCleaner
         var gone = new List<string>();
         var sanitizer = new HtmlSanitizer();
         sanitizer.AllowedSchemes.Add("mailto");
+        // Markdig marks fenced code with class="language-x"; classes carry no script or style.
+        sanitizer.AllowedAttributes.Add("class");
+        // An article has no business collecting input: forms would phish inside feed readers.
+        foreach (var tag in new[] { "form", "input", "button", "select", "option", "optgroup", "textarea", "label", "fieldset", "legend", "datalist", "output" })
+            sanitizer.AllowedTags.Remove(tag);
         sanitizer.RemovingTag += (_, e) => gone.Add($"<{e.Tag.LocalName}> element");
         sanitizer.RemovingAttribute += (_, e) => gone.Add($"{e.Attribute.Name} attribute on <{e.Tag.LocalName}>");
         sanitizer.RemovingStyle += (_, e) => gone.Add($"style {e.Style.Name} on <{e.Tag.LocalName}>");
-        var clean = sanitizer.Sanitize(html, baseUri.AbsoluteUri);
+        // Character references (&#1;) become characters only now, so clean again after parsing.
+        var clean = TextCleaner.RemoveForbidden(sanitizer.Sanitize(html, baseUri.AbsoluteUri), out var forbidden);
+        if (forbidden.Count > 0)
+            gone.Add($"{forbidden.Count} character reference(s) to characters that XML forbids ({string.Join(", ", forbidden.Distinct())})");
         removed = gone;
         return clean.Trim();
     }
@@ -48,6 +56,12 @@ public static class HtmlCleaner
         if (paragraph.Length <= maxLength)
             return paragraph;
         var cut = paragraph.LastIndexOf(' ', maxLength - 1);
-        return paragraph[..(cut > maxLength / 2 ? cut : maxLength - 1)].TrimEnd(',', ';', ':', ' ') + "…";
+        if (cut <= maxLength / 2)
+        {
+            cut = maxLength - 1;
+            if (char.IsLowSurrogate(paragraph[cut]))
+                cut--; // never split an emoji (a surrogate pair) in two
+        }
+        return paragraph[..cut].TrimEnd(',', ';', ':', ' ', '\u00A0', '\u202F') + "…";
     }
 }

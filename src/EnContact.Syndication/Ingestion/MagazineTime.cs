@@ -32,6 +32,8 @@ public sealed class MagazineTime(IOptions<SiteOptions> site)
     public bool TryParse(string text, out DateTimeOffset instant, out string error)
     {
         text = text.Trim();
+        if (text.EndsWith('z'))
+            text = text[..^1] + "Z"; // RFC 3339 allows a lower-case z
         error = "";
         if (DateTimeOffset.TryParseExact(text, WithOffset, CultureInfo.InvariantCulture, DateTimeStyles.None, out instant)
             && HasExplicitOffset(text))
@@ -64,5 +66,5 @@ public sealed class MagazineTime(IOptions<SiteOptions> site)
     }
 
     private static bool HasExplicitOffset(string text) =>
-        text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 10 && (text.LastIndexOf('+') > 10 || text.LastIndexOf('-') > 10));
+        text.EndsWith('Z') || (text.Length > 10 && (text.LastIndexOf('+') > 10 || text.LastIndexOf('-') > 10));
 }

@@ -51,7 +51,11 @@ public static class TextCleaner
         return result.IsNormalized(NormalizationForm.FormC) ? result : result.Normalize(NormalizationForm.FormC);
     }
 
-    /// <summary>A single-line text: forbidden characters removed, every run of white space (tabs, line breaks) made one space, trimmed.</summary>
+    /// <summary>
+    /// A single-line text: forbidden characters removed, every run of breaking white space (spaces,
+    /// tabs, line breaks) made one space, trimmed. No-break spaces (U+00A0, U+202F) stay: French
+    /// typography puts them before ':', ';', '?', '!' and inside « ».
+    /// </summary>
     public static string SingleLine(string text, out IReadOnlyList<string> removed)
     {
         var clean = RemoveForbidden(text, out removed);
@@ -59,7 +63,7 @@ public static class TextCleaner
         var pendingSpace = false;
         foreach (var c in clean)
         {
-            if (char.IsWhiteSpace(c))
+            if (char.IsWhiteSpace(c) && c is not ('\u00A0' or '\u202F' or '\u2007'))
             {
                 pendingSpace = builder.Length > 0;
                 continue;

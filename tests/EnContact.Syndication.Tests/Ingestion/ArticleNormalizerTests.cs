@@ -421,6 +421,21 @@ public sealed class ArticleNormalizerTests
 
     // ---- HTML sanitising ----
 
+    [Theory]
+    [InlineData("a&#1;b&#x1F;c&#xFFFE;d", null)]
+    [InlineData(null, "<p>a&#1;b&#x1F;c&#xFFFE;d</p>")]
+    public void Normalize_CharacterReferencesToForbiddenCharacters_LeaveNoForbiddenCharacter(string? markdown, string? html)
+    {
+        var article = NormalizeOk(ValidDraft() with { BodyMarkdown = markdown, BodyHtml = html });
+
+        TextCleaner.RemoveForbidden(article.ContentHtml, out var inContent);
+        TextCleaner.RemoveForbidden(article.Summary, out var inSummary);
+        Assert.Empty(inContent);
+        Assert.Empty(inSummary);
+        Assert.Equal("abcd", article.Summary);
+    }
+
+
     [Fact]
     public void Normalize_UnsafeHtmlInMarkdown_IsRemovedWithWarnings()
     {
@@ -687,6 +702,20 @@ public sealed class ArticleNormalizerTests
 
         Assert.Equal(280, article.Summary.Length);
         Assert.Equal(paragraph, article.Summary);
+    }
+
+    [Fact]
+    public void Normalize_LongParagraphOfEmoji_SummaryCutDoesNotSplitASurrogatePair()
+    {
+        // One early space only, so the summary is cut at 279 UTF-16 units, which falls inside an emoji.
+        var body = "Bravo " + string.Concat(Enumerable.Repeat("🎉", 150));
+
+        var article = NormalizeOk(ValidDraft() with { BodyMarkdown = body });
+
+        Assert.StartsWith("Bravo 🎉🎉", article.Summary, StringComparison.Ordinal);
+        Assert.EndsWith("🎉…", article.Summary, StringComparison.Ordinal);
+        TextCleaner.RemoveForbidden(article.Summary, out var forbidden);
+        Assert.Empty(forbidden);
     }
 
     [Fact]

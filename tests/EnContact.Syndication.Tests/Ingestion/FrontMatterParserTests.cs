@@ -333,6 +333,47 @@ public sealed class FrontMatterParserTests
     }
 
     [Fact]
+    public void Parse_MisindentedListItem_FailsOnItsFileLine()
+    {
+        var parsed = Parse(
+            "---",              // 1
+            "title: T",         // 2
+            "authors:",         // 3
+            "  - A",            // 4
+            " - B",             // 5
+            "---",
+            "Corps");
+
+        AssertProblem(parsed, 5, "invalid YAML");
+    }
+
+    [Fact]
+    public void Parse_TabIndentation_FailsOnTheFileLineOfTheTab()
+    {
+        var parsed = Parse(
+            "---",              // 1
+            "title: T",         // 2
+            "section: s",       // 3
+            "tags:",            // 4
+            "\t- a",            // 5
+            "---",
+            "Corps");
+
+        AssertProblem(parsed, 5, "invalid YAML", "tab");
+    }
+
+    [Fact]
+    public void Parse_FlowListLeftOpenAcrossLines_IsAProblemNotAnException()
+    {
+        var parsed = Parse("---", "title: T", "tags: [a,", "  b", "summary: s", "---", "Corps");
+
+        Assert.Null(parsed.Draft);
+        Assert.NotNull(parsed.Problem);
+        Assert.StartsWith("invalid YAML", parsed.Problem, StringComparison.Ordinal);
+        Assert.Empty(parsed.Warnings);
+    }
+
+    [Fact]
     public void Parse_InvalidUtf8InFrontMatter_FailsOnThatLine()
     {
         var bytes = Encoding.UTF8.GetBytes("---\ntitle: T\nsection: analyses\nsummary: caf")
@@ -580,41 +621,5 @@ public sealed class FrontMatterParserTests
         Assert.Equal(
             ["access", "authors", "draft", "id", "image", "issue", "language", "published", "section", "slug", "summary", "tags", "title", "updated"],
             FrontMatterParser.Keys.Order(StringComparer.Ordinal));
-    }
-
-    [Fact]
-    public void ZzProbe_Temp_Temp()
-    {
-        var outp = new System.Text.StringBuilder();
-        void Y(string name, string yaml)
-        {
-            try { new YamlDotNet.RepresentationModel.YamlStream().Load(new StringReader(yaml)); outp.AppendLine(name + ": ok"); }
-            catch (YamlDotNet.Core.YamlException e) { outp.AppendLine($"{name}: start={e.Start.Line}:{e.Start.Column} end={e.End.Line}:{e.End.Column} {e.Message} // inner={e.InnerException?.Message}"); }
-            catch (Exception e) { outp.AppendLine($"{name}: OTHER {e.GetType().Name} {e.Message}"); }
-        }
-        Y("tab", "title: T\ntags:\n\t- a");
-        Y("tab2", "title: T\nsection: s\nsummary: x\ntags:\n\t- a");
-        Y("seqindent", "title: T\nauthors:\n  - A\n - B");
-        Y("unclosed", "id: ec-1\nsection: analyses\ntitle: \"unclosed\npublished: 2026-11-20");
-        Y("unclosedlast", "id: ec-1\nsection: analyses\ntitle: \"unclosed");
-        Y("indent", "title: T\nsection: analyses\n  published: 2026-11-20");
-        Y("dup", "title: a\nsection: s\ntitle: b");
-        Y("badalias", "title: *nope");
-        Y("colon", "title: a: b");
-        Y("flowlong", "title: T\ntags: [a,\n  b\nsummary: s");
-        Y("anchorlater", "section: s\nsummary: s\ntitle: [a, b\n");
-        Y("flow2", "tags: [a,\n  b\n");
-        Y("flow3", "tags: [a, b\nsummary: s");
-        Y("flow4", "tags: [a,\nb]");
-        Y("flow5", "tags: [a\n");
-        Y("flow6", "tags: [a, b");
-        Y("flow7", "title: T\ntags: [a, b\n");
-        Y("flow8", "tags: [a,\n  b\nsummary");
-        foreach (var t in new[] { "---\ntitle: T\ntags: [a,\n  b\nsummary: s\n---\nx", "---\ntags: [a, b\nsummary: s\n---\nx" })
-        {
-            try { var f = FrontMatterParser.Parse(Encoding.UTF8.GetBytes(t)); outp.AppendLine($"parser: line={f.ProblemLine} {f.Problem}"); }
-            catch (Exception e) { outp.AppendLine($"parser THREW {e.GetType().Name} {e.Message}"); }
-        }
-        System.IO.File.WriteAllText("/tmp/helper2-probe/out.txt", outp.ToString());
     }
 }

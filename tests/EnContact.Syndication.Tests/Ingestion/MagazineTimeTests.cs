@@ -81,6 +81,15 @@ public sealed class MagazineTimeTests
         Assert.Equal(Utc(expectedUtc), ParseOk(Paris, text));
     }
 
+    [Theory]
+    [InlineData("2026-10-27T07:45:00z", "2026-10-27T07:45:00Z")]
+    [InlineData("2026-10-27 07:45z", "2026-10-27T07:45:00Z")]
+    public void TryParse_LowercaseZuluSuffix_IsUtc(string text, string expectedUtc)
+    {
+        // RFC 3339 allows a lowercase "z", and MagazineTime.HasExplicitOffset accepts it.
+        Assert.Equal(Utc(expectedUtc), ParseOk(Paris, text));
+    }
+
     [Fact]
     public void TryParse_SurroundingWhiteSpace_IsIgnored()
     {
