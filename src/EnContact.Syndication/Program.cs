@@ -1,4 +1,5 @@
 using EnContact.Syndication.Articles;
+using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
@@ -22,6 +23,7 @@ public static class Program
         builder.Services.AddStorage();
         builder.Services.AddArticles();
         builder.Services.AddIngestion();
+        builder.Services.AddFeeds();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -30,6 +32,7 @@ public static class Program
 
         app.MapHealth();
         app.MapArticlesApi();
+        app.MapFeeds();
         app.LogStartupSummary();
         return app;
     }

@@ -66,6 +66,15 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         return new ArticlePage(await ReadAllAsync(command, cancellationToken), query.Page, query.PageSize, total);
     }
 
+    /// <summary>Every published article (what feeds are made of), newest first.</summary>
+    public async Task<IReadOnlyList<Article>> ListPublishedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM articles WHERE status = 'published' ORDER BY published_at DESC, id";
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
     /// <summary>Articles whose version is above <paramref name="version"/>, oldest change first.</summary>
     public async Task<IReadOnlyList<Article>> ChangedSinceAsync(long version, int limit, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EnContact.Syndication.Articles;
+using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
 using Microsoft.Extensions.Options;
@@ -44,6 +45,14 @@ public static class Cli
         var articles = new Command("articles", "Look at the article store.");
         articles.Subcommands.Add(list);
         root.Subcommands.Add(articles);
+
+        var exportFolder = new Argument<DirectoryInfo>("folder") { Description = "Where to write the feed files (created if missing)." };
+        var export = new Command("export", "Render every feed from the store once and write the files to a folder (each written atomically), then exit.");
+        export.Arguments.Add(exportFolder);
+        export.SetAction((parse, ct) => Run((app, token) => ExportFeedsAsync(app, parse.GetValue(exportFolder)!, token), ct));
+        var feeds = new Command("feeds", "Work with the RSS, Atom and JSON feeds.");
+        feeds.Subcommands.Add(export);
+        root.Subcommands.Add(feeds);
 
         var dump = new Command("config-dump", "Print the effective settings (defaults, appsettings.json, ENCONTACT__ variables) with secrets masked.");
         dump.SetAction((_, ct) => Run(DumpAsync, ct));
@@ -140,6 +149,19 @@ public static class Cli
             Console.WriteLine($"{a.Id,-36} {ArticleStore.StatusText(a.Status),-9} {local,-26} {a.Section ?? "-",-16} {a.Title}");
         }
         Console.WriteLine($"{page.Items.Count} of {page.Total} article(s)");
+        return 0;
+    }
+
+    private static async Task<int> ExportFeedsAsync(WebApplication app, DirectoryInfo folder, CancellationToken cancellationToken)
+    {
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+        var articles = await app.Services.GetRequiredService<ArticleStore>().ListPublishedAsync(cancellationToken);
+        var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var documents = app.Services.GetRequiredService<FeedSetBuilder>().Build(articles)
+            .Select(feed => FeedDocument.Create(feed, null, now)).ToArray();
+        folder.Create();
+        var written = await FeedMirror.WriteAsync(folder.FullName, documents, cancellationToken);
+        Console.WriteLine($"{documents.Length} feed files from {articles.Count} published articles in {folder.FullName} ({written} written, {documents.Length - written} already up to date)");
         return 0;
     }
 

@@ -21,6 +21,7 @@ public static class ConfigDump
             [StorageOptions.Section] = Describe(services.GetRequiredService<IOptions<StorageOptions>>().Value),
             [IngestionOptions.Section] = Describe(services.GetRequiredService<IOptions<IngestionOptions>>().Value),
             [AdminOptions.Section] = Describe(services.GetRequiredService<IOptions<AdminOptions>>().Value),
+            [Feeds.FeedsOptions.Section] = Describe(services.GetRequiredService<IOptions<Feeds.FeedsOptions>>().Value),
             ["Kestrel:Endpoints:Http:Url"] = configuration["Kestrel:Endpoints:Http:Url"],
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = JsonSerializerOptions.Default.TypeInfoResolver });

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -42,7 +43,8 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         {
             if (value is null)
                 return null;
-            var clean = TextCleaner.SingleLine(value, out var removed);
+            // Plain-text fields: an entity an editor or a CMS export wrote (&eacute;, &nbsp;, &amp;) means its character.
+            var clean = TextCleaner.SingleLine(WebUtility.HtmlDecode(value), out var removed);
             if (removed.Count > 0)
                 warnings.Add(new FieldError(field, $"removed {removed.Count} character(s) that XML forbids ({string.Join(", ", removed.Distinct())})", LineOf(field)));
             if (lowerCase)

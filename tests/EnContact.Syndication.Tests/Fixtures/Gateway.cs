@@ -36,6 +36,15 @@ public sealed class Gateway : IAsyncDisposable
     public string Root => _folder.Path;
     public string ContentPath => _folder.Combine("content");
     public string DatabasePath => _folder.Combine("data", "gateway.db");
+    public string MirrorPath => _folder.Combine("feeds");
+    public EnContact.Syndication.Feeds.FeedCache Feeds => Services.GetRequiredService<EnContact.Syndication.Feeds.FeedCache>();
+
+    /// <summary>Waits (on the feed cache's signal, not a timer) until the served feeds include every change saved so far.</summary>
+    public async Task WaitForFeedsAsync()
+    {
+        var version = await Articles.CurrentVersionAsync(CancellationToken.None);
+        await Feeds.WaitForStoreVersionAsync(version, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+    }
     public ArticleStore Articles => Services.GetRequiredService<ArticleStore>();
     public ContentScanner Scanner => Services.GetRequiredService<ContentScanner>();
     public ContentSourceStore Sources => Services.GetRequiredService<ContentSourceStore>();
@@ -58,6 +67,9 @@ public sealed class Gateway : IAsyncDisposable
             ["Ingestion:Enabled"] = ingestFolder ? "true" : "false",
             ["Ingestion:DebounceDelay"] = "00:00:00",
             ["Admin:ApiToken"] = AdminToken,
+            ["Feeds:PublicUrl"] = "https://flux.en-contact.com/",
+            ["Feeds:RebuildDelay"] = "00:00:00",
+            ["Feeds:MirrorPath"] = folder.Combine("feeds"),
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };

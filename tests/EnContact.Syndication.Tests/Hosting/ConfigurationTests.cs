@@ -17,6 +17,7 @@ public sealed class ConfigurationTests
         { StorageOptions.Section, typeof(StorageOptions) },
         { IngestionOptions.Section, typeof(IngestionOptions) },
         { AdminOptions.Section, typeof(AdminOptions) },
+        { EnContact.Syndication.Feeds.FeedsOptions.Section, typeof(EnContact.Syndication.Feeds.FeedsOptions) },
     };
 
     /// <summary>The gateway must run the same with or without the repository's appsettings.json.</summary>

@@ -893,4 +893,35 @@ public sealed class ArticleNormalizerTests
         Assert.Equal("les-indiscretions-de-novembre", article.Slug);
         Assert.Equal(new DateTimeOffset(2026, 11, 26, 6, 30, 0, TimeSpan.Zero), article.PublishedAt);
     }
+
+    [Fact]
+    public void Normalize_HtmlEntitiesInPlainTextFields_BecomeCharacters()
+    {
+        var article = NormalizeOk(ValidDraft() with
+        {
+            Title = "Caf&eacute;&nbsp;: R&amp;D &gt; tout",
+            Authors = ["Ren&eacute;e Dupr&eacute;"],
+            Summary = "L&rsquo;&eacute;t&eacute;",
+        });
+
+        Assert.Equal("Café\u00A0: R&D > tout", article.Title);
+        Assert.Equal(["Renée Dupré"], article.Authors);
+        Assert.Equal("L’été", article.Summary);
+    }
+
+    [Fact]
+    public void Normalize_UndatedDraftTwice_GivesTheSameHash()
+    {
+        var draft = new ArticleDraft { Title = "Brouillon", Draft = true, BodyMarkdown = "x" };
+        var site = Options.Create(new SiteOptions());
+        var clock = new FakeTimeProvider(Now);
+        var normalizer = new ArticleNormalizer(site, new MagazineTime(site), clock);
+
+        var first = normalizer.Normalize(draft, Id, Source).Article!;
+        clock.Advance(TimeSpan.FromDays(3));
+        var second = normalizer.Normalize(draft, Id, Source).Article!;
+
+        Assert.Equal(first.ContentHash, second.ContentHash);
+        Assert.Equal(ArticleStatus.Draft, second.Status);
+    }
 }

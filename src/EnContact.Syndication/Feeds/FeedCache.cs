@@ -1,0 +1,53 @@
+using System.Collections.Frozen;
+
+namespace EnContact.Syndication.Feeds;
+
+/// <summary>
+/// The feeds being served: an immutable snapshot swapped in one reference assignment after each
+/// rebuild, so a request never sees half a rebuild and never waits for one.
+/// </summary>
+public sealed class FeedCache
+{
+    private volatile Snapshot _current = new(FrozenDictionary<string, FeedDocument>.Empty, 0, false);
+    private readonly TaskCompletionSource _firstBuild = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public sealed record Snapshot(FrozenDictionary<string, FeedDocument> Documents, long StoreVersion, bool IsBuilt);
+
+    public Snapshot Current => _current;
+
+    /// <summary>Completes when the first build has been published.</summary>
+    public Task FirstBuild => _firstBuild.Task;
+
+    public bool TryGet(string path, out FeedDocument document) => _current.Documents.TryGetValue(path, out document!);
+
+    public void Publish(Snapshot snapshot)
+    {
+        TaskCompletionSource released;
+        lock (_gate)
+        {
+            _current = snapshot;
+            released = _next;
+            _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _firstBuild.TrySetResult();
+        released.TrySetResult();
+    }
+
+    /// <summary>Completes once feeds built from store version <paramref name="storeVersion"/> or later are being served.</summary>
+    public async Task WaitForStoreVersionAsync(long storeVersion, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task next;
+            lock (_gate)
+            {
+                if (_current.IsBuilt && _current.StoreVersion >= storeVersion)
+                    return;
+                next = _next.Task;
+            }
+            await next.WaitAsync(cancellationToken);
+        }
+    }
+}

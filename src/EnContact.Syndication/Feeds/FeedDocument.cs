@@ -1,0 +1,69 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace EnContact.Syndication.Feeds;
+
+/// <summary>
+/// A feed ready to serve: the bytes, their gzip and Brotli forms (compressed once per rebuild, not
+/// per request), a strong ETag per representation derived from the content, and Last-Modified.
+/// </summary>
+public sealed class FeedDocument
+{
+    private FeedDocument(string path, FeedFormat format, byte[] identity, string hash, DateTimeOffset lastModified)
+    {
+        Path = path;
+        Format = format;
+        Identity = identity;
+        Hash = hash;
+        LastModified = lastModified;
+        Gzip = Compress(identity, s => new GZipStream(s, CompressionLevel.SmallestSize));
+        // Brotli's smallest size (quality 11) is too slow to run on every rebuild; Optimal is close in size.
+        Brotli = Compress(identity, s => new BrotliStream(s, CompressionLevel.Optimal));
+    }
+
+    public string Path { get; }
+    public FeedFormat Format { get; }
+    public string ContentType => $"{Format.MediaType()}; charset=utf-8";
+    public byte[] Identity { get; }
+    public byte[] Gzip { get; }
+    public byte[] Brotli { get; }
+    /// <summary>SHA-256 of the uncompressed bytes (hex, first 32 characters): equal hashes, equal documents.</summary>
+    public string Hash { get; }
+    /// <summary>When these bytes were first published (whole seconds, as HTTP dates carry).</summary>
+    public DateTimeOffset LastModified { get; }
+
+    public string ETag(string? encoding) => encoding switch
+    {
+        "br" => $"\"{Hash}-br\"",
+        "gzip" => $"\"{Hash}-gz\"",
+        _ => $"\"{Hash}\"",
+    };
+
+    /// <summary>A document for <paramref name="bytes"/>; keeps the previous Last-Modified when the bytes did not change.</summary>
+    public static FeedDocument Create(RenderedFeed feed, FeedDocument? previous, DateTimeOffset now)
+    {
+        var hash = HashOf(feed.Bytes);
+        if (previous is not null && previous.Hash == hash)
+            return previous;
+        var seconds = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        return new FeedDocument(feed.Path, feed.Format, feed.Bytes, hash, seconds);
+    }
+
+    /// <summary>A document whose Last-Modified is given (e.g. recovered from the mirror file after a restart).</summary>
+    public static FeedDocument Restore(RenderedFeed feed, DateTimeOffset lastModified)
+    {
+        var hash = HashOf(feed.Bytes);
+        var seconds = new DateTimeOffset(lastModified.UtcTicks - lastModified.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        return new FeedDocument(feed.Path, feed.Format, feed.Bytes, hash, seconds);
+    }
+
+    public static string HashOf(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
+
+    private static byte[] Compress(byte[] bytes, Func<Stream, Stream> compressor)
+    {
+        using var buffer = new MemoryStream();
+        using (var stream = compressor(buffer))
+            stream.Write(bytes);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using EnContact.Syndication.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace EnContact.Syndication.Feeds;
+
+/// <summary>
+/// Serves the pre-rendered feeds. A poll costs a dictionary lookup: conditional requests get 304
+/// with no body, bodies come pre-compressed. Feeds are not rate-limited (readers give up on feeds
+/// that answer 429, and a 304 costs nothing); before the first build they answer 503 + Retry-After.
+/// </summary>
+public static class FeedsApi
+{
+    public static IEndpointRouteBuilder MapFeeds(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/feeds/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeFeed).ExcludeFromDescription();
+        app.MapGet("/feeds", FeedIndex);
+        app.MapGet("/", HomePage).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        return app;
+    }
+
+    private static async Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedSetBuilder builder)
+    {
+        var response = context.Response;
+        var snapshot = cache.Current;
+        if (!snapshot.IsBuilt)
+        {
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.Headers.RetryAfter = "10";
+            return;
+        }
+        if (!snapshot.Documents.TryGetValue(path, out var document))
+        {
+            response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        var encoding = ChooseEncoding(context.Request);
+        var headers = response.Headers;
+        headers.ETag = document.ETag(encoding);
+        headers.LastModified = document.LastModified.ToString("R", CultureInfo.InvariantCulture);
+        headers.CacheControl = $"public, max-age={(int)options.Value.CacheMaxAge.TotalSeconds}";
+        headers.Vary = "Accept-Encoding";
+        headers.XContentTypeOptions = "nosniff";
+        if (options.Value.HubUrl is { } hub)
+            headers.Link = $"<{hub}>; rel=\"hub\", <{builder.PublicUrl(document.Path)}>; rel=\"self\"";
+
+        if (IsNotModified(context.Request, document))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        var body = encoding switch { "br" => document.Brotli, "gzip" => document.Gzip, _ => document.Identity };
+        response.ContentType = document.ContentType;
+        if (encoding is not null)
+            headers.ContentEncoding = encoding;
+        response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+            await response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>RFC 9110: If-None-Match (weak comparison, any of the document's representations) wins over If-Modified-Since.</summary>
+    public static bool IsNotModified(HttpRequest request, FeedDocument document)
+    {
+        var ifNoneMatch = request.GetTypedHeaders().IfNoneMatch;
+        if (ifNoneMatch.Count > 0)
+        {
+            return ifNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any)
+                || new[] { document.ETag(null), document.ETag("gzip"), document.ETag("br") }.Contains(tag.Tag.ToString(), StringComparer.Ordinal));
+        }
+        return request.GetTypedHeaders().IfModifiedSince is { } since && since >= document.LastModified;
+    }
+
+    /// <summary>Brotli, then gzip, by the client's q-values; null for identity.</summary>
+    public static string? ChooseEncoding(HttpRequest request)
+    {
+        if (!StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding.ToArray().OfType<string>().ToList(), out var accepted))
+            return null;
+        double Quality(string coding) =>
+            accepted.FirstOrDefault(a => a.Value.Equals(coding, StringComparison.OrdinalIgnoreCase))?.Quality
+            ?? accepted.FirstOrDefault(a => a.Value == "*")?.Quality
+            ?? (accepted.Any(a => a.Value.Equals(coding, StringComparison.OrdinalIgnoreCase) || a.Value == "*") ? 1 : 0);
+        var br = Quality("br");
+        var gzip = Quality("gzip");
+        if (br > 0 && br >= gzip)
+            return "br";
+        return gzip > 0 ? "gzip" : null;
+    }
+
+    private static IResult FeedIndex(FeedCache cache, FeedSetBuilder builder, IOptions<SiteOptions> site) =>
+        TypedResults.Content(Page(site.Value.Title + " — flux", cache, builder, listAll: true), "text/html; charset=utf-8");
+
+    private static IResult HomePage(FeedCache cache, FeedSetBuilder builder, IOptions<SiteOptions> site) =>
+        TypedResults.Content(Page(site.Value.Title, cache, builder, listAll: false), "text/html; charset=utf-8");
+
+    /// <summary>A small HTML page whose head carries the autodiscovery links readers look for.</summary>
+    private static string Page(string title, FeedCache cache, FeedSetBuilder builder, bool listAll)
+    {
+        var feeds = cache.Current.Documents.Values
+            .Where(d => !d.Path.StartsWith("archive/", StringComparison.Ordinal))
+            .OrderBy(d => d.Path == "all." + d.Format.Extension() ? 0 : 1).ThenBy(d => d.Path, StringComparer.Ordinal)
+            .ToArray();
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(WebUtility.HtmlEncode(title)).Append("</title>\n");
+        foreach (var feed in feeds.Where(d => listAll || d.Path.StartsWith("all.", StringComparison.Ordinal)))
+        {
+            html.Append("<link rel=\"alternate\" type=\"").Append(feed.Format.MediaType())
+                .Append("\" title=\"").Append(WebUtility.HtmlEncode($"{title} ({feed.Path})"))
+                .Append("\" href=\"").Append(WebUtility.HtmlEncode(builder.PublicUrl(feed.Path))).Append("\">\n");
+        }
+        html.Append("</head>\n<body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n<ul>\n");
+        foreach (var feed in listAll ? feeds : feeds.Where(d => d.Path.StartsWith("all.", StringComparison.Ordinal)))
+        {
+            html.Append("<li><a href=\"").Append(WebUtility.HtmlEncode(builder.PublicUrl(feed.Path))).Append("\">")
+                .Append(WebUtility.HtmlEncode(feed.Path)).Append("</a></li>\n");
+        }
+        html.Append("</ul>\n");
+        if (!listAll)
+            html.Append("<p><a href=\"/feeds\">Tous les flux (rubriques, mots-clés)</a></p>\n");
+        html.Append("</body>\n</html>\n");
+        return html.ToString();
+    }
+}

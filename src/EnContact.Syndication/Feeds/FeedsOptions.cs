@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EnContact.Syndication.Feeds;
+
+/// <summary>RSS, Atom and JSON feeds. Section <c>Feeds</c>.</summary>
+public sealed class FeedsOptions
+{
+    public const string Section = "Feeds";
+
+    /// <summary>Absolute URL where the gateway's <c>/feeds/…</c> are publicly reachable (self links, WebSub topics). Default <c>http://127.0.0.1:5080/</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string PublicUrl { get; set; } = "http://127.0.0.1:5080/";
+
+    /// <summary>Feed subtitle / description. Default: the magazine's one-line description.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Subtitle { get; set; } = "Le magazine indépendant de la relation client, du BPO et de l’expérience client";
+
+    /// <summary>Newest items in each subscription feed. Default 50.</summary>
+    [Range(1, 500)]
+    public int ItemCount { get; set; } = 50;
+
+    /// <summary>Whether each tag gets its own feeds as well as each section. Default true.</summary>
+    public bool TagFeeds { get; set; } = true;
+
+    /// <summary>How long readers and caches may keep a feed (Cache-Control max-age, RSS ttl, sy:updatePeriod). Default 15 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Quiet time after an article change before rebuilding, so a burst of changes is one rebuild. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RebuildDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Authority and date of the <c>tag:</c> URIs used as permanent feed and item ids
+    /// (<c>tag:en-contact.com,2026:article/{id}</c>). Never change it once feeds are public. Default <c>en-contact.com,2026</c>.
+    /// </summary>
+    [Required(AllowEmptyStrings = false)]
+    [RegularExpression(@"^[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?$")]
+    public string TagAuthority { get; set; } = "en-contact.com,2026";
+
+    /// <summary>Folder the feed files are mirrored to after each rebuild (for nginx or a CDN); empty turns mirroring off. Default <c>data/feeds</c>.</summary>
+    public string? MirrorPath { get; set; } = "data/feeds";
+
+    /// <summary>Optional square icon URL (Atom icon, JSON Feed favicon).</summary>
+    public string? IconUrl { get; set; }
+
+    /// <summary>Optional logo URL (Atom logo, RSS image, JSON Feed icon).</summary>
+    public string? LogoUrl { get; set; }
+
+    /// <summary>Optional WebSub hub: feeds advertise it and the hub is notified of every change. No default.</summary>
+    public string? HubUrl { get; set; }
+
+    /// <summary>Text of the link that ends a premium article's teaser. Default "Lire la suite sur En-Contact (réservé aux abonnés)".</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string PremiumLinkText { get; set; } = "Lire la suite sur En-Contact (réservé aux abonnés)";
+
+    public Uri PublicUri => new(PublicUrl.EndsWith('/') ? PublicUrl : PublicUrl + "/", UriKind.Absolute);
+}

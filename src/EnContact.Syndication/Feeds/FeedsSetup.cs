@@ -1,0 +1,46 @@
+using EnContact.Syndication.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Feeds;
+
+public static class FeedsSetup
+{
+    public static IServiceCollection AddFeeds(this IServiceCollection services)
+    {
+        services.AddSectionOptions<FeedsOptions>(FeedsOptions.Section, Rules);
+        services.AddSingleton<IPostConfigureOptions<FeedsOptions>, ResolveMirrorPath>();
+        services.AddSingleton<FeedSetBuilder>();
+        services.AddSingleton<FeedCache>();
+        services.AddSingleton<FeedMirror>();
+        services.AddHttpClient(WebSubNotifier.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<WebSubNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebSubNotifier>());
+        services.AddSingleton<FeedPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<FeedPublisher>());
+        return services;
+    }
+
+    private static IEnumerable<string> Rules(FeedsOptions feeds)
+    {
+        foreach (var (key, value, required) in new[] { ("PublicUrl", feeds.PublicUrl, true), ("HubUrl", feeds.HubUrl, false), ("IconUrl", feeds.IconUrl, false), ("LogoUrl", feeds.LogoUrl, false) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                if (required)
+                    yield return $"{key}: is required";
+                continue;
+            }
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                yield return $"{key}: '{value}' is not an absolute http(s) URL";
+        }
+    }
+
+    private sealed class ResolveMirrorPath(IHostEnvironment environment) : IPostConfigureOptions<FeedsOptions>
+    {
+        public void PostConfigure(string? name, FeedsOptions options)
+        {
+            if (!string.IsNullOrWhiteSpace(options.MirrorPath))
+                options.MirrorPath = Path.GetFullPath(options.MirrorPath, environment.ContentRootPath);
+        }
+    }
+}
