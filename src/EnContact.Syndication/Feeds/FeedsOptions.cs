@@ -50,6 +50,10 @@ public sealed class FeedsOptions
     /// <summary>Optional WebSub hub: feeds advertise it and the hub is notified of every change. No default.</summary>
     public string? HubUrl { get; set; }
 
+    /// <summary>First wait before retrying a failed hub notification; it doubles (with jitter) for up to 5 retries. Default 2 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan HubRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Text of the link that ends a premium article's teaser. Default "Lire la suite sur En-Contact (réservé aux abonnés)".</summary>
     [Required(AllowEmptyStrings = false)]
     public string PremiumLinkText { get; set; } = "Lire la suite sur En-Contact (réservé aux abonnés)";

@@ -36,7 +36,7 @@ public sealed class WebSubNotifier(
                 MaxRetryAttempts = 5,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = TimeSpan.FromSeconds(2),
+                Delay = options.Value.HubRetryDelay,
                 ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>(e => !stoppingToken.IsCancellationRequested),
             })
             .AddTimeout(TimeSpan.FromSeconds(10))

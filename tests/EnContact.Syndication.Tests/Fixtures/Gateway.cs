@@ -21,11 +21,13 @@ public sealed class Gateway : IAsyncDisposable
     public static readonly DateTimeOffset DefaultNow = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
 
     private readonly TempDirectory _folder;
+    private readonly bool _ownsFolder;
     private HttpClient? _client;
 
-    private Gateway(TempDirectory folder, WebApplication app, FakeTimeProvider? clock)
+    private Gateway(TempDirectory folder, bool ownsFolder, WebApplication app, FakeTimeProvider? clock)
     {
         _folder = folder;
+        _ownsFolder = ownsFolder;
         App = app;
         Clock = clock;
     }
@@ -58,6 +60,7 @@ public sealed class Gateway : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? settings = null,
         TempDirectory? folder = null)
     {
+        var ownsFolder = folder is null; // a folder the test passes in outlives this gateway (e.g. for a restart)
         folder ??= new TempDirectory();
         Directory.CreateDirectory(folder.Combine("content"));
         var overrides = new Dictionary<string, string?>
@@ -85,7 +88,7 @@ public sealed class Gateway : IAsyncDisposable
             ReadEnvironmentVariables = false,
             TimeProvider = clock,
         });
-        var gateway = new Gateway(folder, app, clock);
+        var gateway = new Gateway(folder, ownsFolder, app, clock);
         if (start)
             await app.StartAsync();
         else
@@ -135,6 +138,7 @@ public sealed class Gateway : IAsyncDisposable
         {
         }
         await App.DisposeAsync();
-        _folder.Dispose();
+        if (_ownsFolder)
+            _folder.Dispose();
     }
 }

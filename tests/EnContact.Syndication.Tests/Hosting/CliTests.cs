@@ -58,6 +58,27 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task FeedsExport_WritesEveryFeedFileOnce()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        CopyDirectory(SampleArticles.SampleContentFolder, folder);
+        await RunAsync(work.Path, [], "import", folder);
+
+        var (code, output, error) = await RunAsync(work.Path, [], "feeds", "export", work.Combine("out"));
+        var (again, secondOutput, _) = await RunAsync(work.Path, [], "feeds", "export", work.Combine("out"));
+
+        Assert.True(code == 0, error);
+        Assert.Contains("from 8 published articles", output);
+        var atom = CodeHollow.FeedReader.FeedReader.ReadFromFile(work.Combine("out", "all.atom"));
+        Assert.Equal(8, atom.Items.Count);
+        Assert.True(File.Exists(work.Combine("out", "sections", "indiscretions.rss")));
+        Assert.True(File.Exists(work.Combine("out", "archive", "2026-10.atom")));
+        Assert.Equal(0, again);
+        Assert.Contains("(0 written,", secondOutput);
+    }
+
+    [Fact]
     public async Task ConfigDump_MasksTheToken()
     {
         using var work = new TempDirectory();

@@ -1,0 +1,325 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Threading.Channels;
+using CodeHollow.FeedReader;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using EnContact.Syndication.Tests.Fixtures;
+
+namespace EnContact.Syndication.Tests.Feeds;
+
+/// <summary>Feeds over real HTTP on loopback: conditional GET, compression, HEAD, rebuild on change, mirror, WebSub.</summary>
+public sealed class FeedsApiTests
+{
+    private static async Task<Gateway> StartedWithArticlesAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var gateway = await Gateway.CreateAsync(start: true, settings: settings);
+        await FeedTestData.SaveAllAsync(gateway);
+        await gateway.WaitForFeedsAsync();
+        return gateway;
+    }
+
+    [Theory]
+    [InlineData("/feeds/all.rss", "application/rss+xml")]
+    [InlineData("/feeds/all.atom", "application/atom+xml")]
+    [InlineData("/feeds/all.json", "application/feed+json")]
+    [InlineData("/feeds/sections/indiscretions.atom", "application/atom+xml")]
+    [InlineData("/feeds/archive/2026-10.rss", "application/rss+xml")]
+    public async Task Get_ServesFeedWithCachingHeaders(string url, string mediaType)
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var anonymous = gateway.NewClient(null);
+
+        var response = await anonymous.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("utf-8", response.Content.Headers.ContentType.CharSet);
+        Assert.NotNull(response.Headers.ETag);
+        Assert.False(response.Headers.ETag!.IsWeak);
+        Assert.NotNull(response.Content.Headers.LastModified);
+        Assert.Equal(TimeSpan.FromMinutes(15), response.Headers.CacheControl!.MaxAge);
+        Assert.True(response.Headers.CacheControl.Public);
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
+        var feed = FeedReader.ReadFromByteArray(await response.Content.ReadAsByteArrayAsync());
+        Assert.NotEmpty(feed.Items);
+    }
+
+    [Fact]
+    public async Task Get_WithMatchingIfNoneMatch_Is304WithoutBody()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+        var first = await client.GetAsync("/feeds/all.atom");
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/feeds/all.atom");
+        request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"other\""));
+        request.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+        var second = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+        Assert.Empty(await second.Content.ReadAsByteArrayAsync());
+        Assert.Equal(first.Headers.ETag, second.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task Get_WithIfModifiedSince_Is304_AndIfNoneMatchMismatchWins()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+        var first = await client.GetAsync("/feeds/all.rss");
+        var lastModified = first.Content.Headers.LastModified!.Value;
+
+        var since = new HttpRequestMessage(HttpMethod.Get, "/feeds/all.rss");
+        since.Headers.IfModifiedSince = lastModified;
+        var older = new HttpRequestMessage(HttpMethod.Get, "/feeds/all.rss");
+        older.Headers.IfModifiedSince = lastModified.AddSeconds(-1);
+        var mismatch = new HttpRequestMessage(HttpMethod.Get, "/feeds/all.rss");
+        mismatch.Headers.IfModifiedSince = lastModified;
+        mismatch.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"stale\""));
+
+        Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(since)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(older)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(mismatch)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("gzip", "gzip")]
+    [InlineData("br", "br")]
+    [InlineData("gzip, br", "br")]
+    [InlineData("br;q=0.5, gzip", "gzip")]
+    [InlineData("identity", null)]
+    [InlineData("br;q=0, gzip;q=0", null)]
+    public async Task Get_PicksThePreCompressedRepresentation(string acceptEncoding, string? expected)
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var handler = new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None };
+        using var client = new HttpClient(handler) { BaseAddress = gateway.BaseAddress };
+        var plain = await (await client.GetAsync("/feeds/all.atom")).Content.ReadAsByteArrayAsync();
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/feeds/all.atom");
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(expected, response.Content.Headers.ContentEncoding.SingleOrDefault());
+        var decoded = expected switch
+        {
+            "gzip" => Decompress(body, s => new GZipStream(s, CompressionMode.Decompress)),
+            "br" => Decompress(body, s => new BrotliStream(s, CompressionMode.Decompress)),
+            _ => body,
+        };
+        Assert.Equal(plain, decoded);
+        if (expected is not null)
+        {
+            Assert.True(body.Length < plain.Length);
+            Assert.EndsWith(expected == "br" ? "-br\"" : "-gz\"", response.Headers.ETag!.Tag);
+        }
+    }
+
+    [Fact]
+    public async Task Head_HasHeadersButNoBody()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+
+        var get = await client.GetAsync("/feeds/all.json");
+        var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/feeds/all.json"));
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal(get.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Get_UnknownFeed_Is404()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+
+        var response = await gateway.NewClient(null).GetAsync("/feeds/sections/nope.atom");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ArticleChange_RebuildsFeeds_NewETagAndItemFirst()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+        var before = await client.GetAsync("/feeds/all.atom");
+        var archiveBefore = await client.GetAsync("/feeds/archive/2026-10.atom");
+
+        var put = await gateway.Client.PutAsJsonAsync("/api/articles/ec-breaking", new { title = "Dernière minute", published = "2026-11-27 09:30", contentMarkdown = "Vite." });
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        await gateway.WaitForFeedsAsync();
+        var after = await client.GetAsync("/feeds/all.atom");
+        var archiveAfter = await client.GetAsync("/feeds/archive/2026-10.atom");
+
+        Assert.NotEqual(before.Headers.ETag, after.Headers.ETag);
+        Assert.Equal(archiveBefore.Headers.ETag, archiveAfter.Headers.ETag);
+        Assert.Equal(archiveBefore.Content.Headers.LastModified, archiveAfter.Content.Headers.LastModified);
+        var feed = FeedReader.ReadFromByteArray(await after.Content.ReadAsByteArrayAsync());
+        Assert.Equal("tag:en-contact.com,2026:article/ec-breaking", feed.Items[0].Id);
+
+        var conditional = new HttpRequestMessage(HttpMethod.Get, "/feeds/all.atom");
+        conditional.Headers.IfNoneMatch.Add(before.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(conditional)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Feeds_AreNotRateLimited()
+    {
+        await using var gateway = await StartedWithArticlesAsync(new Dictionary<string, string?> { ["Admin:PublicRequestsPerMinute"] = "1" });
+        using var client = gateway.NewClient(null);
+
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+            codes.Add((await client.GetAsync("/feeds/all.atom")).StatusCode);
+
+        Assert.All(codes, c => Assert.Equal(HttpStatusCode.OK, c));
+    }
+
+    [Fact]
+    public async Task HomePage_CarriesAutodiscoveryLinks()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+
+        var home = await client.GetStringAsync("/");
+        var index = await client.GetStringAsync("/feeds");
+
+        Assert.Contains("<link rel=\"alternate\" type=\"application/atom+xml\"", home);
+        Assert.Contains("href=\"https://flux.en-contact.com/feeds/all.rss\"", home);
+        Assert.Contains("type=\"application/feed+json\"", home);
+        Assert.Contains("href=\"https://flux.en-contact.com/feeds/sections/indiscretions.atom\"", index);
+        Assert.Contains("href=\"https://flux.en-contact.com/feeds/tags/crm.rss\"", index);
+    }
+
+    [Fact]
+    public async Task Mirror_HoldsTheServedBytesAndDropsFeedsThatAreGone()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+        var served = await client.GetByteArrayAsync("/feeds/sections/entretiens.atom");
+        var mirrored = Path.Combine(gateway.MirrorPath, "sections", "entretiens.atom");
+        Assert.Equal(served, await File.ReadAllBytesAsync(mirrored));
+        File.WriteAllText(Path.Combine(gateway.MirrorPath, "unrelated.txt"), "not ours");
+
+        await gateway.Articles.MarkDeletedAsync("ec-premium", CancellationToken.None);
+        await gateway.WaitForFeedsAsync();
+
+        Assert.False(File.Exists(mirrored));
+        Assert.True(File.Exists(Path.Combine(gateway.MirrorPath, "unrelated.txt")));
+        Assert.Empty(Directory.EnumerateFiles(gateway.MirrorPath, "*.tmp-*", SearchOption.AllDirectories));
+        Assert.Equal(await client.GetByteArrayAsync("/feeds/all.atom"), await File.ReadAllBytesAsync(Path.Combine(gateway.MirrorPath, "all.atom")));
+    }
+
+    [Fact]
+    public async Task Restart_KeepsLastModifiedOfUnchangedFeeds()
+    {
+        using var folder = new TempDirectory();
+        DateTimeOffset? firstLastModified;
+        await using (var first = await Gateway.CreateAsync(start: true, folder: folder))
+        {
+            await FeedTestData.SaveAllAsync(first);
+            await first.WaitForFeedsAsync();
+            firstLastModified = (await first.NewClient(null).GetAsync("/feeds/all.atom")).Content.Headers.LastModified;
+        }
+
+        await using var second = await Gateway.CreateAsync(start: true, folder: folder);
+        second.Clock!.Advance(TimeSpan.FromHours(3));
+        await second.WaitForFeedsAsync();
+        var again = await second.NewClient(null).GetAsync("/feeds/all.atom");
+
+        Assert.Equal(firstLastModified, again.Content.Headers.LastModified);
+    }
+
+    [Fact]
+    public async Task Hub_IsAdvertisedAndNotifiedWithRetry()
+    {
+        await using var hub = await TestHub.StartAsync(failFirst: 1);
+        await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: new Dictionary<string, string?>
+        {
+            ["Feeds:HubUrl"] = hub.Url,
+            ["Feeds:HubRetryDelay"] = "00:00:00.010",
+        });
+        // Every feed of the first build is announced once (the first attempt fails and is retried).
+        var startup = gateway.Feeds.Current.Documents.Keys.Where(k => !k.StartsWith("archive/", StringComparison.Ordinal))
+            .Select(k => "https://flux.en-contact.com/feeds/" + k).ToArray();
+
+        await FeedTestData.SaveAsync(gateway, "ec-hub", new EnContact.Syndication.Ingestion.ArticleDraft { Title = "Pour le hub", Published = "2026-11-20 09:30", Section = "hub", BodyMarkdown = "x" });
+        var topics = await hub.WaitForTopicsAsync([.. startup, "https://flux.en-contact.com/feeds/sections/hub.atom", "https://flux.en-contact.com/feeds/sections/hub.rss"]);
+
+        Assert.Contains("https://flux.en-contact.com/feeds/all.json", topics);
+        Assert.True(hub.Failures >= 1);
+        var response = await gateway.NewClient(null).GetAsync("/feeds/all.atom");
+        Assert.Contains($"<{hub.Url}>; rel=\"hub\"", response.Headers.GetValues("Link").Single());
+        var atom = await response.Content.ReadAsStringAsync();
+        Assert.Contains($"<link rel=\"hub\" href=\"{hub.Url}\" />", atom);
+    }
+
+    private static byte[] Decompress(byte[] body, Func<Stream, Stream> decompressor)
+    {
+        using var output = new MemoryStream();
+        using (var stream = decompressor(new MemoryStream(body)))
+            stream.CopyTo(output);
+        return output.ToArray();
+    }
+
+    /// <summary>A WebSub hub on loopback that records each publish notification and can fail the first ones.</summary>
+    private sealed class TestHub : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly Channel<string> _topics = Channel.CreateUnbounded<string>();
+        private int _toFail;
+
+        private TestHub(WebApplication app) => _app = app;
+
+        public string Url => _app.Urls.First() + "/hub";
+        public int Failures { get; private set; }
+
+        public static async Task<TestHub> StartAsync(int failFirst)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var hub = new TestHub(app) { _toFail = failFirst };
+            app.MapPost("/hub", async (HttpRequest request) =>
+            {
+                var form = await request.ReadFormAsync();
+                if (form["hub.mode"] != "publish")
+                    return Results.BadRequest();
+                if (Interlocked.Decrement(ref hub._toFail) >= 0)
+                {
+                    hub.Failures++;
+                    return Results.StatusCode(503);
+                }
+                hub._topics.Writer.TryWrite(form["hub.url"].ToString());
+                return Results.NoContent();
+            });
+            await app.StartAsync();
+            return hub;
+        }
+
+        public async Task<HashSet<string>> WaitForTopicsAsync(IEnumerable<string> expected)
+        {
+            var wanted = expected.ToHashSet();
+            var seen = new HashSet<string>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!wanted.IsSubsetOf(seen))
+                seen.Add(await _topics.Reader.ReadAsync(timeout.Token));
+            return seen;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
