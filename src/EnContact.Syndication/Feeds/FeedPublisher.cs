@@ -99,13 +99,14 @@ public sealed class FeedPublisher(
                 changed.Add(document);
         }
 
+        // Mirror first, then serve: the files on disk are never behind what HTTP readers get.
+        if (changed.Count > 0 || !previous.IsBuilt || previous.Documents.Count != documents.Count)
+            await MirrorAsync(documents, cancellationToken);
         var snapshot = new FeedCache.Snapshot(documents.ToFrozenDictionary(d => d.Path, StringComparer.Ordinal), version, true);
         cache.Publish(snapshot);
         logger.LogInformation("Feeds rebuilt at store version {Version}: {Documents} documents from {Articles} articles, {Changed} changed, in {Elapsed} ms",
             version, documents.Count, articles.Count, changed.Count, clock.ElapsedMilliseconds);
 
-        if (changed.Count > 0 || !previous.IsBuilt || previous.Documents.Count != documents.Count)
-            await MirrorAsync(documents, cancellationToken);
         hub.Notify(changed.Where(d => !d.Path.StartsWith("archive/", StringComparison.Ordinal)).Select(d => builder.PublicUrl(d.Path)));
         return snapshot;
     }

@@ -32,6 +32,8 @@ public static class HtmlCleaner
         sanitizer.AllowedSchemes.Add("mailto");
         // Markdig marks fenced code with class="language-x"; classes carry no script or style.
         sanitizer.AllowedAttributes.Add("class");
+        // Inline styles fight readers' themes, and the W3C feed validator flags them.
+        sanitizer.AllowedAttributes.Remove("style");
         // An article has no business collecting input: forms would phish inside feed readers.
         foreach (var tag in new[] { "form", "input", "button", "select", "option", "optgroup", "textarea", "label", "fieldset", "legend", "datalist", "output" })
             sanitizer.AllowedTags.Remove(tag);
