@@ -34,10 +34,16 @@ public sealed class FeedDocument
 
     public string ETag(string? encoding) => encoding switch
     {
-        "br" => $"\"{Hash}-br\"",
-        "gzip" => $"\"{Hash}-gz\"",
-        _ => $"\"{Hash}\"",
+        "br" => ETagBrotli,
+        "gzip" => ETagGzip,
+        _ => ETagIdentity,
     };
+
+    // Header values are computed once per rebuild, so serving a poll allocates next to nothing.
+    public string ETagIdentity => field ??= $"\"{Hash}\"";
+    public string ETagGzip => field ??= $"\"{Hash}-gz\"";
+    public string ETagBrotli => field ??= $"\"{Hash}-br\"";
+    public string LastModifiedHttp => field ??= LastModified.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A document for <paramref name="bytes"/>; keeps the previous Last-Modified when the bytes did not change.</summary>
     public static FeedDocument Create(RenderedFeed feed, FeedDocument? previous, DateTimeOffset now)

@@ -38,11 +38,11 @@ public static class FeedsApi
             return;
         }
 
-        var encoding = ChooseEncoding(context.Request);
+        var encoding = ChooseEncoding(context.Request.Headers.AcceptEncoding.ToString());
         var headers = response.Headers;
         headers.ETag = document.ETag(encoding);
-        headers.LastModified = document.LastModified.ToString("R", CultureInfo.InvariantCulture);
-        headers.CacheControl = $"public, max-age={(int)options.Value.CacheMaxAge.TotalSeconds}";
+        headers.LastModified = document.LastModifiedHttp;
+        headers.CacheControl = CacheControl(options.Value);
         headers.Vary = "Accept-Encoding";
         headers.XContentTypeOptions = "nosniff";
         if (options.Value.HubUrl is { } hub)
@@ -63,29 +63,66 @@ public static class FeedsApi
             await response.Body.WriteAsync(body, context.RequestAborted);
     }
 
+    private static string? _cacheControl;
+    private static TimeSpan _cacheControlFor;
+
+    private static string CacheControl(FeedsOptions options)
+    {
+        if (_cacheControl is null || _cacheControlFor != options.CacheMaxAge)
+        {
+            _cacheControl = $"public, max-age={(int)options.CacheMaxAge.TotalSeconds}";
+            _cacheControlFor = options.CacheMaxAge;
+        }
+        return _cacheControl;
+    }
+
     /// <summary>RFC 9110: If-None-Match (weak comparison, any of the document's representations) wins over If-Modified-Since.</summary>
     public static bool IsNotModified(HttpRequest request, FeedDocument document)
     {
-        var ifNoneMatch = request.GetTypedHeaders().IfNoneMatch;
+        var ifNoneMatch = request.Headers.IfNoneMatch;
         if (ifNoneMatch.Count > 0)
         {
-            return ifNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any)
-                || new[] { document.ETag(null), document.ETag("gzip"), document.ETag("br") }.Contains(tag.Tag.ToString(), StringComparer.Ordinal));
+            // Fast path: a reader sends back exactly the ETag it was given.
+            var raw = ifNoneMatch.ToString();
+            if (raw == document.ETagIdentity || raw == document.ETagGzip || raw == document.ETagBrotli)
+                return true;
+            if (!EntityTagHeaderValue.TryParseList(ifNoneMatch.OfType<string>().ToList(), out var tags))
+                return false;
+            return tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any)
+                || tag.Tag.Equals(document.ETagIdentity, StringComparison.Ordinal)
+                || tag.Tag.Equals(document.ETagGzip, StringComparison.Ordinal)
+                || tag.Tag.Equals(document.ETagBrotli, StringComparison.Ordinal));
         }
-        return request.GetTypedHeaders().IfModifiedSince is { } since && since >= document.LastModified;
+        var since = request.Headers.IfModifiedSince.ToString();
+        return since.Length > 0
+            && DateTimeOffset.TryParseExact(since, "R", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var when)
+            && when >= document.LastModified;
     }
 
-    /// <summary>Brotli, then gzip, by the client's q-values; null for identity.</summary>
-    public static string? ChooseEncoding(HttpRequest request)
+    /// <summary>Brotli, then gzip, by the client's q-values (RFC 9110 §12.5.3); null for identity.</summary>
+    public static string? ChooseEncoding(string acceptEncoding)
     {
-        if (!StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding.ToArray().OfType<string>().ToList(), out var accepted))
-            return null;
-        double Quality(string coding) =>
-            accepted.FirstOrDefault(a => a.Value.Equals(coding, StringComparison.OrdinalIgnoreCase))?.Quality
-            ?? accepted.FirstOrDefault(a => a.Value == "*")?.Quality
-            ?? (accepted.Any(a => a.Value.Equals(coding, StringComparison.OrdinalIgnoreCase) || a.Value == "*") ? 1 : 0);
-        var br = Quality("br");
-        var gzip = Quality("gzip");
+        double br = 0, gzip = 0, any = -1;
+        bool sawBr = false, sawGzip = false;
+        foreach (var part in acceptEncoding.AsSpan().Split(','))
+        {
+            var item = acceptEncoding.AsSpan()[part].Trim();
+            var semicolon = item.IndexOf(';');
+            var coding = (semicolon < 0 ? item : item[..semicolon]).Trim();
+            var quality = 1.0;
+            if (semicolon >= 0)
+            {
+                var parameter = item[(semicolon + 1)..].Trim();
+                if (parameter.StartsWith("q=", StringComparison.OrdinalIgnoreCase)
+                    && !double.TryParse(parameter[2..], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out quality))
+                    quality = 0;
+            }
+            if (coding.Equals("br", StringComparison.OrdinalIgnoreCase)) { br = quality; sawBr = true; }
+            else if (coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase)) { gzip = quality; sawGzip = true; }
+            else if (coding.SequenceEqual("*")) any = quality;
+        }
+        if (!sawBr && any >= 0) br = any;
+        if (!sawGzip && any >= 0) gzip = any;
         if (br > 0 && br >= gzip)
             return "br";
         return gzip > 0 ? "gzip" : null;
