@@ -6,6 +6,17 @@ public static class SampleArticles
     /// <summary>The repository's content/ folder as copied into the test output (SampleContent/).</summary>
     public static string SampleContentFolder => Path.Combine(AppContext.BaseDirectory, "SampleContent");
 
+    /// <summary>Copies the project's sample articles (content/) into <paramref name="folder"/>.</summary>
+    public static void CopySampleContentTo(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(SampleContentFolder, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(SampleContentFolder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     public static string Markdown(
         string title = "Les centres de contacts face à l’IA",
         string published = "2026-11-20 09:30",

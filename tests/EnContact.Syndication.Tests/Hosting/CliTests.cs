@@ -42,7 +42,7 @@ public sealed class CliTests
     {
         using var work = new TempDirectory();
         var folder = work.Combine("articles");
-        CopyDirectory(SampleArticles.SampleContentFolder, folder);
+        SampleArticles.CopySampleContentTo(folder);
         File.WriteAllText(Path.Combine(folder, "casse.md"), "---\ntitle: Cassé\npublished: 2026-11-20 09:30\naccess: gold\n---\n");
 
         var (code, output, error) = await RunAsync(work.Path, [], "import", folder);
@@ -62,7 +62,7 @@ public sealed class CliTests
     {
         using var work = new TempDirectory();
         var folder = work.Combine("articles");
-        CopyDirectory(SampleArticles.SampleContentFolder, folder);
+        SampleArticles.CopySampleContentTo(folder);
         await RunAsync(work.Path, [], "import", folder);
 
         var (code, output, error) = await RunAsync(work.Path, [], "feeds", "export", work.Combine("out"));
@@ -160,15 +160,5 @@ public sealed class CliTests
             throw new Xunit.Sdk.XunitException($"'{string.Join(' ', args)}' did not exit within a minute");
         }
         return (process.ExitCode, await output, await error);
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }

@@ -12,7 +12,7 @@ public sealed class ContentScannerTests
     public async Task Scan_SampleContent_IngestsEveryArticleWithItsStatus()
     {
         await using var gateway = await Gateway.CreateAsync();
-        CopyDirectory(SampleArticles.SampleContentFolder, gateway.ContentPath);
+        SampleArticles.CopySampleContentTo(gateway.ContentPath);
 
         var report = await gateway.ScanAsync();
 
@@ -46,7 +46,7 @@ public sealed class ContentScannerTests
     public async Task Scan_Twice_SecondScanWritesNothing()
     {
         await using var gateway = await Gateway.CreateAsync();
-        CopyDirectory(SampleArticles.SampleContentFolder, gateway.ContentPath);
+        SampleArticles.CopySampleContentTo(gateway.ContentPath);
         await gateway.ScanAsync();
         var version = await gateway.Articles.CurrentVersionAsync(None);
 
@@ -383,14 +383,4 @@ public sealed class ContentScannerTests
     }
 
     private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 }
