@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using EnContact.Syndication.Articles;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace EnContact.Syndication.Benchmarks;
 
@@ -78,28 +80,78 @@ public static class Baselines
         return known.ToDictionary(k => k.Key, k => k.Value.FileHash, StringComparer.Ordinal);
     }
 
+    /// <summary>One file made ready for the store, as the scanner would before writing it.</summary>
+    public sealed record Prepared(string Path, string Hash, long Size, Article Article);
+
     /// <summary>
-    /// The CPU half of an import without the store: read, parse the front matter and normalise
+    /// The CPU half of an import without the store: read, hash, parse the front matter and normalise
     /// (Markdown → HTML, sanitising, summary, content hash) every file on all cores, as the scanner does
-    /// for a new or changed file. An import's remaining time is its SQLite writes.
+    /// for a new or changed file. Returns the articles, in path order, for <see cref="WriteAllAsync"/>.
     /// </summary>
-    public static async Task<int> ParseAndNormalizeParallelAsync(string root, ArticleNormalizer normalizer, CancellationToken cancellationToken)
+    public static async Task<Prepared?[]> ParseAndNormalizeParallelAsync(string root, ArticleNormalizer normalizer, CancellationToken cancellationToken)
     {
         var files = Enumerate(root);
-        var valid = 0;
+        var prepared = new Prepared?[files.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, files.Count),
             new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
             async (i, ct) =>
             {
                 var bytes = await File.ReadAllBytesAsync(Path.Combine(root, files[i]), ct);
-                _ = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
                 var parsed = FrontMatterParser.Parse(bytes);
                 if (parsed.Draft is null)
                     return;
                 var result = normalizer.Normalize(parsed.Draft, ContentScanner.DerivedId(files[i]), ContentScanner.SourceOf(files[i]));
-                if (result.IsValid)
-                    Interlocked.Increment(ref valid);
+                if (result.Article is { } article)
+                    prepared[i] = new Prepared(files[i], hash, bytes.Length, article);
             });
-        return valid;
+        return prepared;
+    }
+
+    /// <summary>
+    /// The SQLite half of an import without the files: the statements the scanner runs for each new
+    /// article (look-up by id, <see cref="ArticleStore"/> save with its slug check and version bump,
+    /// source-file upsert, problem clear), one connection, a commit every 500 articles.
+    /// </summary>
+    public static async Task<int> WriteAllAsync(ArticleStore articles, ContentSourceStore sources, SqliteConnectionFactory connections,
+        IReadOnlyList<Prepared> prepared, CancellationToken cancellationToken)
+    {
+        const int batchSize = 500;
+        var created = 0;
+        long version = 0;
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        SqliteTransaction? transaction = null;
+        try
+        {
+            var operations = 0;
+            foreach (var item in prepared)
+            {
+                transaction ??= (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+                _ = await articles.GetAsync(connection, transaction, item.Article.Id, cancellationToken);
+                var (outcome, stored) = await articles.SaveAsync(connection, transaction, item.Article, cancellationToken);
+                if (outcome == SaveOutcome.Created)
+                    created++;
+                version = Math.Max(version, stored.Version);
+                await sources.UpsertSourceFileAsync(connection, transaction, new ContentSourceStore.SourceFile(item.Path, stored.Id, item.Hash, item.Size), cancellationToken);
+                await sources.ClearProblemAsync(connection, transaction, ContentScanner.SourceOf(item.Path), cancellationToken);
+                if (++operations >= batchSize)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                    await transaction.DisposeAsync();
+                    transaction = null;
+                    operations = 0;
+                    articles.Announce(version);
+                }
+            }
+            if (transaction is not null)
+                await transaction.CommitAsync(cancellationToken);
+            articles.Announce(version);
+        }
+        finally
+        {
+            if (transaction is not null)
+                await transaction.DisposeAsync();
+        }
+        return created;
     }
 }

@@ -1,3 +1,4 @@
+using EnContact.Syndication.Articles;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
@@ -33,6 +34,7 @@ public sealed class BenchGateway : IAsyncDisposable
     public ContentSourceStore Sources => _app.Services.GetRequiredService<ContentSourceStore>();
     public SqliteConnectionFactory Connections => _app.Services.GetRequiredService<SqliteConnectionFactory>();
     public ArticleNormalizer Normalizer => _app.Services.GetRequiredService<ArticleNormalizer>();
+    public ArticleStore Articles => _app.Services.GetRequiredService<ArticleStore>();
 
     public static async Task<BenchGateway> CreateAsync(string root, string contentPath, string databasePath, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ public sealed record IngestionBenchmarkOptions
 {
     public int Articles { get; init; } = 10_000;
     public int Runs { get; init; } = 5;
-    public int WarmupArticles { get; init; } = 200;
+    public int WarmupArticles { get; init; } = 1_000;
     public int Seed { get; init; } = 20261127;
     /// <summary>Where the temporary content folder and databases go; a new folder under the system temp folder when null.</summary>
     public string? WorkFolder { get; init; }
@@ -32,6 +32,7 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
     private const string LoadKnown = "load-known";
     private const string Import = "import";
     private const string ParseNormalize = "parse+normalize";
+    private const string StoreWrites = "store-writes";
     private const string Rescan = "rescan";
     private const string RescanChanged = "rescan-1pct";
 
@@ -73,7 +74,8 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
                 runs.Add(samples);
                 output.WriteLine($"  run {run + 1}/{options.Runs}: import {Ms(samples[Import])}, rescan {Ms(samples[Rescan])}, "
                     + $"rescan 1% {Ms(samples[RescanChanged])}, read {Ms(samples[Read])}, read+hash {Ms(samples[ReadHash])}, "
-                    + $"parallel read+hash {Ms(samples[ReadHashParallel])}, load known {Ms(samples[LoadKnown])}, parse+normalize {Ms(samples[ParseNormalize])}");
+                    + $"parallel read+hash {Ms(samples[ReadHashParallel])}, load known {Ms(samples[LoadKnown])}, "
+                    + $"CPU half {Ms(samples[ParseNormalize])}, SQLite half {Ms(samples[StoreWrites])}");
             }
 
             output.WriteLine();
@@ -168,10 +170,21 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
                 await File.WriteAllBytesAsync(Path.Combine(folder, articles[i].RelativePath), articles[i].Bytes, CancellationToken.None);
         }
 
-        // 5. The CPU half of an import on its own (no store), to split the import between parsing and SQLite.
-        var (valid, parseSample) = await Measure.RunAsync(() => Baselines.ParseAndNormalizeParallelAsync(folder, gateway.Normalizer, cancellationToken));
+        // 5. The two halves of an import on their own: parse + normalise every file (no store), then
+        //    write those articles into another empty database with the scanner's statements (no files).
+        var (prepared, parseSample) = await Measure.RunAsync(() => Baselines.ParseAndNormalizeParallelAsync(folder, gateway.Normalizer, cancellationToken));
         samples[ParseNormalize] = parseSample;
-        Check(valid == n, $"{label}: {valid} of {n} files parse and normalise without error");
+        Check(prepared.All(p => p is not null), $"{label}: {prepared.Count(p => p is not null)} of {n} files parse and normalise without error");
+        var writesDatabase = Path.Combine(work, "data", $"bench-{(run < 0 ? "warmup" : run.ToString(CultureInfo.InvariantCulture))}-writes.db");
+        await using (var writes = await BenchGateway.CreateAsync(work, folder, writesDatabase, cancellationToken))
+        {
+            var items = prepared.OfType<Baselines.Prepared>().ToList();
+            var (created, writeSample) = await Measure.RunAsync(() => Baselines.WriteAllAsync(writes.Articles, writes.Sources, writes.Connections, items, cancellationToken));
+            samples[StoreWrites] = writeSample;
+            var state = await writes.StateAsync(cancellationToken);
+            Check(created == n && state.LiveArticles == n && state.SourceFiles == n,
+                $"{label}: the store-only write created {created} articles, store {state}, expected {n}");
+        }
         return samples;
     }
 
@@ -205,7 +218,8 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
         Row("Read + SHA-256 + compare (parallel, as the scanner)", ReadHashParallel);
         Row("List the folder (scanner's enumeration)", Enumerate);
         Row("Load known hashes from SQLite", LoadKnown);
-        Row("Parse + normalise, no store (parallel)", ParseNormalize);
+        Row("Import's CPU half: read + parse + normalise, no store (parallel)", ParseNormalize);
+        Row("Import's SQLite half: the scanner's writes, no files (1 thread)", StoreWrites);
         text.AppendLine();
         text.AppendLine("| Ratio (per run, same run) | Median | Min – max |");
         text.AppendLine("|---|---:|---:|");
@@ -220,7 +234,9 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
         RatioRow("rescan / (parallel read + hash + load known)", RatioSum(Rescan, ReadHashParallel, LoadKnown));
         RatioRow("rescan 1 % / rescan", Ratio(RescanChanged, Rescan));
         RatioRow("import / read", Ratio(Import, Read));
-        RatioRow("parse + normalise / import", Ratio(ParseNormalize, Import));
+        RatioRow("CPU half / import", Ratio(ParseNormalize, Import));
+        RatioRow("SQLite half / import", Ratio(StoreWrites, Import));
+        RatioRow("(CPU half + SQLite half) / import", runs.Select(r => (Seconds(r, ParseNormalize) + Seconds(r, StoreWrites)) / Seconds(r, Import)));
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Runtime: .NET {Environment.Version}, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, "

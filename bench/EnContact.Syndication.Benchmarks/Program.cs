@@ -14,7 +14,7 @@ const string Usage = """
       ingestion [--articles N] [--runs R] [--warmup W] [--seed S] [--work DIR] [--keep]
           Import of N generated articles into an empty store, rescan of the N unchanged files and
           rescan after 1 % changed, against reading/hashing the files; prints a Markdown table.
-          Defaults: 10000 articles, 5 runs, 200 warm-up articles. Exit code 1 when a check fails.
+          Defaults: 10000 articles, 5 runs, 1000 warm-up articles. Exit code 1 when a check fails.
       micro [BenchmarkDotNet arguments]
           Per-file cost of each ingestion step (parse, Markdown, sanitise, summary, hash), in-process.
     """;
@@ -63,8 +63,11 @@ switch (args[0])
 
     case "micro":
     {
-        // In-process: no second build of the solution (other people build it concurrently).
-        var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
+        // In-process: no second build of the solution (other people build it concurrently); results go
+        // to the temp folder, not the repository (BenchmarkDotNet's --artifacts option overrides this).
+        var config = DefaultConfig.Instance
+            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+            .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "encontact-bench-artifacts"));
         BenchmarkRunner.Run<ArticlePipelineBenchmarks>(config, args[1..]);
         return 0;
     }

