@@ -30,7 +30,7 @@ public static class AtomFeedWriter
         if (model.LogoUrl is not null)
             feed.ImageUrl = new Uri(model.LogoUrl);
         if (model.IconUrl is not null)
-            FeedNamespaces.Add(feed.ElementExtensions, new XElement(FeedNamespaces.Atom + "icon", model.IconUrl));
+            FeedNamespaces.Add(feed.ElementExtensions, new XElement(FeedNamespaces.Atom + "icon", model.IconUrl), usePrefix: false); // Atom's own element
         if (model.IsArchive)
         {
             FeedNamespaces.Declare(feed, "fh", FeedNamespaces.History);

@@ -27,9 +27,9 @@ public static class FeedNamespaces
     };
 
     /// <summary>Adds an extension element written with its usual prefix (<c>dc:creator</c>, not <c>&lt;creator xmlns="…"&gt;</c>): some readers match prefixes.</summary>
-    public static void Add(SyndicationElementExtensionCollection extensions, XElement element)
+    public static void Add(SyndicationElementExtensionCollection extensions, XElement element, bool usePrefix = true)
     {
-        if (Prefixes.TryGetValue(element.Name.Namespace, out var prefix) && element.Attribute(XNamespace.Xmlns + prefix) is null)
+        if (usePrefix && Prefixes.TryGetValue(element.Name.Namespace, out var prefix) && element.Attribute(XNamespace.Xmlns + prefix) is null)
             element.Add(new XAttribute(XNamespace.Xmlns + prefix, element.Name.NamespaceName));
         using var reader = element.CreateReader();
         extensions.Add(reader);

@@ -64,6 +64,12 @@ public static class RssFeedWriter
     public static (string Period, int Frequency) UpdateHint(int minutes) =>
         minutes <= 60 ? ("hourly", Math.Max(1, (int)Math.Round(60.0 / minutes))) : ("daily", Math.Max(1, (int)Math.Round(1440.0 / minutes)));
 
+    /// <summary>Plain text as HTML: only the characters HTML gives a meaning to are escaped (accents stay as they are).</summary>
+    public static string AsHtml(string text) =>
+        text.Contains('&') || text.Contains('<') || text.Contains('>')
+            ? text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;")
+            : text;
+
     private static void AddAtomLink(SyndicationFeed feed, string relation, string href, string? type)
     {
         var link = new XElement(Atom + "link", new XAttribute("href", href), new XAttribute("rel", relation));
@@ -79,7 +85,8 @@ public static class RssFeedWriter
             Id = entry.Id,
             Title = new TextSyndicationContent(entry.Title),
             PublishDate = entry.Published,
-            Summary = new TextSyndicationContent(entry.Summary),
+            // Readers render an RSS description as HTML, so the plain-text summary is written as the HTML for that text.
+            Summary = new TextSyndicationContent(AsHtml(entry.Summary)),
         };
         item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(entry.Url)));
         foreach (var category in entry.Categories)

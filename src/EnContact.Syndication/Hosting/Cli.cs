@@ -20,9 +20,9 @@ public static class Cli
         var root = new RootCommand("EnContact.Syndication: feeds and newsletters for the En-Contact magazine. Without a verb, runs 'serve'.");
 
         var serve = new Command("serve", "Run the gateway: HTTP API, content-folder ingestion and background workers (the default).");
-        serve.SetAction((_, ct) => Run(ServeAsync, ct));
+        serve.SetAction((_, ct) => Run(ServeAsync, ct, quiet: false));
         root.Subcommands.Add(serve);
-        root.SetAction((_, ct) => Run(ServeAsync, ct));
+        root.SetAction((_, ct) => Run(ServeAsync, ct, quiet: false));
 
         var migrate = new Command("migrate", "Apply pending database migrations and exit.");
         migrate.SetAction((_, ct) => Run(MigrateAsync, ct));
@@ -60,12 +60,15 @@ public static class Cli
         return root;
     }
 
-    private static async Task<int> Run(Func<WebApplication, CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
+    private static async Task<int> Run(Func<WebApplication, CancellationToken, Task<int>> verb, CancellationToken cancellationToken, bool quiet = true)
     {
         WebApplication app;
         try
         {
-            app = Program.CreateApp();
+            // One-shot verbs print their own report; their log shows only warnings and errors.
+            app = Program.CreateApp(quiet
+                ? new GatewaySettings { Overrides = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" } }
+                : null);
             app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         }
         catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)

@@ -43,8 +43,12 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         {
             if (value is null)
                 return null;
-            // Plain-text fields: an entity an editor or a CMS export wrote (&eacute;, &nbsp;, &amp;) means its character.
-            var clean = TextCleaner.SingleLine(WebUtility.HtmlDecode(value), out var removed);
+            // Plain-text fields: markup a CMS export leaves in a title (<em>…</em>) is dropped, and an
+            // entity (&eacute;, &nbsp;, &amp;) means its character. "a < b > c" is text and stays.
+            var withoutTags = HtmlTag().Replace(value, "");
+            if (withoutTags.Length != value.Length)
+                warnings.Add(new FieldError(field, "removed HTML markup: this field is plain text", LineOf(field)));
+            var clean = TextCleaner.SingleLine(WebUtility.HtmlDecode(withoutTags), out var removed);
             if (removed.Count > 0)
                 warnings.Add(new FieldError(field, $"removed {removed.Count} character(s) that XML forbids ({string.Join(", ", removed.Distinct())})", LineOf(field)));
             if (lowerCase)
@@ -221,4 +225,8 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
 
     [GeneratedRegex("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")]
     private static partial Regex LanguagePattern();
+
+    /// <summary>An opening or closing tag of an HTML element, or a comment: what never belongs in a plain-text title.</summary>
+    [GeneratedRegex(@"<!--.*?-->|</?(?:a|abbr|b|big|blockquote|br|cite|code|del|div|em|embed|font|h[1-6]|i|iframe|img|ins|kbd|li|link|mark|meta|object|ol|p|pre|q|s|script|small|span|strike|strong|style|sub|sup|svg|table|td|th|tr|u|ul|var)\b[^<>]*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex HtmlTag();
 }

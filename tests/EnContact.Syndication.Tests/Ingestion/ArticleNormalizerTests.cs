@@ -381,11 +381,12 @@ public sealed class ArticleNormalizerTests
     }
 
     [Fact]
-    public void Normalize_TitleWithMarkupCharacters_IsKeptAsPlainText()
+    public void Normalize_TitleWithMarkupCharacters_KeepsTextDropsTags()
     {
-        var article = NormalizeOk(ValidDraft() with { Title = "Coûts > 10 % & marges <b>en baisse</b>" });
+        var result = Normalize(ValidDraft() with { Title = "Coûts > 10 % & marges <b>en baisse</b> <à voir>" });
 
-        Assert.Equal("Coûts > 10 % & marges <b>en baisse</b>", article.Title);
+        Assert.Equal("Coûts > 10 % & marges en baisse <à voir>", result.Article!.Title);
+        Assert.Contains(result.Warnings, w => w.Field == "title" && w.Message.Contains("removed HTML markup"));
     }
 
     [Fact]
