@@ -39,6 +39,7 @@ public sealed class ContentScanner(
     ILogger<ContentScanner> logger)
 {
     private const int BatchSize = 500;
+    private const int ChunkSize = 256;
     private const int ProgressEvery = 2000;
 
     private sealed record FileOutcome(string Path, string Hash, long Size)
@@ -69,24 +70,31 @@ public sealed class ContentScanner(
         var (present, gone) = FindFiles(root, mode, changedPaths, known);
         var goneByHash = gone.Where(known.ContainsKey).GroupBy(p => known[p].FileHash).ToDictionary(g => g.Key, g => g.First());
 
-        var outcomes = new FileOutcome[present.Count];
         var maxBytes = options.Value.MaxFileBytes;
-        await Parallel.ForEachAsync(Enumerable.Range(0, present.Count),
-            new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-            async (i, ct) => outcomes[i] = await ReadAsync(root, present[i], maxBytes, known, problemHashes, goneByHash, ct));
-
         var report = new Counter();
         var claimedGone = new HashSet<string>(StringComparer.Ordinal);
         var batch = new Batch(connection, articles, problemHashes.Keys.ToHashSet(StringComparer.Ordinal));
         try
         {
-            foreach (var outcome in outcomes)
+            // Files are read and parsed in parallel a chunk at a time, then written in order: memory
+            // stays flat however large the folder is, and both cores work on the parsing.
+            var outcomes = new FileOutcome[Math.Min(ChunkSize, present.Count)];
+            for (var start = 0; start < present.Count; start += ChunkSize)
             {
-                await ApplyAsync(batch, outcome, known, gone, claimedGone, report, cancellationToken);
-                if (++report.Files % ProgressEvery == 0)
-                    logger.LogInformation("Ingesting {Root}: {Done}/{Total} files", root, report.Files, present.Count);
-                if (batch.Operations >= BatchSize)
-                    await batch.CommitAsync(cancellationToken);
+                var count = Math.Min(ChunkSize, present.Count - start);
+                await Parallel.ForEachAsync(Enumerable.Range(0, count),
+                    new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                    async (i, ct) => outcomes[i] = await ReadAsync(root, present[start + i], maxBytes, known, problemHashes, goneByHash, ct));
+
+                for (var i = 0; i < count; i++)
+                {
+                    await ApplyAsync(batch, outcomes[i], known, gone, claimedGone, report, cancellationToken);
+                    if (++report.Files % ProgressEvery == 0)
+                        logger.LogInformation("Ingesting {Root}: {Done}/{Total} files", root, report.Files, present.Count);
+                    if (batch.Operations >= BatchSize)
+                        await batch.CommitAsync(cancellationToken);
+                }
+                Array.Clear(outcomes);
             }
 
             foreach (var path in gone.Where(p => !claimedGone.Contains(p)))
