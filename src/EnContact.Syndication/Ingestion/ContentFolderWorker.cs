@@ -35,38 +35,53 @@ public sealed class ContentFolderWorker(
         await ScanAsync(root, ScanMode.Full, null, stoppingToken);
         _initialScan.TrySetResult();
 
-        using var watcher = settings.Watch && Directory.Exists(root) ? StartWatcher(root) : null;
-        while (!stoppingToken.IsCancellationRequested)
+        FileSystemWatcher? watcher = null;
+        try
         {
-            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var rescanDue = Task.Delay(settings.RescanInterval, time, wake.Token);
-            var changed = _changes.Reader.WaitToReadAsync(wake.Token).AsTask();
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.WhenAny(rescanDue, changed);
+                // A folder created after start-up is watched from the first round that finds it.
+                if (watcher is null && settings.Watch && Directory.Exists(root))
+                    watcher = StartWatcher(root);
+                await WaitAndScanAsync(root, settings, stoppingToken);
             }
-            finally
-            {
-                await wake.CancelAsync();
-            }
-            stoppingToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            watcher?.Dispose();
+        }
+    }
 
-            if (changed.IsCompletedSuccessfully)
-            {
-                // Let a burst of saves settle, then take everything that arrived.
-                await Task.Delay(settings.DebounceDelay, time, stoppingToken);
-                var paths = new HashSet<string>(StringComparer.Ordinal);
-                while (_changes.Reader.TryRead(out var path))
-                    paths.Add(path);
-                if (paths.Contains(FullRescan))
-                    await ScanAsync(root, ScanMode.Full, null, stoppingToken);
-                else
-                    await ScanAsync(root, ScanMode.Changes, paths, stoppingToken);
-            }
-            else
-            {
+    private async Task WaitAndScanAsync(string root, IngestionOptions settings, CancellationToken stoppingToken)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var rescanDue = Task.Delay(settings.RescanInterval, time, wake.Token);
+        var changed = _changes.Reader.WaitToReadAsync(wake.Token).AsTask();
+        try
+        {
+            await Task.WhenAny(rescanDue, changed);
+        }
+        finally
+        {
+            await wake.CancelAsync();
+        }
+        stoppingToken.ThrowIfCancellationRequested();
+
+        if (changed.IsCompletedSuccessfully)
+        {
+            // Let a burst of saves settle, then take everything that arrived.
+            await Task.Delay(settings.DebounceDelay, time, stoppingToken);
+            var paths = new HashSet<string>(StringComparer.Ordinal);
+            while (_changes.Reader.TryRead(out var path))
+                paths.Add(path);
+            if (paths.Contains(FullRescan))
                 await ScanAsync(root, ScanMode.Full, null, stoppingToken);
-            }
+            else
+                await ScanAsync(root, ScanMode.Changes, paths, stoppingToken);
+        }
+        else
+        {
+            await ScanAsync(root, ScanMode.Full, null, stoppingToken);
         }
     }
 
