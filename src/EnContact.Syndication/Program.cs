@@ -1,4 +1,5 @@
 using EnContact.Syndication.Articles;
+using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
@@ -33,6 +34,7 @@ public static class Program
         app.MapHealth();
         app.MapArticlesApi();
         app.MapFeeds();
+        // app.MapDeliveryApi(); (wired with AddDelivery)
         app.LogStartupSummary();
         return app;
     }

@@ -64,12 +64,6 @@ public static class RssFeedWriter
     public static (string Period, int Frequency) UpdateHint(int minutes) =>
         minutes <= 60 ? ("hourly", Math.Max(1, (int)Math.Round(60.0 / minutes))) : ("daily", Math.Max(1, (int)Math.Round(1440.0 / minutes)));
 
-    /// <summary>Plain text as HTML: only the characters HTML gives a meaning to are escaped (accents stay as they are).</summary>
-    public static string AsHtml(string text) =>
-        text.Contains('&') || text.Contains('<') || text.Contains('>')
-            ? text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;")
-            : text;
-
     private static void AddAtomLink(SyndicationFeed feed, string relation, string href, string? type)
     {
         var link = new XElement(Atom + "link", new XAttribute("href", href), new XAttribute("rel", relation));
@@ -86,7 +80,7 @@ public static class RssFeedWriter
             Title = new TextSyndicationContent(entry.Title),
             PublishDate = entry.Published,
             // Readers render an RSS description as HTML, so the plain-text summary is written as the HTML for that text.
-            Summary = new TextSyndicationContent(AsHtml(entry.Summary)),
+            Summary = new TextSyndicationContent(Hosting.HtmlText.Encode(entry.Summary)),
         };
         item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(entry.Url)));
         foreach (var category in entry.Categories)

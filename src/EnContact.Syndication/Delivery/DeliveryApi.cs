@@ -1,0 +1,58 @@
+using EnContact.Syndication.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EnContact.Syndication.Delivery;
+
+/// <summary>Admin endpoints to watch and steer deliveries (an edition or a purpose such as "confirm").</summary>
+public static class DeliveryApi
+{
+    public sealed record TestRequest(string? To);
+
+    public static RouteGroupBuilder MapDeliveryApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/deliveries").RequireAdminToken().WithTags("Admin");
+        api.MapGet("/", ListProgress);
+        api.MapGet("/{campaign}", GetProgress);
+        api.MapPost("/{campaign}/pause", (string campaign, OutboxStore outbox, CancellationToken ct) => SetStateAsync(campaign, "paused", "paused by the operator", outbox, ct));
+        api.MapPost("/{campaign}/resume", (string campaign, OutboxStore outbox, CancellationToken ct) => SetStateAsync(campaign, "active", null, outbox, ct));
+        api.MapPost("/{campaign}/cancel", (string campaign, OutboxStore outbox, CancellationToken ct) => SetStateAsync(campaign, "cancelled", "cancelled by the operator", outbox, ct));
+        api.MapPost("/test", QueueTest);
+        return api;
+    }
+
+    private static async Task<Ok<IReadOnlyList<CampaignProgress>>> ListProgress(OutboxStore outbox, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await outbox.ProgressAsync(null, cancellationToken));
+
+    private static async Task<Results<Ok<CampaignProgress>, ProblemHttpResult>> GetProgress(string campaign, OutboxStore outbox, CancellationToken cancellationToken) =>
+        (await outbox.ProgressAsync(campaign, cancellationToken)).FirstOrDefault() is { } progress ? TypedResults.Ok(progress) : UnknownCampaign(campaign);
+
+    private static async Task<Results<Ok<CampaignProgress>, ProblemHttpResult>> SetStateAsync(string campaign, string state, string? reason, OutboxStore outbox, CancellationToken cancellationToken)
+    {
+        if ((await outbox.ProgressAsync(campaign, cancellationToken)).Count == 0)
+            return UnknownCampaign(campaign);
+        await outbox.SetCampaignStateAsync(campaign, state, reason, cancellationToken);
+        return TypedResults.Ok((await outbox.ProgressAsync(campaign, cancellationToken))[0]);
+    }
+
+    /// <summary>Queues one transactional test message, to check the relay end to end.</summary>
+    private static async Task<Results<Accepted<CampaignProgress>, ValidationProblem>> QueueTest(TestRequest? request, OutboxStore outbox, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!MailInput.TryNormalizeAddress("to", request?.To, out var address, out var error))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [error] });
+        var campaign = $"test-{time.GetUtcNow():yyyyMMddHHmmss}";
+        await outbox.EnqueueAsync(DeliveryTestMessage.Body, [new OutboxRequest { Campaign = campaign, Kind = MailKind.Transactional, RecipientAddress = address }], cancellationToken);
+        return TypedResults.Accepted($"/api/deliveries/{campaign}", (await outbox.ProgressAsync(campaign, cancellationToken))[0]);
+    }
+
+    private static ProblemHttpResult UnknownCampaign(string campaign) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such delivery", detail: $"Nothing was ever queued for '{campaign}'.");
+}
+
+/// <summary>The message sent by the delivery test (API and <c>delivery send-test</c>).</summary>
+public static class DeliveryTestMessage
+{
+    public static readonly MessageBody Body = new(
+        "Test d’envoi — En-Contact",
+        "Ce message de test confirme que la passerelle En-Contact peut envoyer du courrier.\n",
+        "<p>Ce message de test confirme que la passerelle <strong>En-Contact</strong> peut envoyer du courrier.</p>");
+}

@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EnContact.Syndication.Delivery;
+
+/// <summary>The delivery engine: sender identity, list headers, outbox workers. Section <c>Delivery</c>.</summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "Delivery";
+
+    /// <summary>From address of every message (name and address). Default "En-Contact &lt;newsletter@en-contact.com&gt;".</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string From { get; set; } = "En-Contact <newsletter@en-contact.com>";
+
+    /// <summary>Domain of the deterministic Message-IDs (&lt;hash@domain&gt;). Default <c>en-contact.com</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string MessageIdDomain { get; set; } = "en-contact.com";
+
+    /// <summary>List-Id of bulk mail (RFC 2919). Default "La lettre d’En-Contact &lt;lettre.en-contact.com&gt;".</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ListId { get; set; } = "La lettre d’En-Contact <lettre.en-contact.com>";
+
+    /// <summary>Mailbox that unsubscribes whoever writes to it (the mailto: in List-Unsubscribe); empty for none. Default empty.</summary>
+    public string? UnsubscribeMailbox { get; set; }
+
+    /// <summary>Folder of .eml files used when no SMTP host is set. Default <c>outbox</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string PickupPath { get; set; } = "outbox";
+
+    /// <summary>Messages a worker claims at a time. Default 50.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>How long a claim lasts; a crashed worker's messages are taken up again after it. Default 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Attempts before a transiently failing message is given up. Default 8.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Wait before the outbox retries a message the relay refused for now; doubles with each attempt (capped at 6 hours). Default 1 minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "06:00:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often an idle worker looks for due messages (new ones wake it at once). Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Share of permanent failures in an edition (after at least <see cref="FailureSampleSize"/> attempts) that pauses it. Default 0.2.</summary>
+    [Range(0.01, 1.0)]
+    public double PauseFailureRatio { get; set; } = 0.2;
+
+    /// <summary>Attempts an edition needs before its failure ratio can pause it. Default 50.</summary>
+    [Range(1, 1_000_000)]
+    public int FailureSampleSize { get; set; } = 50;
+}

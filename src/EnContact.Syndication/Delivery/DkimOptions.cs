@@ -1,0 +1,24 @@
+using EnContact.Syndication.Hosting;
+
+namespace EnContact.Syndication.Delivery;
+
+/// <summary>DKIM signing of every outgoing message. Section <c>Dkim</c>. Off until a key is configured.</summary>
+public sealed class DkimOptions
+{
+    public const string Section = "Dkim";
+
+    /// <summary>Signing domain (d=), normally the From domain. No default.</summary>
+    public string? Domain { get; set; }
+
+    /// <summary>Selector (s=): the public key is published at &lt;selector&gt;._domainkey.&lt;domain&gt;. No default.</summary>
+    public string? Selector { get; set; }
+
+    /// <summary>PEM file holding the RSA private key, relative to the content root. No default.</summary>
+    public string? PrivateKeyPath { get; set; }
+
+    /// <summary>The RSA private key itself, as PEM text (e.g. from ENCONTACT__Dkim__PrivateKey); wins over the path. No default.</summary>
+    [Secret]
+    public string? PrivateKey { get; set; }
+
+    public bool IsEnabled => !string.IsNullOrWhiteSpace(PrivateKey) || !string.IsNullOrWhiteSpace(PrivateKeyPath);
+}

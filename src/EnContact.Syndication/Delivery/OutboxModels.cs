@@ -1,0 +1,60 @@
+namespace EnContact.Syndication.Delivery;
+
+/// <summary>Transactional mail (a confirmation) goes before bulk mail (a digest).</summary>
+public enum MailKind
+{
+    Transactional = 0,
+    Bulk = 1,
+}
+
+/// <summary>
+/// What an edition's recipients share, rendered once: subject, text and HTML. <c>{{name}}</c>
+/// placeholders are filled per recipient from <see cref="OutboxRequest.Variables"/> (HTML-encoded in
+/// the HTML part), so 100,000 messages store one body, not 100,000.
+/// </summary>
+public sealed record MessageBody(string Subject, string TextBody, string HtmlBody);
+
+/// <summary>One message to queue: which edition or purpose, to whom, with what personal values.</summary>
+public sealed record OutboxRequest
+{
+    /// <summary>The edition ("digest-2026-48") or purpose ("confirm") — with the recipient, the message's unique key.</summary>
+    public required string Campaign { get; init; }
+    public required MailKind Kind { get; init; }
+    public required string RecipientAddress { get; init; }
+    public string? RecipientName { get; init; }
+    /// <summary>Per-recipient values for the body's <c>{{name}}</c> placeholders.</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+    /// <summary>The https one-click unsubscribe URL (with its signed token) for List-Unsubscribe; bulk mail needs one.</summary>
+    public string? UnsubscribeUrl { get; init; }
+}
+
+/// <summary>Where a message stands.</summary>
+public enum OutboxStatus
+{
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+    Suppressed,
+    Cancelled,
+}
+
+/// <summary>A claimed message, with everything needed to compose and send it.</summary>
+public sealed record OutboxItem
+{
+    public required string MessageKey { get; init; }
+    public required string Campaign { get; init; }
+    public required MailKind Kind { get; init; }
+    public required string Recipient { get; init; }
+    public string? RecipientName { get; init; }
+    public required MessageBody Body { get; init; }
+    public required IReadOnlyDictionary<string, string> Variables { get; init; }
+    public string? UnsubscribeUrl { get; init; }
+    public required string MessageId { get; init; }
+    public required int Attempts { get; init; }
+}
+
+/// <summary>An edition's delivery: counts by status, rate and estimated finish, and whether it is paused or cancelled.</summary>
+public sealed record CampaignProgress(
+    string Campaign, string State, string? Reason, long Total, long Pending, long Sending, long Sent, long Failed,
+    long Suppressed, long Cancelled, double MessagesPerSecond, DateTimeOffset? EstimatedFinish);

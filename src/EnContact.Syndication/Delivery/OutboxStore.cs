@@ -1,0 +1,350 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EnContact.Syndication.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Delivery;
+
+/// <summary>
+/// The durable outbox: one row per (edition or purpose, recipient), claimed by workers with a lease
+/// and marked sent only after the relay accepted it. Enqueuing the same pair twice is a no-op.
+/// </summary>
+public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSignal signal, IOptions<DeliveryOptions> options, TimeProvider time)
+{
+    private const string Due = "((o.status = 'pending' AND o.next_attempt_at <= @now) OR (o.status = 'sending' AND o.lease_until <= @now))";
+
+    /// <summary>The unique key of a message: its edition or purpose, and the normalised recipient.</summary>
+    public static string KeyOf(string campaign, string address) => $"{campaign}|{address}";
+
+    /// <summary>A Message-ID that is the same on every attempt, so a duplicate after a crash can be recognised.</summary>
+    public static string MessageIdOf(string messageKey, string domain) =>
+        $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageKey)))[..32]}@{domain}";
+
+    /// <summary>
+    /// Queues one message per request in one transaction and returns how many were new. Every header
+    /// value is checked first; any invalid request rejects the whole call with the problems listed.
+    /// </summary>
+    public async Task<int> EnqueueAsync(MessageBody body, IReadOnlyCollection<OutboxRequest> requests, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        if (MailInput.CheckHeaderText("subject", body.Subject, MailInput.MaxSubjectLength) is { } subjectProblem)
+            problems.Add(subjectProblem);
+        var rows = new List<(OutboxRequest Request, string Address)>(requests.Count);
+        foreach (var request in requests)
+        {
+            if (!MailInput.TryNormalizeAddress("recipient", request.RecipientAddress, out var address, out var error))
+                problems.Add(error);
+            else if (MailInput.CheckHeaderText("recipient name", request.RecipientName, MailInput.MaxNameLength) is { } nameProblem)
+                problems.Add(nameProblem);
+            else if (string.IsNullOrWhiteSpace(request.Campaign))
+                problems.Add("campaign: is required");
+            else if (MailInput.CheckHeaderText("campaign", request.Campaign, 200) is { } campaignProblem)
+                problems.Add(campaignProblem);
+            else if (request.UnsubscribeUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || MailInput.CheckHeaderText("unsubscribe URL", url, 2000) is not null))
+                problems.Add($"unsubscribe URL: '{url}' is not a single-line https URL");
+            else
+                rows.Add((request, address));
+        }
+        if (problems.Count > 0)
+            throw new ArgumentException(string.Join("; ", problems.Distinct()));
+
+        var now = SqlValues.Instant(time.GetUtcNow());
+        var bodyKey = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
+        var inserted = 0;
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var saveBody = connection.CreateCommand())
+            {
+                saveBody.Transaction = transaction;
+                saveBody.CommandText = """
+                    INSERT INTO outbox_bodies (body_key, subject, text_body, html_body, created_at) VALUES (@key, @subject, @text, @html, @now)
+                    ON CONFLICT (body_key) DO NOTHING
+                    """;
+                saveBody.Parameters.AddWithValue("@key", bodyKey);
+                saveBody.Parameters.AddWithValue("@subject", body.Subject);
+                saveBody.Parameters.AddWithValue("@text", body.TextBody);
+                saveBody.Parameters.AddWithValue("@html", body.HtmlBody);
+                saveBody.Parameters.AddWithValue("@now", now);
+                await saveBody.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO outbox (message_key, campaign, kind, priority, recipient, recipient_name, body_key, variables_json,
+                    unsubscribe_url, message_id, status, attempts, next_attempt_at, created_at)
+                VALUES (@key, @campaign, @kind, @priority, @recipient, @name, @body, @variables, @unsubscribe, @messageId, 'pending', 0, @now, @now)
+                ON CONFLICT (message_key) DO NOTHING
+                """;
+            var key = insert.Parameters.Add("@key", SqliteType.Text);
+            var campaign = insert.Parameters.Add("@campaign", SqliteType.Text);
+            var kind = insert.Parameters.Add("@kind", SqliteType.Text);
+            var priority = insert.Parameters.Add("@priority", SqliteType.Integer);
+            var recipient = insert.Parameters.Add("@recipient", SqliteType.Text);
+            var name = insert.Parameters.Add("@name", SqliteType.Text);
+            insert.Parameters.AddWithValue("@body", bodyKey);
+            var variables = insert.Parameters.Add("@variables", SqliteType.Text);
+            var unsubscribe = insert.Parameters.Add("@unsubscribe", SqliteType.Text);
+            var messageId = insert.Parameters.Add("@messageId", SqliteType.Text);
+            insert.Parameters.AddWithValue("@now", now);
+            foreach (var (request, address) in rows)
+            {
+                key.Value = KeyOf(request.Campaign, address);
+                campaign.Value = request.Campaign;
+                kind.Value = KindText(request.Kind);
+                priority.Value = (int)request.Kind;
+                recipient.Value = address;
+                name.Value = SqlValues.OrNull(request.RecipientName);
+                variables.Value = JsonSerializer.Serialize(request.Variables);
+                unsubscribe.Value = SqlValues.OrNull(request.UnsubscribeUrl);
+                messageId.Value = MessageIdOf((string)key.Value, options.Value.MessageIdDomain);
+                inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (inserted > 0)
+            signal.Notify();
+        return inserted;
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due messages for <paramref name="owner"/> until the lease ends:
+    /// transactional before bulk, oldest first; paused or cancelled editions are skipped, and messages to
+    /// suppressed addresses are settled as suppressed instead of being handed out.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxItem>> ClaimAsync(string owner, int limit, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        // BEGIN IMMEDIATE: two workers cannot claim the same rows (PostgreSQL: FOR UPDATE SKIP LOCKED).
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+
+        await using (var suppress = connection.CreateCommand())
+        {
+            suppress.Transaction = transaction;
+            suppress.CommandText = $"""
+                UPDATE outbox SET status = 'suppressed', lease_until = NULL, last_error = 'address is suppressed'
+                WHERE message_key IN (SELECT o.message_key FROM outbox o JOIN suppressions s ON s.address = o.recipient WHERE {Due})
+                """;
+            suppress.Parameters.AddWithValue("@now", SqlValues.Instant(now));
+            await suppress.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var items = new List<OutboxItem>();
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = $"""
+                SELECT o.message_key, o.campaign, o.kind, o.recipient, o.recipient_name, b.subject, b.text_body, b.html_body,
+                       o.variables_json, o.unsubscribe_url, o.message_id, o.attempts
+                FROM outbox o
+                JOIN outbox_bodies b ON b.body_key = o.body_key
+                LEFT JOIN campaigns c ON c.campaign = o.campaign
+                WHERE {Due} AND (c.state IS NULL OR c.state = 'active')
+                ORDER BY o.priority, o.next_attempt_at, o.message_key
+                LIMIT @limit
+                """;
+            select.Parameters.AddWithValue("@now", SqlValues.Instant(now));
+            select.Parameters.AddWithValue("@limit", limit);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new OutboxItem
+                {
+                    MessageKey = reader.GetString(0),
+                    Campaign = reader.GetString(1),
+                    Kind = reader.GetString(2) == "transactional" ? MailKind.Transactional : MailKind.Bulk,
+                    Recipient = reader.GetString(3),
+                    RecipientName = reader.IsDBNull(4) ? null : reader.GetString(4),
+                    Body = new MessageBody(reader.GetString(5), reader.GetString(6), reader.GetString(7)),
+                    Variables = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(8)) ?? [],
+                    UnsubscribeUrl = reader.IsDBNull(9) ? null : reader.GetString(9),
+                    MessageId = reader.GetString(10),
+                    Attempts = reader.GetInt32(11) + 1,
+                });
+            }
+        }
+
+        await using (var lease = connection.CreateCommand())
+        {
+            lease.Transaction = transaction;
+            lease.CommandText = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = @until, leased_by = @owner WHERE message_key = @key";
+            lease.Parameters.AddWithValue("@until", SqlValues.Instant(now + options.Value.LeaseDuration));
+            lease.Parameters.AddWithValue("@owner", owner);
+            var key = lease.Parameters.Add("@key", SqliteType.Text);
+            foreach (var item in items)
+            {
+                key.Value = item.MessageKey;
+                await lease.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return items;
+    }
+
+    /// <summary>Records the relay's acceptance. Only the lease holder's row in 'sending' changes.</summary>
+    public Task MarkSentAsync(OutboxItem item, string reply, CancellationToken cancellationToken) =>
+        ExecuteAsync("""
+            UPDATE outbox SET status = 'sent', smtp_reply = @reply, sent_at = @now, lease_until = NULL, last_error = NULL
+            WHERE message_key = @key AND status = 'sending'
+            """, cancellationToken, ("@key", item.MessageKey), ("@reply", Truncate(reply)), ("@now", SqlValues.Instant(time.GetUtcNow())));
+
+    /// <summary>A transient failure: try again after a growing delay, or give up after <see cref="DeliveryOptions.MaxAttempts"/>.</summary>
+    public Task RescheduleAsync(OutboxItem item, string error, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (item.Attempts >= settings.MaxAttempts)
+            return FailAsync(item, $"gave up after {item.Attempts} attempts: {error}", suppress: false, cancellationToken);
+        var delay = TimeSpan.FromTicks(Math.Min(settings.RetryDelay.Ticks * (1L << Math.Min(item.Attempts - 1, 20)), TimeSpan.FromHours(6).Ticks));
+        return ExecuteAsync("""
+            UPDATE outbox SET status = 'pending', next_attempt_at = @next, lease_until = NULL, last_error = @error
+            WHERE message_key = @key AND status = 'sending'
+            """, cancellationToken, ("@key", item.MessageKey), ("@next", SqlValues.Instant(time.GetUtcNow() + delay)), ("@error", Truncate(error)));
+    }
+
+    /// <summary>Puts a claimed message back as it was (not counted as an attempt): shutdown, or a set-up error on our side.</summary>
+    public Task ReleaseAsync(OutboxItem item, TimeSpan after, string? error, CancellationToken cancellationToken) =>
+        ExecuteAsync("""
+            UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = @next, lease_until = NULL,
+                last_error = COALESCE(@error, last_error)
+            WHERE message_key = @key AND status = 'sending'
+            """, cancellationToken, ("@key", item.MessageKey), ("@next", SqlValues.Instant(time.GetUtcNow() + after)), ("@error", SqlValues.OrNull(error is null ? null : Truncate(error))));
+
+    /// <summary>A permanent failure; with <paramref name="suppress"/> the address is never mailed again (a hard bounce).</summary>
+    public async Task FailAsync(OutboxItem item, string error, bool suppress, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("""
+            UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = @error WHERE message_key = @key AND status = 'sending'
+            """, cancellationToken, ("@key", item.MessageKey), ("@error", Truncate(error)));
+        if (suppress)
+            await SuppressAsync(item.Recipient, $"hard bounce: {error}", cancellationToken);
+    }
+
+    public Task SuppressAsync(string address, string reason, CancellationToken cancellationToken) =>
+        ExecuteAsync("INSERT INTO suppressions (address, reason, created_at) VALUES (@address, @reason, @now) ON CONFLICT (address) DO NOTHING",
+            cancellationToken, ("@address", address), ("@reason", Truncate(reason)), ("@now", SqlValues.Instant(time.GetUtcNow())));
+
+    /// <summary>Lifts a suppression (the address confirmed its subscription again).</summary>
+    public Task UnsuppressAsync(string address, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM suppressions WHERE address = @address", cancellationToken, ("@address", address));
+
+    public async Task<bool> IsSuppressedAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM suppressions WHERE address = @address";
+        command.Parameters.AddWithValue("@address", address);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) > 0;
+    }
+
+    /// <summary>Sets an edition's state (active, paused, cancelled) with the reason the operator will see.</summary>
+    public async Task SetCampaignStateAsync(string campaign, string state, string? reason, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("""
+            INSERT INTO campaigns (campaign, state, reason, changed_at) VALUES (@campaign, @state, @reason, @now)
+            ON CONFLICT (campaign) DO UPDATE SET state = excluded.state, reason = excluded.reason, changed_at = excluded.changed_at
+            """, cancellationToken, ("@campaign", campaign), ("@state", state), ("@reason", SqlValues.OrNull(reason)), ("@now", SqlValues.Instant(time.GetUtcNow())));
+        if (state == "cancelled")
+            await ExecuteAsync("UPDATE outbox SET status = 'cancelled', last_error = 'edition cancelled' WHERE campaign = @campaign AND status = 'pending'",
+                cancellationToken, ("@campaign", campaign));
+        if (state == "active")
+            signal.Notify();
+    }
+
+    public async Task<IReadOnlyList<CampaignProgress>> ProgressAsync(string? campaign, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT o.campaign, COALESCE(c.state, 'active'), c.reason, COUNT(*),
+                   SUM(CASE WHEN o.status = 'pending' THEN 1 ELSE 0 END), SUM(CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN o.status = 'sent' THEN 1 ELSE 0 END), SUM(CASE WHEN o.status = 'failed' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN o.status = 'suppressed' THEN 1 ELSE 0 END), SUM(CASE WHEN o.status = 'cancelled' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN o.status = 'sent' AND o.sent_at >= @recent THEN 1 ELSE 0 END)
+            FROM outbox o LEFT JOIN campaigns c ON c.campaign = o.campaign
+            {(campaign is null ? "" : "WHERE o.campaign = @campaign")}
+            GROUP BY o.campaign, c.state, c.reason
+            ORDER BY MIN(o.created_at) DESC
+            """;
+        command.Parameters.AddWithValue("@recent", SqlValues.Instant(now - TimeSpan.FromMinutes(1)));
+        if (campaign is not null)
+            command.Parameters.AddWithValue("@campaign", campaign);
+        var result = new List<CampaignProgress>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var pending = reader.GetInt64(4) + reader.GetInt64(5);
+            var rate = reader.GetInt64(10) / 60.0;
+            result.Add(new CampaignProgress(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8),
+                reader.GetInt64(9), Math.Round(rate, 2), rate > 0 && pending > 0 ? now + TimeSpan.FromSeconds(pending / rate) : null));
+        }
+        return result;
+    }
+
+    /// <summary>The stored state of one message (for tests and troubleshooting).</summary>
+    public async Task<(OutboxStatus Status, int Attempts, string? LastError, string? Reply)?> GetAsync(string messageKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status, attempts, last_error, smtp_reply FROM outbox WHERE message_key = @key";
+        command.Parameters.AddWithValue("@key", messageKey);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        return (Enum.Parse<OutboxStatus>(reader.GetString(0), ignoreCase: true), reader.GetInt32(1),
+            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+    }
+
+    public static string KindText(MailKind kind) => kind == MailKind.Transactional ? "transactional" : "bulk";
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];
+}
+
+/// <summary>Wakes idle delivery workers as soon as messages are queued or an edition resumes.</summary>
+public sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled: one wake-up is enough.
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
+        WaitCoreAsync(timeout, time, cancellationToken);
+
+    private async Task<bool> WaitCoreAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var signalled = _signal.WaitAsync(wake.Token);
+        var timer = Task.Delay(timeout, time, wake.Token);
+        var first = await Task.WhenAny(signalled, timer);
+        await wake.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+        return first == signalled && signalled.IsCompletedSuccessfully;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using EnContact.Syndication.Delivery;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using MimeKit;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
+
+namespace EnContact.Syndication.Tests.Delivery;
+
+public sealed class MessageComposerTests
+{
+    private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
+
+    private static OutboxItem Item(MailKind kind = MailKind.Bulk, string? unsubscribe = "https://lettre.en-contact.com/desinscription?token=abc") => new()
+    {
+        MessageKey = OutboxStore.KeyOf("digest-2026-48", "lecteur@exemple.fr"),
+        Campaign = "digest-2026-48",
+        Kind = kind,
+        Recipient = "lecteur@exemple.fr",
+        RecipientName = "Zoé Lecteur",
+        Body = new MessageBody("La lettre n° 48 : l’IA > le script & co", "Bonjour {{prenom}},\nDésinscription : {{unsubscribe_url}}",
+            "<p>Bonjour {{prenom}},</p><p><a href=\"{{unsubscribe_url}}\">Se désinscrire</a></p>"),
+        Variables = new Dictionary<string, string> { ["prenom"] = "Zoé <b>&", ["unsubscribe_url"] = "https://lettre.en-contact.com/desinscription?token=abc" },
+        UnsubscribeUrl = unsubscribe,
+        MessageId = OutboxStore.MessageIdOf(OutboxStore.KeyOf("digest-2026-48", "lecteur@exemple.fr"), "en-contact.com"),
+        Attempts = 1,
+    };
+
+    private static MessageComposer Composer(DkimOptions? dkim = null, string? unsubscribeMailbox = "desinscription@en-contact.com") =>
+        new(Options.Create(new DeliveryOptions { UnsubscribeMailbox = unsubscribeMailbox }), Options.Create(dkim ?? new DkimOptions()),
+            new TestEnvironment(), Clock);
+
+    [Fact]
+    public void Compose_Bulk_HasListHeadersAndBothParts()
+    {
+        var message = Composer().Compose(Item());
+
+        Assert.Equal("La lettre n° 48 : l’IA > le script & co", message.Subject);
+        Assert.Equal("newsletter@en-contact.com", message.From.Mailboxes.Single().Address);
+        Assert.Equal("lecteur@exemple.fr", message.To.Mailboxes.Single().Address);
+        Assert.Equal(Item().MessageId, message.MessageId);
+        Assert.Equal(Clock.GetUtcNow(), message.Date);
+        Assert.Equal("La lettre d’En-Contact <lettre.en-contact.com>", message.Headers["List-Id"]);
+        Assert.Equal("<https://lettre.en-contact.com/desinscription?token=abc>, <mailto:desinscription@en-contact.com?subject=unsubscribe%20lecteur%40exemple.fr>", message.Headers["List-Unsubscribe"]);
+        Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
+        var alternative = Assert.IsType<MultipartAlternative>(message.Body);
+        Assert.Equal("Bonjour Zoé <b>&,\nDésinscription : https://lettre.en-contact.com/desinscription?token=abc", message.TextBody!.ReplaceLineEndings("\n").TrimEnd());
+        Assert.Contains("<p>Bonjour Zoé &lt;b&gt;&amp;,</p>", message.HtmlBody);
+        Assert.Equal(2, alternative.Count);
+    }
+
+    [Fact]
+    public void Compose_Transactional_HasNoListHeaders()
+    {
+        var message = Composer().Compose(Item(MailKind.Transactional, unsubscribe: null));
+
+        Assert.Null(message.Headers["List-Unsubscribe"]);
+        Assert.Null(message.Headers["List-Unsubscribe-Post"]);
+        Assert.Null(message.Headers["List-Id"]);
+    }
+
+    [Fact]
+    public void Compose_BulkWithoutHttpsUrl_HasNoOneClickHeader()
+    {
+        var message = Composer().Compose(Item(unsubscribe: null));
+
+        Assert.StartsWith("<mailto:", message.Headers["List-Unsubscribe"]);
+        Assert.Null(message.Headers["List-Unsubscribe-Post"]);
+    }
+
+    [Fact]
+    public void Compose_SameItemTwice_SameMessageId()
+    {
+        Assert.Equal(Composer().Compose(Item()).MessageId, Composer().Compose(Item()).MessageId);
+        Assert.Matches("^[0-9a-f]{32}@en-contact.com$", Item().MessageId);
+    }
+
+    [Fact]
+    public async Task Compose_WithDkimKey_SignatureVerifiesAndCoversListHeaders()
+    {
+        using var rsa = RSA.Create(2048);
+        var composer = Composer(new DkimOptions { Domain = "en-contact.com", Selector = "lettre", PrivateKey = rsa.ExportRSAPrivateKeyPem() });
+
+        var sent = composer.Compose(Item());
+        using var wire = new MemoryStream();
+        await sent.WriteToAsync(wire);
+        wire.Position = 0;
+        var received = await MimeMessage.LoadAsync(wire);
+
+        var signature = received.Headers.Single(h => h.Id == HeaderId.DkimSignature);
+        var tags = signature.Value.Replace(" ", "").Replace("\r\n", "").Replace("\t", "");
+        var signedHeaders = tags.Split(';').Single(t => t.StartsWith("h=", StringComparison.Ordinal))[2..].Split(':');
+        foreach (var header in new[] { "from", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post" })
+            Assert.Contains(header, signedHeaders, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("d=en-contact.com", tags);
+        Assert.Contains("s=lettre", tags);
+
+        var verifier = new DkimVerifier(new SingleKeyLocator(rsa));
+        Assert.True(await verifier.VerifyAsync(received, signature));
+
+        received.Headers["List-Unsubscribe"] = "<https://evil.example/>";
+        Assert.False(await verifier.VerifyAsync(received, signature));
+    }
+
+    [Theory]
+    [InlineData("Bonjour {{prenom}} !", "Bonjour Zoé !")]
+    [InlineData("{{ prenom }}", "Zoé")]
+    [InlineData("{{inconnu}} reste", "{{inconnu}} reste")]
+    [InlineData("{{prenom", "{{prenom")]
+    [InlineData("sans variable", "sans variable")]
+    public void Fill_ReplacesKnownPlaceholders(string template, string expected)
+    {
+        Assert.Equal(expected, MessageComposer.Fill(template, new Dictionary<string, string> { ["prenom"] = "Zoé" }, html: false));
+    }
+
+    /// <summary>Answers every DKIM key lookup with the test key's public half (no DNS in tests).</summary>
+    private sealed class SingleKeyLocator(RSA rsa) : DkimPublicKeyLocatorBase
+    {
+        private readonly string _record = "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
+
+        public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            GetPublicKey(_record);
+
+        public override Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            Task.FromResult(GetPublicKey(_record));
+    }
+
+    private sealed class TestEnvironment : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Testing";
+        public string ApplicationName { get; set; } = "tests";
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
+    }
+}

@@ -1,0 +1,198 @@
+using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Storage;
+using EnContact.Syndication.Tests.Fixtures;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Tests.Delivery;
+
+/// <summary>The outbox on a real SQLite file: idempotent enqueue, claims with leases, priorities, suppression, edition controls.</summary>
+public sealed class OutboxStoreTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly MessageBody Body = new("Sujet", "Texte {{x}}", "<p>HTML {{x}}</p>");
+
+    private static OutboxStore Store(Gateway gateway, DeliveryOptions? options = null) =>
+        new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), new OutboxSignal(), Options.Create(options ?? new DeliveryOptions()), gateway.Clock!);
+
+    private static OutboxRequest Bulk(string address, string campaign = "digest-48") =>
+        new() { Campaign = campaign, Kind = MailKind.Bulk, RecipientAddress = address, UnsubscribeUrl = "https://lettre.en-contact.com/u?t=1" };
+
+    [Fact]
+    public async Task Enqueue_SamePairTwice_IsANoOp()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+
+        var first = await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
+        var second = await outbox.EnqueueAsync(Body, [Bulk("A@EXEMPLE.FR"), Bulk("c@exemple.fr")], None);
+
+        Assert.Equal(2, first);
+        Assert.Equal(1, second); // a@exemple.fr again (domain case folded), c is new
+        Assert.Equal(3, (await outbox.ProgressAsync("digest-48", None)).Single().Total);
+    }
+
+    [Fact]
+    public async Task Enqueue_HeaderInjection_RejectsTheWholeCallAndStoresNothing()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => outbox.EnqueueAsync(Body,
+            [Bulk("ok@exemple.fr"), Bulk("x@exemple.fr\r\nBcc: tous@exemple.fr"), Bulk("y@exemple.fr") with { RecipientName = "Nom\nX-Evil: 1" }], None));
+        var subject = await Assert.ThrowsAsync<ArgumentException>(() => outbox.EnqueueAsync(Body with { Subject = "Sujet\r\nBcc: x@y.fr" }, [Bulk("ok@exemple.fr")], None));
+
+        Assert.Contains("recipient: contains a control character (CR)", error.Message);
+        Assert.Contains("recipient name: contains a control character (LF)", error.Message);
+        Assert.Contains("subject: contains a control character (CR)", subject.Message);
+        Assert.Empty(await outbox.ProgressAsync(null, None));
+    }
+
+    [Fact]
+    public async Task Claim_TransactionalFirst_ThenOldestBulk_AndNeverTwiceWhileLeased()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
+        gateway.Clock!.Advance(TimeSpan.FromSeconds(1));
+        await outbox.EnqueueAsync(Body, [new OutboxRequest { Campaign = "confirm", Kind = MailKind.Transactional, RecipientAddress = "c@exemple.fr" }], None);
+
+        var first = await outbox.ClaimAsync("worker-1", 2, None);
+        var second = await outbox.ClaimAsync("worker-2", 10, None);
+        var third = await outbox.ClaimAsync("worker-3", 10, None);
+
+        Assert.Equal(["c@exemple.fr", "a@exemple.fr"], first.Select(i => i.Recipient));
+        Assert.Equal(["b@exemple.fr"], second.Select(i => i.Recipient));
+        Assert.Empty(third);
+        Assert.All(first.Concat(second), i => Assert.Equal(1, i.Attempts));
+    }
+
+    [Fact]
+    public async Task Claim_AfterLeaseExpiry_TakesUpACrashedWorkersMessages()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway, new DeliveryOptions { LeaseDuration = TimeSpan.FromMinutes(5) });
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
+        Assert.Single(await outbox.ClaimAsync("crashed", 10, None));
+
+        gateway.Clock!.Advance(TimeSpan.FromMinutes(4));
+        Assert.Empty(await outbox.ClaimAsync("other", 10, None));
+        gateway.Clock.Advance(TimeSpan.FromMinutes(2));
+        var retaken = Assert.Single(await outbox.ClaimAsync("other", 10, None));
+
+        Assert.Equal(2, retaken.Attempts);
+    }
+
+    [Fact]
+    public async Task MarkSent_RecordsReplyAndTheMessageIsNotClaimedAgain()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
+        var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+
+        await outbox.MarkSentAsync(item, "250 2.0.0 Ok: queued as ABC", None);
+        gateway.Clock!.Advance(TimeSpan.FromHours(1));
+
+        Assert.Empty(await outbox.ClaimAsync("w", 10, None));
+        var stored = await outbox.GetAsync(item.MessageKey, None);
+        Assert.Equal(OutboxStatus.Sent, stored!.Value.Status);
+        Assert.Equal("250 2.0.0 Ok: queued as ABC", stored.Value.Reply);
+    }
+
+    [Fact]
+    public async Task Reschedule_BacksOffThenGivesUpAfterMaxAttempts()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway, new DeliveryOptions { RetryDelay = TimeSpan.FromMinutes(1), MaxAttempts = 3 });
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
+
+        var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+        await outbox.RescheduleAsync(item, "451 try later", None);
+        Assert.Empty(await outbox.ClaimAsync("w", 10, None));           // waits 1 minute
+        gateway.Clock!.Advance(TimeSpan.FromMinutes(1));
+        item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+        await outbox.RescheduleAsync(item, "451 try later", None);
+        gateway.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Empty(await outbox.ClaimAsync("w", 10, None));           // now waits 2 minutes
+        gateway.Clock.Advance(TimeSpan.FromMinutes(1));
+        item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+        await outbox.RescheduleAsync(item, "451 try later", None);      // third attempt: give up
+
+        var stored = await outbox.GetAsync(item.MessageKey, None);
+        Assert.Equal(OutboxStatus.Failed, stored!.Value.Status);
+        Assert.Contains("gave up after 3 attempts", stored.Value.LastError);
+    }
+
+    [Fact]
+    public async Task HardBounce_SuppressesTheAddressForEveryLaterEdition()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr", "digest-48")], None);
+        var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+        await outbox.FailAsync(item, "550 5.1.1 user unknown", suppress: true, None);
+
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr", "digest-49"), Bulk("b@exemple.fr", "digest-49")], None);
+        var next = await outbox.ClaimAsync("w", 10, None);
+
+        Assert.Equal(["b@exemple.fr"], next.Select(i => i.Recipient));
+        Assert.True(await outbox.IsSuppressedAsync("a@exemple.fr", None));
+        var progress = (await outbox.ProgressAsync("digest-49", None)).Single();
+        Assert.Equal(1, progress.Suppressed);
+
+        await outbox.UnsuppressAsync("a@exemple.fr", None);
+        Assert.False(await outbox.IsSuppressedAsync("a@exemple.fr", None));
+    }
+
+    [Fact]
+    public async Task PauseResumeCancel_ControlWhatIsClaimed()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
+        await outbox.EnqueueAsync(Body, [new OutboxRequest { Campaign = "confirm", Kind = MailKind.Transactional, RecipientAddress = "c@exemple.fr" }], None);
+
+        await outbox.SetCampaignStateAsync("digest-48", "paused", "paused by the operator", None);
+        Assert.Equal(["c@exemple.fr"], (await outbox.ClaimAsync("w", 10, None)).Select(i => i.Recipient));
+        Assert.Equal(("paused", "paused by the operator"), ((await outbox.ProgressAsync("digest-48", None)).Single() is var p ? (p.State, p.Reason) : default));
+
+        await outbox.SetCampaignStateAsync("digest-48", "active", null, None);
+        var resumed = await outbox.ClaimAsync("w", 1, None);
+        Assert.Single(resumed);
+
+        await outbox.SetCampaignStateAsync("digest-48", "cancelled", "cancelled by the operator", None);
+        Assert.Empty(await outbox.ClaimAsync("w", 10, None));
+        var progress = (await outbox.ProgressAsync("digest-48", None)).Single();
+        Assert.Equal((1L, 1L), (progress.Cancelled, progress.Sending));
+    }
+
+    [Fact]
+    public async Task Release_PutsTheMessageBackWithoutCountingAnAttempt()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
+        var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+
+        await outbox.ReleaseAsync(item, TimeSpan.Zero, null, None);
+        var again = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+
+        Assert.Equal(1, again.Attempts);
+    }
+
+    [Fact]
+    public async Task Progress_CountsRateAndEstimatedFinish()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, Enumerable.Range(0, 10).Select(i => Bulk($"r{i}@exemple.fr")).ToArray(), None);
+        foreach (var item in await outbox.ClaimAsync("w", 6, None))
+            await outbox.MarkSentAsync(item, "250 ok", None);
+
+        var progress = (await outbox.ProgressAsync("digest-48", None)).Single();
+
+        Assert.Equal((10L, 6L, 4L), (progress.Total, progress.Sent, progress.Pending));
+        Assert.Equal(0.1, progress.MessagesPerSecond); // 6 in the last minute
+        Assert.Equal(gateway.Clock!.GetUtcNow() + TimeSpan.FromSeconds(40), progress.EstimatedFinish);
+    }
+}
