@@ -25,6 +25,7 @@ public static class Program
         builder.Services.AddArticles();
         builder.Services.AddIngestion();
         builder.Services.AddFeeds();
+        builder.Services.AddDelivery();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -34,7 +35,7 @@ public static class Program
         app.MapHealth();
         app.MapArticlesApi();
         app.MapFeeds();
-        // app.MapDeliveryApi(); (wired with AddDelivery)
+        app.MapDeliveryApi();
         app.LogStartupSummary();
         return app;
     }

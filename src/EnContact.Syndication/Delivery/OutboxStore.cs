@@ -13,6 +13,9 @@ namespace EnContact.Syndication.Delivery;
 /// </summary>
 public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSignal signal, IOptions<DeliveryOptions> options, TimeProvider time)
 {
+    /// <summary>Moves on every change to a message's state, so in-process watchers (tests, progress) can wait instead of polling.</summary>
+    public VersionSignal Changes { get; } = new();
+
     private const string Due = "((o.status = 'pending' AND o.next_attempt_at <= @now) OR (o.status = 'sending' AND o.lease_until <= @now))";
 
     /// <summary>The unique key of a message: its edition or purpose, and the normalised recipient.</summary>
@@ -107,7 +110,10 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         }
 
         if (inserted > 0)
+        {
             signal.Notify();
+            Changes.Bump();
+        }
         return inserted;
     }
 
@@ -306,12 +312,15 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using (var connection = await connections.OpenAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+                command.Parameters.AddWithValue(name, value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        Changes.Bump();
     }
 
     private static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];

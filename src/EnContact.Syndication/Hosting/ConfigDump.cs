@@ -22,6 +22,9 @@ public static class ConfigDump
             [IngestionOptions.Section] = Describe(services.GetRequiredService<IOptions<IngestionOptions>>().Value),
             [AdminOptions.Section] = Describe(services.GetRequiredService<IOptions<AdminOptions>>().Value),
             [Feeds.FeedsOptions.Section] = Describe(services.GetRequiredService<IOptions<Feeds.FeedsOptions>>().Value),
+            [Delivery.DeliveryOptions.Section] = Describe(services.GetRequiredService<IOptions<Delivery.DeliveryOptions>>().Value),
+            [Delivery.SmtpOptions.Section] = Describe(services.GetRequiredService<IOptions<Delivery.SmtpOptions>>().Value),
+            [Delivery.DkimOptions.Section] = Describe(services.GetRequiredService<IOptions<Delivery.DkimOptions>>().Value),
             ["Kestrel:Endpoints:Http:Url"] = configuration["Kestrel:Endpoints:Http:Url"],
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = JsonSerializerOptions.Default.TypeInfoResolver });

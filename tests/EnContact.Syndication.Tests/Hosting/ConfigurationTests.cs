@@ -18,6 +18,9 @@ public sealed class ConfigurationTests
         { IngestionOptions.Section, typeof(IngestionOptions) },
         { AdminOptions.Section, typeof(AdminOptions) },
         { EnContact.Syndication.Feeds.FeedsOptions.Section, typeof(EnContact.Syndication.Feeds.FeedsOptions) },
+        { EnContact.Syndication.Delivery.DeliveryOptions.Section, typeof(EnContact.Syndication.Delivery.DeliveryOptions) },
+        { EnContact.Syndication.Delivery.SmtpOptions.Section, typeof(EnContact.Syndication.Delivery.SmtpOptions) },
+        { EnContact.Syndication.Delivery.DkimOptions.Section, typeof(EnContact.Syndication.Delivery.DkimOptions) },
     };
 
     /// <summary>The gateway must run the same with or without the repository's appsettings.json.</summary>

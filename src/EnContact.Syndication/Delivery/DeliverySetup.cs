@@ -1,0 +1,58 @@
+using EnContact.Syndication.Hosting;
+using MimeKit;
+
+namespace EnContact.Syndication.Delivery;
+
+public static class DeliverySetup
+{
+    public static IServiceCollection AddDelivery(this IServiceCollection services)
+    {
+        services.AddSectionOptions<DeliveryOptions>(DeliveryOptions.Section, DeliveryRules);
+        services.AddSectionOptions<SmtpOptions>(SmtpOptions.Section, SmtpRules);
+        services.AddSectionOptions<DkimOptions>(DkimOptions.Section, DkimRules);
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<MessageComposer>();
+        // No relay configured: .eml files in the pickup folder, so the gateway works on a fresh machine.
+        services.AddSingleton<IMailSender>(sp =>
+            string.IsNullOrWhiteSpace(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SmtpOptions>>().Value.Host)
+                ? ActivatorUtilities.CreateInstance<PickupFolderSender>(sp)
+                : ActivatorUtilities.CreateInstance<SmtpMailSender>(sp));
+        services.AddHostedService<DeliveryWorker>();
+        return services;
+    }
+
+    private static IEnumerable<string> DeliveryRules(DeliveryOptions delivery)
+    {
+        if (!MailboxAddress.TryParse(delivery.From, out var from) || !MailInput.TryNormalizeAddress("From", from.Address, out _, out _))
+            yield return $"From: '{delivery.From}' is not an address such as \"En-Contact <newsletter@en-contact.com>\"";
+        if (MailInput.CheckHeaderText("ListId", delivery.ListId, 500) is { } listId)
+            yield return listId;
+        else if (!delivery.ListId.TrimEnd().EndsWith('>') || !delivery.ListId.Contains('<'))
+            yield return $"ListId: '{delivery.ListId}' must end with the list's identifier in angle brackets, e.g. \"La lettre <lettre.en-contact.com>\"";
+        if (Uri.CheckHostName(delivery.MessageIdDomain) != UriHostNameType.Dns)
+            yield return $"MessageIdDomain: '{delivery.MessageIdDomain}' is not a domain name";
+        if (!string.IsNullOrWhiteSpace(delivery.UnsubscribeMailbox) && !MailInput.TryNormalizeAddress("UnsubscribeMailbox", delivery.UnsubscribeMailbox, out _, out var error))
+            yield return error;
+    }
+
+    private static IEnumerable<string> SmtpRules(SmtpOptions smtp)
+    {
+        if (!string.IsNullOrWhiteSpace(smtp.Host) && Uri.CheckHostName(smtp.Host) == UriHostNameType.Unknown)
+            yield return $"Host: '{smtp.Host}' is not a host name or address";
+        if (!string.IsNullOrWhiteSpace(smtp.Username) && string.IsNullOrEmpty(smtp.Password))
+            yield return "Password: is required when Smtp:Username is set (ENCONTACT__Smtp__Password)";
+    }
+
+    private static IEnumerable<string> DkimRules(DkimOptions dkim)
+    {
+        if (!dkim.IsEnabled)
+            yield break;
+        if (string.IsNullOrWhiteSpace(dkim.Domain))
+            yield return "Domain: is required when a DKIM key is configured";
+        if (string.IsNullOrWhiteSpace(dkim.Selector))
+            yield return "Selector: is required when a DKIM key is configured";
+        if (string.IsNullOrWhiteSpace(dkim.PrivateKey) && !File.Exists(dkim.PrivateKeyPath))
+            yield return $"PrivateKeyPath: '{dkim.PrivateKeyPath}' does not exist";
+    }
+}

@@ -1,0 +1,175 @@
+using System.Threading.RateLimiting;
+using MailKit.Net.Smtp;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Retry;
+
+namespace EnContact.Syndication.Delivery;
+
+/// <summary>
+/// Sends through the SMTP relay over a pool of reused connections. One Polly pipeline, built once and
+/// shared by every caller, wraps each attempt (rent a connection → connect if needed → send → give it
+/// back): retry of transient failures, each retry on a reconnected client when the failure broke the
+/// connection; a circuit breaker that pauses every sender while the relay is down; a rate limiter
+/// over all connections. Permanent refusals (5xx, authentication) go straight back to the caller.
+/// </summary>
+public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
+{
+    /// <summary>Longest wait between two immediate retries (unless RetryDelay itself is longer): after that the outbox takes over.</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>UTF-8 headers and SMTPUTF8 (RFC 6531/6532), for messages with a non-ASCII address.</summary>
+    private static readonly FormatOptions InternationalFormat = CreateInternationalFormat();
+
+    private readonly ILogger<SmtpMailSender> _logger;
+    private readonly SmtpConnectionPool _pool;
+    private readonly TimeProviderRateLimiter? _rateLimiter;
+    private readonly ResiliencePipeline _pipeline;
+    private int _disposed;
+
+    public SmtpMailSender(IOptions<SmtpOptions> options, TimeProvider time, ILogger<SmtpMailSender> logger)
+    {
+        var settings = options.Value;
+        _logger = logger;
+        _pool = new SmtpConnectionPool(settings);
+        if (settings.MessagesPerSecond > 0)
+            _rateLimiter = new TimeProviderRateLimiter(settings.MessagesPerSecond, TimeSpan.FromSeconds(1), time);
+        _pipeline = BuildPipeline(settings, time);
+        Description = $"smtp {settings.Host}:{settings.Port} ({settings.Connections} connections)";
+    }
+
+    public string Description { get; }
+
+    /// <summary>The rate limiter's counters (queued sends, permits left); null without a limit.</summary>
+    internal RateLimiterStatistics? RateLimiterStatistics => _rateLimiter?.GetStatistics();
+
+    /// <summary>
+    /// Returns the relay's 250 reply to the message ("250 2.0.0 Ok: queued as …"). Throws the last
+    /// failure otherwise (<see cref="SmtpFailureClassifier"/> says what it means), including
+    /// <see cref="BrokenCircuitException"/> while the relay is considered down; a caller's
+    /// cancellation comes back as <see cref="OperationCanceledException"/>, never retried.
+    /// </summary>
+    public async Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var format = NeedsSmtpUtf8(message) ? InternationalFormat : FormatOptions.Default;
+        var reply = await _pipeline.ExecuteAsync(
+            static (state, ct) => state.Sender.SendOnceAsync(state.Message, state.Format, ct),
+            (Sender: this, Message: message, Format: format),
+            cancellationToken);
+        // MailKit returns only the reply's text, and only for a 250.
+        return new SendReceipt($"250 {reply}");
+    }
+
+    /// <summary>Says QUIT on each open connection (briefly: a silent relay is just closed); queued sends are rejected.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _rateLimiter?.Dispose();
+        await _pool.DisposeAsync();
+    }
+
+    /// <summary>One attempt: the only code the pipeline wraps.</summary>
+    private async ValueTask<string> SendOnceAsync(MimeMessage message, FormatOptions format, CancellationToken cancellationToken)
+    {
+        var connection = await _pool.RentAsync(cancellationToken);
+        var reusable = false;
+        try
+        {
+            await connection.EnsureConnectedAsync(cancellationToken);
+            var reply = await connection.Client.SendAsync(format, message, cancellationToken);
+            reusable = true;
+            return reply;
+        }
+        catch (SmtpCommandException e) when (connection.Client.IsConnected && IsTransactionRefusal(e))
+        {
+            // The relay refused this transaction and MailKit reset it (RSET): the connection is fine.
+            reusable = true;
+            throw;
+        }
+        finally
+        {
+            // Anything else (I/O error, timeout, 421, protocol error, cancellation mid-command) leaves the
+            // client disconnected or in an unknown state: the research shows that retrying on it loses
+            // mail, so the slot gets a new client and the retry reconnects.
+            _pool.Return(connection, reusable);
+        }
+    }
+
+    private ResiliencePipeline BuildPipeline(SmtpOptions settings, TimeProvider time)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (settings.RetryAttempts > 0) // Polly wants at least one retry; 0 means "leave it to the outbox"
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = settings.RetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.RetryDelay,
+                MaxDelay = settings.RetryDelay > MaxRetryDelay ? settings.RetryDelay : MaxRetryDelay,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && ShouldRetry(e)),
+                OnRetry = args =>
+                {
+                    _logger.LogWarning("SMTP attempt failed ({Error}: {Reason}); retry {Attempt} of {Retries} in {Delay}",
+                        args.Outcome.Exception?.GetType().Name, args.Outcome.Exception?.Message,
+                        args.AttemptNumber + 1, settings.RetryAttempts, args.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = settings.BreakerFailureRatio,
+            MinimumThroughput = 10,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = settings.BreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && CountsAgainstRelay(e)),
+            OnOpened = args =>
+            {
+                _logger.LogWarning("The SMTP relay keeps failing ({Reason}); every SMTP send pauses for {BreakDuration}",
+                    args.Outcome.Exception?.Message, args.BreakDuration);
+                return ValueTask.CompletedTask;
+            },
+            OnClosed = _ =>
+            {
+                _logger.LogInformation("The SMTP relay answers again; sending resumes");
+                return ValueTask.CompletedTask;
+            },
+        });
+        if (_rateLimiter is not null)
+            builder.AddRateLimiter(_rateLimiter);
+        return builder.Build();
+    }
+
+    // Retrying an open circuit would only wait out the retries; the outbox schedules the message instead.
+    private bool ShouldRetry(Exception e) =>
+        Volatile.Read(ref _disposed) == 0 && e is not BrokenCircuitException && SmtpFailureClassifier.IsTransient(e);
+
+    // Only failures that say the relay is unwell open the circuit: a 550 or a bad password do not,
+    // nor our own rate limiter turning a call away.
+    private static bool CountsAgainstRelay(Exception e) =>
+        e is not RateLimiterRejectedException && SmtpFailureClassifier.IsTransient(e);
+
+    // A 4xx/5xx reply to MAIL, RCPT or the message, after which MailKit sent RSET. 421 is excluded:
+    // it announces that the relay is closing the connection.
+    private static bool IsTransactionRefusal(SmtpCommandException e) =>
+        (int)e.StatusCode is >= 400 and < 600 && e.StatusCode != SmtpStatusCode.ServiceNotAvailable;
+
+    private static bool NeedsSmtpUtf8(MimeMessage message) =>
+        message.Sender?.IsInternational == true
+        || new[] { message.From, message.ReplyTo, message.To, message.Cc, message.Bcc }
+            .Any(list => list.Mailboxes.Any(address => address.IsInternational));
+
+    private static FormatOptions CreateInternationalFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.International = true;
+        return format;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net.Sockets;
+using EnContact.Syndication.Delivery;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+
+namespace EnContact.Syndication.Tests.Delivery;
+
+/// <summary>
+/// One case per row of ../shared/docs/research/mailkit-failures.md, built from the exception types
+/// and codes MailKit was measured to throw, plus the Polly rejections and the edge cases.
+/// </summary>
+public sealed class SmtpFailureClassifierTests
+{
+    private static readonly MailboxAddress Recipient = MailboxAddress.Parse("lecteur@example.com");
+
+    public static TheoryData<string, Exception, FailureKind> ResearchTable => new()
+    {
+        { "451 at RCPT", new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.ErrorInProcessing, Recipient, "4.3.0 try again later"), FailureKind.Transient },
+        { "550 at RCPT", new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.MailboxUnavailable, Recipient, "5.1.1 user unknown"), FailureKind.RecipientRejected },
+        { "drop mid-DATA, RST", new IOException("Connection reset by peer", new SocketException((int)SocketError.ConnectionReset)), FailureKind.Transient },
+        { "drop mid-DATA, FIN", new SmtpProtocolException("The SMTP server has unexpectedly disconnected: End data with <CR><LF>.<CR><LF>"), FailureKind.Transient },
+        { "421 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.ServiceNotAvailable, "4.3.2 service shutting down"), FailureKind.Transient },
+        { "452 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.InsufficientStorage, "4.3.1 insufficient storage"), FailureKind.Transient },
+        { "554 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.6.0 transaction failed"), FailureKind.MessageRejected },
+        { "250 then close, FIN", new SmtpProtocolException("The SMTP server has unexpectedly disconnected: 2.0.0 OK"), FailureKind.Transient },
+        { "250 then close, RST", new IOException("Connection reset by peer", new SocketException((int)SocketError.ConnectionReset)), FailureKind.Transient },
+        { "reply slower than Timeout", new TimeoutException("Operation timed out after 500 milliseconds", new TaskCanceledException()), FailureKind.Transient },
+        { "relay outage, open connection", new IOException("Connection reset by peer", new SocketException((int)SocketError.ConnectionReset)), FailureKind.Transient },
+        { "connection refused", new SocketException((int)SocketError.ConnectionRefused), FailureKind.Transient },
+        { "421 greeting", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.ServiceNotAvailable, "4.7.0 too many connections"), FailureKind.Transient },
+        { "send on a disconnected client", new ServiceNotConnectedException("The SmtpClient is not connected."), FailureKind.Transient },
+        { "wrong password", new MailKit.Security.AuthenticationException("535: 5.7.8 Authentication credentials invalid", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.AuthenticationInvalidCredentials, "5.7.8 Authentication credentials invalid")), FailureKind.Configuration },
+        { "530 at MAIL FROM", new ServiceNotAuthenticatedException("5.7.0 Authentication required"), FailureKind.Configuration },
+    };
+
+    public static TheoryData<string, Exception, FailureKind> BeyondTheTable => new()
+    {
+        { "open circuit", new BrokenCircuitException("The circuit is now open"), FailureKind.Transient },
+        { "isolated circuit", new IsolatedCircuitException("The circuit is manually held open"), FailureKind.Transient },
+        { "rate limiter queue full", new RateLimiterRejectedException("The operation could not be executed because it was rejected by the rate limiter."), FailureKind.Transient },
+        { "550 at MAIL FROM", new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxUnavailable, "5.7.1 sender refused"), FailureKind.MessageRejected },
+        { "554 to DATA", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.TransactionFailed, "5.5.1 no valid recipients"), FailureKind.MessageRejected },
+        { "530 as a reply", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.AuthenticationRequired, "5.7.0 Authentication required"), FailureKind.Configuration },
+        { "221 read while the relay closes", new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.ServiceClosingTransmissionChannel, "2.0.0 closing"), FailureKind.Transient },
+        { "no STARTTLS", new NotSupportedException("The SMTP server does not support the STARTTLS extension."), FailureKind.Configuration },
+        { "TLS handshake refused", new SslHandshakeException("An error occurred while attempting to establish an SSL or TLS connection."), FailureKind.Configuration },
+        { "unknown failure", new InvalidOperationException("something nobody expected"), FailureKind.Transient },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResearchTable))]
+    [MemberData(nameof(BeyondTheTable))]
+    public void Classify_KnownFailure_MatchesItsMeaning(string fault, Exception failure, FailureKind expected)
+    {
+        Assert.True(expected == SmtpFailureClassifier.Classify(failure), $"{fault}: expected {expected}, got {SmtpFailureClassifier.Classify(failure)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(ResearchTable))]
+    [MemberData(nameof(BeyondTheTable))]
+    public void IsTransient_KnownFailure_TrueExactlyForTransientKind(string fault, Exception failure, FailureKind kind)
+    {
+        Assert.True((kind == FailureKind.Transient) == SmtpFailureClassifier.IsTransient(failure), fault);
+    }
+
+    [Fact]
+    public void IsTransient_CallerCancelled_IsFalseSoNothingRetriesAShutdown()
+    {
+        Assert.False(SmtpFailureClassifier.IsTransient(new OperationCanceledException()));
+        Assert.False(SmtpFailureClassifier.IsTransient(new TaskCanceledException()));
+    }
+
+    [Fact]
+    public void Classify_CallerCancelled_KeepsTheMessageQueued()
+    {
+        Assert.Equal(FailureKind.Transient, SmtpFailureClassifier.Classify(new OperationCanceledException()));
+    }
+
+    [Theory]
+    [InlineData(SmtpStatusCode.MailboxBusy)]            // 450
+    [InlineData(SmtpStatusCode.ErrorInProcessing)]      // 451
+    [InlineData(SmtpStatusCode.InsufficientStorage)]    // 452
+    [InlineData(SmtpStatusCode.MailboxUnavailable)]     // 550
+    [InlineData(SmtpStatusCode.MailboxNameNotAllowed)]  // 553
+    public void Classify_ReplyAtRcpt_DecidedByStatusCodeNotType(SmtpStatusCode status)
+    {
+        var failure = new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, status, Recipient, "refused");
+
+        var expected = (int)status < 500 ? FailureKind.Transient : FailureKind.RecipientRejected;
+        Assert.Equal(expected, SmtpFailureClassifier.Classify(failure));
+    }
+}

@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Net;
+using MimeKit;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Net;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+using Relay = SmtpServer.SmtpServer;
+using RelayReply = SmtpServer.Protocol.SmtpResponse; // not MailKit's SmtpResponse
+using RelayServices = SmtpServer.ComponentModel.ServiceProvider;
+
+namespace EnContact.Syndication.Tests.Fixtures;
+
+/// <summary>A message the server accepted: the parsed MIME message and its envelope.</summary>
+public sealed record ReceivedMessage(
+    MimeMessage Message,
+    string From,
+    IReadOnlyList<string> To,
+    IReadOnlyDictionary<string, string> MailParameters,
+    Guid SessionId);
+
+/// <summary>
+/// A real SMTP server (the SmtpServer package) on 127.0.0.1, in-process, recording what it accepts,
+/// with faults to inject: refuse a recipient, fail or drop after DATA, answer slowly, go down and
+/// come back on the same port. Tests wait on its signals, never on a timer.
+/// </summary>
+public sealed class TestSmtpServer : IAsyncDisposable
+{
+    /// <summary>Guards every wait so that a broken test fails instead of hanging.</summary>
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+    private const string CloseAfterReplyKey = "test:close-after-reply";
+
+    private readonly Lock _lock = new();
+    private readonly List<ReceivedMessage> _messages = [];
+    private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
+    private readonly Dictionary<string, int> _recipientAttempts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<RecipientFault> _recipientFaults = [];
+    private readonly Queue<DataFault> _dataFaults = new();
+    private (Relay Server, Task Running)? _current;
+    private int _sessions;
+    private int _quits;
+
+    private TestSmtpServer()
+    {
+    }
+
+    public string Host => "127.0.0.1";
+
+    /// <summary>The port, kept across <see cref="StopAsync"/>/<see cref="StartAsync"/>.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>Connections accepted so far (one SMTP session each).</summary>
+    public int SessionCount => Volatile.Read(ref _sessions);
+
+    /// <summary>QUIT commands received so far (polite disconnections).</summary>
+    public int QuitCount => Volatile.Read(ref _quits);
+
+    public IReadOnlyList<ReceivedMessage> Messages
+    {
+        get
+        {
+            lock (_lock)
+                return [.. _messages];
+        }
+    }
+
+    /// <summary>Starts a server on a free loopback port.</summary>
+    public static async Task<TestSmtpServer> StartNewAsync()
+    {
+        var server = new TestSmtpServer();
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>RCPT TO commands seen for this address, accepted or not.</summary>
+    public int RecipientAttempts(string address)
+    {
+        lock (_lock)
+            return _recipientAttempts.GetValueOrDefault(address);
+    }
+
+    /// <summary>Completes once at least <paramref name="count"/> messages were accepted.</summary>
+    public Task WaitForMessagesAsync(int count)
+    {
+        lock (_lock)
+        {
+            if (_messages.Count >= count)
+                return Task.CompletedTask;
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, signal));
+            return signal.Task.WaitAsync(WaitLimit);
+        }
+    }
+
+    /// <summary>Answers RCPT TO for <paramref name="address"/> with <paramref name="code"/> (451: try later; 550: unknown) the next <paramref name="times"/> times.</summary>
+    public void RejectRecipient(string address, int code, int times = int.MaxValue)
+    {
+        lock (_lock)
+            _recipientFaults.Add(new RecipientFault(address, code, times));
+    }
+
+    /// <summary>Answers the next <paramref name="times"/> messages with <paramref name="code"/> after their body (421 also closes the connection).</summary>
+    public void FailAfterData(int code, int times = 1) => AddDataFault(new DataFault(code, null, times));
+
+    /// <summary>Closes the connection once the next message's body has arrived, without a reply: the client sent everything and hears nothing.</summary>
+    public void DropConnectionDuringData(int times = 1) => AddDataFault(new DataFault(null, null, times));
+
+    /// <summary>Holds the reply to the next message for <paramref name="delay"/>, then accepts it (even if the client gave up).</summary>
+    public void AnswerSlowly(TimeSpan delay, int times = 1) => AddDataFault(new DataFault(null, delay, times));
+
+    /// <summary>Listens again on the same port (first call: on a free one).</summary>
+    public async Task StartAsync()
+    {
+        if (_current is not null)
+            return;
+        var listeners = new EndpointListenerFactory();
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        listeners.EndpointStarted += (_, e) => listening.TrySetResult(((IPEndPoint)e.LocalEndPoint).Port);
+
+        var options = new SmtpServerOptionsBuilder()
+            .ServerName("test-relay")
+            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .MaxRetryCount(1000) // injected refusals must not make the server hang up on its own
+            .Build();
+        var services = new RelayServices();
+        services.Add(listeners);
+        services.Add(new RecordingStore(this));
+        services.Add(new FaultyMailboxFilter(this));
+        var server = new Relay(options, services);
+        server.SessionCreated += OnSessionCreated;
+
+        var running = server.StartAsync(CancellationToken.None);
+        if (await Task.WhenAny(listening.Task, running).WaitAsync(WaitLimit) == running)
+            await running; // it ended before listening: surfaces the error (e.g. the port was taken meanwhile)
+        Port = await listening.Task;
+        _current = (server, running);
+    }
+
+    /// <summary>Stops listening and ends every open session (clients see the connection close), like a relay going down.</summary>
+    public async Task StopAsync()
+    {
+        if (_current is not { } current)
+            return;
+        _current = null;
+        current.Server.Shutdown();
+        await current.Running.WaitAsync(WaitLimit);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private void OnSessionCreated(object? sender, SessionEventArgs e)
+    {
+        Interlocked.Increment(ref _sessions);
+        e.Context.CommandExecuting += (_, command) =>
+        {
+            if (command.Command is QuitCommand)
+                Interlocked.Increment(ref _quits);
+        };
+        // A relay that answers 421 closes the connection after saying so.
+        e.Context.CommandExecuted += (_, command) =>
+        {
+            if (command.Command is DataCommand && command.Context.Properties.Remove(CloseAfterReplyKey))
+                command.Context.Pipe.Dispose();
+        };
+    }
+
+    private void AddDataFault(DataFault fault)
+    {
+        lock (_lock)
+            _dataFaults.Enqueue(fault);
+    }
+
+    private DataFault? TakeDataFault()
+    {
+        lock (_lock)
+        {
+            if (!_dataFaults.TryPeek(out var fault))
+                return null;
+            if (--fault.Remaining == 0)
+                _dataFaults.Dequeue();
+            return fault;
+        }
+    }
+
+    private int? TakeRecipientFault(string address)
+    {
+        lock (_lock)
+        {
+            _recipientAttempts[address] = _recipientAttempts.GetValueOrDefault(address) + 1;
+            var fault = _recipientFaults.FirstOrDefault(f => f.Remaining > 0 && string.Equals(f.Address, address, StringComparison.OrdinalIgnoreCase));
+            if (fault is null)
+                return null;
+            fault.Remaining--;
+            return fault.Code;
+        }
+    }
+
+    private void Record(ReceivedMessage message)
+    {
+        List<TaskCompletionSource> ready;
+        lock (_lock)
+        {
+            _messages.Add(message);
+            ready = [.. _waiters.Where(w => w.Count <= _messages.Count).Select(w => w.Signal)];
+            _waiters.RemoveAll(w => w.Count <= _messages.Count);
+        }
+        foreach (var signal in ready)
+            signal.TrySetResult();
+    }
+
+    private static RelayReply Reply(int code) => new((SmtpReplyCode)code, code switch
+    {
+        421 => "4.3.2 service shutting down, closing transmission channel",
+        451 => "4.3.0 try again later",
+        452 => "4.3.1 insufficient system storage",
+        550 => "5.1.1 user unknown",
+        554 => "5.6.0 transaction failed",
+        _ => code < 500 ? "4.0.0 temporary failure" : "5.0.0 permanent failure",
+    });
+
+    private sealed class RecipientFault(string address, int code, int times)
+    {
+        public string Address { get; } = address;
+        public int Code { get; } = code;
+        public int Remaining { get; set; } = times;
+    }
+
+    /// <summary>Code: reply with it. No code and no delay: drop. Delay: wait, then accept.</summary>
+    private sealed class DataFault(int? code, TimeSpan? delay, int times)
+    {
+        public int? Code { get; } = code;
+        public TimeSpan? Delay { get; } = delay;
+        public int Remaining { get; set; } = times;
+    }
+
+    private sealed class FaultyMailboxFilter(TestSmtpServer owner) : MailboxFilter
+    {
+        public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+        {
+            if (owner.TakeRecipientFault(to.AsAddress()) is { } code)
+                throw new SmtpResponseException(Reply(code)); // the session writes this reply to RCPT
+            return Task.FromResult(true);
+        }
+    }
+
+    private sealed class RecordingStore(TestSmtpServer owner) : MessageStore
+    {
+        public override async Task<RelayReply> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        {
+            switch (owner.TakeDataFault())
+            {
+                case { Code: { } code }:
+                    if (code == 421)
+                        context.Properties[CloseAfterReplyKey] = true;
+                    return Reply(code);
+                case { Delay: { } delay }:
+                    await Task.Delay(delay, CancellationToken.None); // the client's timeout fires meanwhile
+                    break;
+                case { }:
+                    context.Pipe.Dispose(); // closes the socket: the client never hears back
+                    return RelayReply.TransactionFailed;
+            }
+            using var stream = new MemoryStream(buffer.ToArray());
+            var message = await MimeMessage.LoadAsync(stream, cancellationToken);
+            owner.Record(new ReceivedMessage(
+                message,
+                transaction.From.AsAddress(),
+                [.. transaction.To.Select(to => to.AsAddress())],
+                new Dictionary<string, string>(transaction.Parameters, StringComparer.OrdinalIgnoreCase),
+                context.SessionId));
+            return RelayReply.Ok;
+        }
+    }
+}
