@@ -122,6 +122,11 @@ public sealed class DeliveryWorker(
             var reason = $"{e.GetType().Name}: {e.Message}";
             switch (kind)
             {
+                case FailureKind.Transient when RelayUnavailable(e):
+                    // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
+                    logger.LogDebug("Relay unavailable; message {Key} waits: {Reason}", item.MessageKey, reason);
+                    await outbox.ReleaseAsync(item, options.Value.RetryDelay, reason, CancellationToken.None);
+                    break;
                 case FailureKind.Transient:
                     logger.LogDebug("Message {Key} to {Recipient} will be retried: {Reason}", item.MessageKey, item.Recipient, reason);
                     await outbox.RescheduleAsync(item, reason, CancellationToken.None);
@@ -142,6 +147,17 @@ public sealed class DeliveryWorker(
             return kind;
         }
     }
+
+    /// <summary>The relay cannot be reached at all (refused, circuit open, 421 "service not available"), as opposed to refusing this message for now.</summary>
+    public static bool RelayUnavailable(Exception e) => e switch
+    {
+        Polly.CircuitBreaker.BrokenCircuitException => true,
+        System.Net.Sockets.SocketException => true,
+        MailKit.ServiceNotConnectedException => true,
+        MailKit.Net.Smtp.SmtpCommandException command => command.StatusCode == MailKit.Net.Smtp.SmtpStatusCode.ServiceNotAvailable,
+        // A reset or drop on an open connection may be this message's doing: it counts as an attempt.
+        _ => false,
+    };
 
     /// <summary>Logs progress (at most every 10 s per edition) and pauses an edition failing too often.</summary>
     private async Task ReviewCampaignsAsync(IReadOnlyList<string> campaigns, CancellationToken cancellationToken)

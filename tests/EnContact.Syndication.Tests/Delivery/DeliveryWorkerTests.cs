@@ -132,6 +132,33 @@ public sealed class DeliveryWorkerTests
     }
 
     [Fact]
+    public async Task LongOutage_DoesNotUseUpAttempts_NothingIsLost()
+    {
+        await using var server = await TestSmtpServer.StartNewAsync();
+        await server.StopAsync();
+        var settings = Relay(server, retryAttempts: 1);
+        settings["Delivery:MaxAttempts"] = "2";
+        settings["Delivery:RetryDelay"] = "00:00:00.010";
+        await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: settings);
+        var outbox = Outbox(gateway);
+
+        await outbox.EnqueueAsync(Body, Subscribers(3), None);
+        // Let the worker find the relay down many times over (each try settles the outbox again).
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var start = outbox.Changes.Version;
+            while (outbox.Changes.Version < start + 20)
+                await outbox.Changes.WaitForChangeAsync(outbox.Changes.Version, limit.Token);
+        }
+        var during = (await outbox.ProgressAsync("digest-2026-48", None)).Single();
+        await server.StartAsync();
+        var progress = await WaitUntilSettledAsync(gateway, "digest-2026-48");
+
+        Assert.Equal(0L, during.Failed);
+        Assert.Equal((3L, 0L), (progress.Sent, progress.Failed));
+    }
+
+    [Fact]
     public async Task ConnectionDroppedMidData_MessageIsDeliveredAfterReconnecting()
     {
         await using var server = await TestSmtpServer.StartNewAsync();

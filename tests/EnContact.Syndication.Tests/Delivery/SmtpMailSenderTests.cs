@@ -148,7 +148,7 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
         await _server.WaitForMessagesAsync(2);
         Assert.StartsWith("250 ", receipt.Reply);
         Assert.All(_server.Messages, m => Assert.Equal(message.MessageId, m.Message.MessageId));
-        Assert.Equal(2, _server.Messages.Select(m => m.SessionId).Distinct().Count());
+        Assert.True(_server.Messages.Select(m => m.SessionId).Distinct().Count() >= 2, "the retry reconnected");
     }
 
     [Fact]
