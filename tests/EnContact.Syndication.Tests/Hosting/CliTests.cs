@@ -79,14 +79,38 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task DeliverySendTest_WithoutRelay_WritesAnEmlAndStatusShowsNothingQueued()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, error) = await RunAsync(work.Path, [], "delivery", "send-test", "Operateur@En-Contact.com");
+        var (bad, _, badError) = await RunAsync(work.Path, [], "delivery", "send-test", "x@y.fr\r\nBcc: z@y.fr");
+        var (statusCode, status, _) = await RunAsync(work.Path, [], "delivery", "status");
+        var (pauseCode, _, pauseError) = await RunAsync(work.Path, [], "delivery", "pause", "digest-2026-48");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("sent through pickup folder", output);
+        var file = Assert.Single(Directory.GetFiles(work.Combine("outbox"), "*.eml"));
+        var message = await MimeKit.MimeMessage.LoadAsync(file);
+        Assert.Equal("operateur@en-contact.com", message.To.Mailboxes.Single().Address);
+        Assert.Equal(1, bad);
+        Assert.Contains("address: contains a control character", badError);
+        Assert.Equal(0, statusCode);
+        Assert.Contains("nothing was ever queued", status);
+        Assert.Equal(1, pauseCode);
+        Assert.Contains("nothing was ever queued for 'digest-2026-48'", pauseError);
+    }
+
+    [Fact]
     public async Task ConfigDump_MasksTheToken()
     {
         using var work = new TempDirectory();
 
-        var (code, output, _) = await RunAsync(work.Path, [("ENCONTACT__Site__Title", "En-Contact (test)")], "config-dump");
+        var (code, output, _) = await RunAsync(work.Path, [("ENCONTACT__Site__Title", "En-Contact (test)"), ("ENCONTACT__Smtp__Password", "smtp-secret-value")], "config-dump");
 
         Assert.Equal(0, code);
         Assert.DoesNotContain(Token, output);
+        Assert.DoesNotContain("smtp-secret-value", output);
         Assert.Contains("\"ApiToken\": \"***\"", output);
         Assert.Contains("\"Title\": \"En-Contact (test)\"", output);
         Assert.Contains("\"TimeZone\": \"Europe/Paris\"", output);
