@@ -9,6 +9,7 @@ public static class DeliverySetup
     {
         services.AddSectionOptions<DeliveryOptions>(DeliveryOptions.Section, DeliveryRules);
         services.AddSectionOptions<SmtpOptions>(SmtpOptions.Section, SmtpRules);
+        services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<SmtpOptions>, ResolveProtocolLogPath>();
         services.AddSectionOptions<DkimOptions>(DkimOptions.Section, DkimRules);
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxStore>();
@@ -20,6 +21,15 @@ public static class DeliverySetup
                 : ActivatorUtilities.CreateInstance<SmtpMailSender>(sp));
         services.AddHostedService<DeliveryWorker>();
         return services;
+    }
+
+    private sealed class ResolveProtocolLogPath(IHostEnvironment environment) : Microsoft.Extensions.Options.IPostConfigureOptions<SmtpOptions>
+    {
+        public void PostConfigure(string? name, SmtpOptions options)
+        {
+            if (!string.IsNullOrWhiteSpace(options.ProtocolLogPath))
+                options.ProtocolLogPath = Path.GetFullPath(options.ProtocolLogPath, environment.ContentRootPath);
+        }
     }
 
     private static IEnumerable<string> DeliveryRules(DeliveryOptions delivery)

@@ -64,9 +64,11 @@ public static class SmtpFailureClassifier
         {
             if (e.StatusCode == SmtpStatusCode.AuthenticationRequired)
                 return FailureKind.Configuration; // 530 wherever it comes: our set-up, not this message
+            if (e.ErrorCode == SmtpErrorCode.SenderNotAccepted)
+                return FailureKind.Configuration; // 5xx at MAIL FROM: every message has the same From; keep them queued
             return e.ErrorCode == SmtpErrorCode.RecipientNotAccepted
                 ? FailureKind.RecipientRejected   // 5xx at RCPT: this address, not the message
-                : FailureKind.MessageRejected;    // 5xx at MAIL FROM, DATA or after the body
+                : FailureKind.MessageRejected;    // 5xx at DATA or after the body
         }
 
         // 4xx asks us to come back later. Any other code (a 221 read because the relay was closing,

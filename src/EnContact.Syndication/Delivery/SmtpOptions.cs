@@ -64,6 +64,9 @@ public sealed class SmtpOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>File that receives MailKit's protocol log (every command and reply, for troubleshooting); empty for none. Default empty.</summary>
+    /// <summary>
+    /// MailKit's protocol log (every command and reply, for troubleshooting), one file per connection
+    /// (<c>smtp.log</c> → <c>smtp.1.log</c>, <c>smtp.2.log</c>…), relative to the content root; empty for none. Default empty.
+    /// </summary>
     public string? ProtocolLogPath { get; set; }
 }

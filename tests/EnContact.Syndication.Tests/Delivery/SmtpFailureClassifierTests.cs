@@ -42,7 +42,7 @@ public sealed class SmtpFailureClassifierTests
         { "open circuit", new BrokenCircuitException("The circuit is now open"), FailureKind.Transient },
         { "isolated circuit", new IsolatedCircuitException("The circuit is manually held open"), FailureKind.Transient },
         { "rate limiter queue full", new RateLimiterRejectedException("The operation could not be executed because it was rejected by the rate limiter."), FailureKind.Transient },
-        { "550 at MAIL FROM", new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxUnavailable, "5.7.1 sender refused"), FailureKind.MessageRejected },
+        { "550 at MAIL FROM", new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxUnavailable, "5.7.1 sender refused"), FailureKind.Configuration },
         { "554 to DATA", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.TransactionFailed, "5.5.1 no valid recipients"), FailureKind.MessageRejected },
         { "530 as a reply", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.AuthenticationRequired, "5.7.0 Authentication required"), FailureKind.Configuration },
         { "221 read while the relay closes", new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.ServiceClosingTransmissionChannel, "2.0.0 closing"), FailureKind.Transient },

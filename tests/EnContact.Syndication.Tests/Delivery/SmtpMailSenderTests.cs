@@ -291,6 +291,44 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendAsync_RelayRequiresLogin_AuthenticatesOncePerConnection()
+    {
+        await using var relay = await TestSmtpServer.StartNewAsync(("gateway", "s3cret"));
+        var sender = CreateSender(o => { o.Port = relay.Port; o.Connections = 1; o.Username = "gateway"; o.Password = "s3cret"; });
+
+        await sender.SendAsync(Message(), CancellationToken.None);
+        await sender.SendAsync(Message(), CancellationToken.None);
+
+        Assert.Equal(2, relay.Messages.Count);
+        Assert.Equal(1, relay.LoginAttempts);
+    }
+
+    [Fact]
+    public async Task SendAsync_WrongPassword_ThrowsConfigurationFailureWithoutRetry()
+    {
+        await using var relay = await TestSmtpServer.StartNewAsync(("gateway", "s3cret"));
+        var sender = CreateSender(o => { o.Port = relay.Port; o.RetryAttempts = 3; o.Username = "gateway"; o.Password = "wrong"; });
+
+        var failure = await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => sender.SendAsync(Message(), CancellationToken.None));
+
+        Assert.Equal(FailureKind.Configuration, SmtpFailureClassifier.Classify(failure));
+        Assert.Equal(2, relay.LoginAttempts); // MailKit tries PLAIN, then LOGIN; a retry would add two more
+        Assert.Empty(relay.Messages);
+    }
+
+    [Fact]
+    public async Task SendAsync_NoLoginWhereRelayRequiresOne_ThrowsConfigurationFailure()
+    {
+        await using var relay = await TestSmtpServer.StartNewAsync(("gateway", "s3cret"));
+        var sender = CreateSender(o => o.Port = relay.Port);
+
+        var failure = await Assert.ThrowsAsync<MailKit.ServiceNotAuthenticatedException>(() => sender.SendAsync(Message(), CancellationToken.None));
+
+        Assert.Equal(FailureKind.Configuration, SmtpFailureClassifier.Classify(failure));
+        Assert.Empty(relay.Messages);
+    }
+
+    [Fact]
     public async Task SendAsync_CallerAlreadyCancelled_ThrowsWithoutConnectingAndKeepsTheSlot()
     {
         var sender = CreateSender(o => o.Connections = 1);

@@ -34,10 +34,12 @@ public sealed class FeedSetBuilderTests
         var feeds = await FeedTestData.BuildAsync(gateway);
 
         var actual = Encoding.UTF8.GetString(feeds[path]);
-        var golden = Path.Combine(GoldenFolder(), path.Replace('/', '_'));
+        var name = path.Replace('/', '_');
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
-            File.WriteAllText(golden, actual);
-        Assert.Equal(Normalize(File.ReadAllText(golden)), Normalize(actual));
+            File.WriteAllText(Path.Combine(SourceGoldenFolder(), name), actual);
+        // Read the copy next to the test assembly, so the tests run from any build output folder.
+        var golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Feeds", "Golden", name));
+        Assert.Equal(Normalize(golden), Normalize(actual));
     }
 
     [Fact]
@@ -329,7 +331,7 @@ public sealed class FeedSetBuilderTests
 
     private static string Normalize(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 
-    private static string GoldenFolder()
+    private static string SourceGoldenFolder()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);
         while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "EnContact.Syndication.Tests.csproj")))

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using MimeKit;
 using SmtpServer;
+using SmtpServer.Authentication;
 using SmtpServer.Mail;
 using SmtpServer.Net;
 using SmtpServer.Protocol;
@@ -37,13 +38,13 @@ public sealed class TestSmtpServer : IAsyncDisposable
     private readonly Dictionary<string, int> _recipientAttempts = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<RecipientFault> _recipientFaults = [];
     private readonly Queue<DataFault> _dataFaults = new();
+    private readonly (string User, string Password)? _login;
     private (Relay Server, Task Running)? _current;
     private int _sessions;
     private int _quits;
+    private int _logins;
 
-    private TestSmtpServer()
-    {
-    }
+    private TestSmtpServer((string User, string Password)? login) => _login = login;
 
     public string Host => "127.0.0.1";
 
@@ -56,6 +57,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>QUIT commands received so far (polite disconnections).</summary>
     public int QuitCount => Volatile.Read(ref _quits);
 
+    /// <summary>AUTH attempts so far, right or wrong (only with a required login).</summary>
+    public int LoginAttempts => Volatile.Read(ref _logins);
+
     public IReadOnlyList<ReceivedMessage> Messages
     {
         get
@@ -65,10 +69,10 @@ public sealed class TestSmtpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a server on a free loopback port.</summary>
-    public static async Task<TestSmtpServer> StartNewAsync()
+    /// <summary>Starts a server on a free loopback port; with a login, it requires AUTH (over plain text) before MAIL FROM.</summary>
+    public static async Task<TestSmtpServer> StartNewAsync((string User, string Password)? login = null)
     {
-        var server = new TestSmtpServer();
+        var server = new TestSmtpServer(login);
         await server.StartAsync();
         return server;
     }
@@ -120,13 +124,22 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
         var options = new SmtpServerOptionsBuilder()
             .ServerName("test-relay")
-            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(endpoint => endpoint
+                .Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
+                .AuthenticationRequired(_login is not null)
+                .AllowUnsecureAuthentication(_login is not null))
             .MaxRetryCount(1000) // injected refusals must not make the server hang up on its own
             .Build();
         var services = new RelayServices();
         services.Add(listeners);
         services.Add(new RecordingStore(this));
         services.Add(new FaultyMailboxFilter(this));
+        if (_login is { } login)
+            services.Add(new DelegatingUserAuthenticator((user, password) =>
+            {
+                Interlocked.Increment(ref _logins);
+                return user == login.User && password == login.Password;
+            }));
         var server = new Relay(options, services);
         server.SessionCreated += OnSessionCreated;
 
