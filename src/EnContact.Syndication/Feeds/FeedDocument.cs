@@ -16,7 +16,8 @@ public sealed class FeedDocument
         Identity = identity;
         Hash = hash;
         LastModified = lastModified;
-        Gzip = Compress(identity, s => new GZipStream(s, CompressionLevel.SmallestSize));
+        // Optimal: measured at less than half SmallestSize's time for about 1 % more bytes.
+        Gzip = Compress(identity, s => new GZipStream(s, CompressionLevel.Optimal));
         // Brotli's smallest size (quality 11) is too slow to run on every rebuild; Optimal is close in size.
         Brotli = Compress(identity, s => new BrotliStream(s, CompressionLevel.Optimal));
     }

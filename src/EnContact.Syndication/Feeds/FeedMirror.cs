@@ -11,8 +11,13 @@ public sealed partial class FeedMirror(IOptions<FeedsOptions> options, ILogger<F
 {
     public string? Folder => string.IsNullOrWhiteSpace(options.Value.MirrorPath) ? null : options.Value.MirrorPath;
 
-    /// <summary>Writes the documents whose bytes differ from the files in <paramref name="folder"/>; removes feed files no longer published.</summary>
-    public static async Task<int> WriteAsync(string folder, IReadOnlyCollection<FeedDocument> documents, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the documents whose bytes differ from the files in <paramref name="folder"/> (only those in
+    /// <paramref name="changed"/> when given: the others are known to be on disk already); removes feed
+    /// files no longer published.
+    /// </summary>
+    public static async Task<int> WriteAsync(string folder, IReadOnlyCollection<FeedDocument> documents, CancellationToken cancellationToken,
+        IReadOnlySet<FeedDocument>? changed = null)
     {
         var written = 0;
         var expected = new HashSet<string>(StringComparer.Ordinal);
@@ -20,6 +25,8 @@ public sealed partial class FeedMirror(IOptions<FeedsOptions> options, ILogger<F
         {
             var target = Path.Combine(folder, document.Path);
             expected.Add(Path.GetFullPath(target));
+            if (changed is not null && !changed.Contains(document))
+                continue;
             if (File.Exists(target) && new FileInfo(target).Length == document.Identity.Length
                 && FeedDocument.HashOf(await File.ReadAllBytesAsync(target, cancellationToken)) == document.Hash)
                 continue;

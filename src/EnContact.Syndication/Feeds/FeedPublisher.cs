@@ -101,7 +101,7 @@ public sealed class FeedPublisher(
 
         // Mirror first, then serve: the files on disk are never behind what HTTP readers get.
         if (changed.Count > 0 || !previous.IsBuilt || previous.Documents.Count != documents.Count)
-            await MirrorAsync(documents, cancellationToken);
+            await MirrorAsync(documents, previous.IsBuilt ? changed.ToHashSet() : null, cancellationToken);
         var snapshot = new FeedCache.Snapshot(documents.ToFrozenDictionary(d => d.Path, StringComparer.Ordinal), version, true);
         cache.Publish(snapshot);
         logger.LogInformation("Feeds rebuilt at store version {Version}: {Documents} documents from {Articles} articles, {Changed} changed, in {Elapsed} ms",
@@ -111,14 +111,14 @@ public sealed class FeedPublisher(
         return snapshot;
     }
 
-    private async Task MirrorAsync(IReadOnlyCollection<FeedDocument> documents, CancellationToken cancellationToken)
+    private async Task MirrorAsync(IReadOnlyCollection<FeedDocument> documents, IReadOnlySet<FeedDocument>? changed, CancellationToken cancellationToken)
     {
         if (mirror.Folder is not { } folder)
             return;
         try
         {
             Directory.CreateDirectory(folder);
-            var written = await FeedMirror.WriteAsync(folder, documents, cancellationToken);
+            var written = await FeedMirror.WriteAsync(folder, documents, cancellationToken, changed);
             logger.LogDebug("Mirrored {Written} changed feed file(s) to {Folder}", written, folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

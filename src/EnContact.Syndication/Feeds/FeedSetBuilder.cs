@@ -30,7 +30,9 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
         var entries = published.ToDictionary(a => a.Id, ToEntry);
         var rendered = new List<RenderedFeed>();
 
-        var months = published.Select(MonthOf).Distinct().Order(StringComparer.Ordinal).ToArray();
+        // Each article's month once (a time-zone conversion each), not once per archive page.
+        var byMonth = published.ToLookup(MonthOf, StringComparer.Ordinal);
+        var months = byMonth.Select(g => g.Key).Order(StringComparer.Ordinal).ToArray();
         var currentMonth = MonthOf(time.GetUtcNow());
         var completeMonths = months.Where(m => string.CompareOrdinal(m, currentMonth) < 0).ToArray();
 
@@ -50,7 +52,7 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
         {
             var month = completeMonths[i];
             var definition = FeedDefinition.ForMonth(_site.Title, month, MonthOf);
-            var items = published.Where(definition.Includes).Select(a => entries[a.Id]).ToArray();
+            var items = byMonth[month].Select(a => entries[a.Id]).ToArray(); // already newest first
             var older = i > 0 ? FeedDefinition.ForMonth(_site.Title, completeMonths[i - 1], MonthOf) : null;
             var newer = i < completeMonths.Length - 1 ? FeedDefinition.ForMonth(_site.Title, completeMonths[i + 1], MonthOf) : null;
             var model = Model(definition, items) with

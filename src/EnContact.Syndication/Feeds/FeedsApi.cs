@@ -16,7 +16,8 @@ public static class FeedsApi
 {
     public static IEndpointRouteBuilder MapFeeds(this IEndpointRouteBuilder app)
     {
-        app.MapMethods("/feeds/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeFeed).ExcludeFromDescription();
+        // Short-circuit: a poll skips the middleware after routing (error pages, rate limiter); ServeFeed cannot throw.
+        app.MapMethods("/feeds/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeFeed).ExcludeFromDescription().ShortCircuit();
         app.MapGet("/feeds", FeedIndex);
         app.MapGet("/", HomePage).RequireRateLimiting(HostingSetup.PublicRateLimit);
         return app;

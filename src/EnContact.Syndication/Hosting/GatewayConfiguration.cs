@@ -15,6 +15,8 @@ public static class GatewayConfiguration
         ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:5080",
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        // Per-request hosting diagnostics cost an Activity and a log scope on every feed poll.
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
     };
 
     public static WebApplicationBuilder CreateBuilder(GatewaySettings settings)
