@@ -22,21 +22,30 @@ public sealed class BenchGateway : IAsyncDisposable
     public const string AdminToken = "bench-admin-token-0123456789abcd"; // 32 characters
 
     private readonly WebApplication _app;
+    private readonly bool _ownsDatabase;
 
-    private BenchGateway(WebApplication app, string databasePath)
+    private BenchGateway(WebApplication app, string databasePath, bool ownsDatabase)
     {
         _app = app;
         DatabasePath = databasePath;
+        _ownsDatabase = ownsDatabase;
     }
 
     public string DatabasePath { get; }
+    public IServiceProvider Services => _app.Services;
     public ContentScanner Scanner => _app.Services.GetRequiredService<ContentScanner>();
     public ContentSourceStore Sources => _app.Services.GetRequiredService<ContentSourceStore>();
     public SqliteConnectionFactory Connections => _app.Services.GetRequiredService<SqliteConnectionFactory>();
     public ArticleNormalizer Normalizer => _app.Services.GetRequiredService<ArticleNormalizer>();
     public ArticleStore Articles => _app.Services.GetRequiredService<ArticleStore>();
 
-    public static async Task<BenchGateway> CreateAsync(string root, string contentPath, string databasePath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the gateway on <paramref name="databasePath"/> (created and migrated if new).
+    /// <paramref name="extra"/> adds or replaces settings (e.g. <c>Feeds:MirrorPath</c>). When
+    /// <paramref name="ownsDatabase"/> is false, disposing leaves the database file for another instance.
+    /// </summary>
+    public static async Task<BenchGateway> CreateAsync(string root, string contentPath, string databasePath, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string?>? extra = null, bool ownsDatabase = true)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -46,6 +55,8 @@ public sealed class BenchGateway : IAsyncDisposable
             ["Admin:ApiToken"] = AdminToken,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+            overrides[key] = value;
         var app = Program.CreateApp(new GatewaySettings
         {
             EnvironmentName = "Production",
@@ -57,7 +68,7 @@ public sealed class BenchGateway : IAsyncDisposable
         {
             app.Services.GetRequiredService<IStartupValidator>().Validate();
             await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-            return new BenchGateway(app, databasePath);
+            return new BenchGateway(app, databasePath, ownsDatabase);
         }
         catch
         {
@@ -99,6 +110,8 @@ public sealed class BenchGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync();
+        if (!_ownsDatabase)
+            return;
         SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             File.Delete(DatabasePath + suffix);

@@ -8,6 +8,8 @@ using EnContact.Syndication.Benchmarks;
 // Benchmarks, run by hand (see BENCHMARKS.md):
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- ingestion [--articles 10000] [--runs 5]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- micro [BenchmarkDotNet arguments]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- feeds [--articles 10000] [--runs 5]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- generate <folder> [--articles 10000] [--seed S]
 
 const string Usage = """
     Usage:
@@ -17,6 +19,15 @@ const string Usage = """
           Defaults: 10000 articles, 5 runs, 1000 warm-up articles. Exit code 1 when a check fails.
       micro [BenchmarkDotNet arguments]
           Per-file cost of each ingestion step (parse, Markdown, sanitise, summary, hash), in-process.
+      feeds [--articles N] [--runs R] [--seed S] [--work DIR] [--keep]
+          Full rebuild of every feed (FeedPublisher.RebuildAsync) with N generated articles in the
+          store, split into store read, rendering, compression and mirror write; plus a start-up
+          build after a restart, a rebuild after one article changed and a no-change rebuild.
+          Defaults: 10000 articles, 5 runs. Exit code 1 when a check fails.
+      generate <folder> [--articles N] [--seed S]
+          Writes N generated articles (the benchmarks' generator) under <folder> and exits.
+          Defaults: 10000 articles, the benchmarks' seed. Used by bench/feeds-http.sh.
+      delivery [--messages N] [--size-kb K] [--connections C] [--runs R]: SMTP delivery vs smtp-source (`delivery --help` for all options)
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -60,6 +71,94 @@ switch (args[0])
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         return await new IngestionBenchmark(options, Console.Out).RunAsync(cancel.Token);
     }
+
+    case "feeds":
+    {
+        var options = new FeedsBenchmarkOptions();
+        for (var i = 1; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Count(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
+                ? v : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}");
+            try
+            {
+                options = args[i] switch
+                {
+                    "--articles" => options with { Articles = Count(1) },
+                    "--runs" => options with { Runs = Count(1) },
+                    "--seed" => options with { Seed = Count(0) },
+                    "--work" => options with { WorkFolder = Path.GetFullPath(Next()) },
+                    "--keep" => options with { Keep = true },
+                    _ => throw new ArgumentException($"unknown option {args[i]}"),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        return await new FeedsBenchmark(options, Console.Out).RunAsync(cancel.Token);
+    }
+
+    case "generate":
+    {
+        string? folder = null;
+        var articles = 10_000;
+        var seed = new IngestionBenchmarkOptions().Seed;
+        for (var i = 1; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Count(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
+                ? v : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}");
+            try
+            {
+                switch (args[i])
+                {
+                    case "--articles": articles = Count(1); break;
+                    case "--seed": seed = Count(0); break;
+                    case var a when a.StartsWith('-'): throw new ArgumentException($"unknown option {a}");
+                    case var a when folder is null: folder = Path.GetFullPath(a); break;
+                    default: throw new ArgumentException($"only one folder, got '{folder}' and '{args[i]}'");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+        }
+        if (folder is null)
+        {
+            Console.Error.WriteLine("generate needs a folder");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            // Files from another seed or count would stay behind and be ingested too.
+            Console.Error.WriteLine($"'{folder}' is not empty; generate writes into a new or empty folder");
+            return 2;
+        }
+
+        var (written, bytes) = new ArticleGenerator(seed).WriteTo(folder, articles);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{written.Count} articles ({bytes / 1048576.0:0.0} MiB, seed {seed}) written under {folder}"));
+        return 0;
+    }
+
+    case "delivery":
+        if (args.Length > 1 && args[1] is "-h" or "--help")
+        {
+            Console.WriteLine(DeliveryBenchmark.Usage);
+            return 0;
+        }
+        return await DeliveryBenchmark.MainAsync(args[1..], Console.Out);
 
     case "micro":
     {

@@ -1,0 +1,414 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Feeds;
+using EnContact.Syndication.Ingestion;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Benchmarks;
+
+/// <summary>Settings of the <c>feeds</c> benchmark.</summary>
+public sealed record FeedsBenchmarkOptions
+{
+    public int Articles { get; init; } = 10_000;
+    public int Runs { get; init; } = 5;
+    public int Seed { get; init; } = 20261127;
+    /// <summary>Where the temporary content folder, database and mirror folders go; a new folder under the system temp folder when null.</summary>
+    public string? WorkFolder { get; init; }
+    public bool Keep { get; init; }
+}
+
+/// <summary>
+/// Issue 3: a full rebuild of every feed with N articles in the store, as the running gateway does
+/// it (<see cref="FeedPublisher.RebuildAsync"/> resolved from the app's services), on a fresh app per
+/// run (empty feed cache, empty mirror folder); then the same work split into its calls (store read,
+/// rendering, hashing and compression, mirror write), a start-up build after a restart (mirror files
+/// present), a rebuild after one article changed and a rebuild with nothing changed.
+/// </summary>
+public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter output)
+{
+    private const string FirstBuild = "first-build";
+    private const string StoreRead = "store-read";
+    private const string Render = "render";
+    private const string Documents = "documents";
+    private const string HashOnly = "sha256";
+    private const string GzipOnly = "gzip";
+    private const string BrotliOnly = "brotli";
+    private const string GzipOptimal = "gzip-optimal";
+    private const string MirrorWrite = "mirror-write";
+    private const string RestartBuild = "restart-build";
+    private const string SaveOne = "save-one";
+    private const string OneChanged = "one-changed";
+    private const string NothingChanged = "nothing-changed";
+
+    private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
+
+    private readonly List<string> _failures = [];
+    private long _totalBytes;
+    private int _published;
+    private List<DateTimeOffset> _publishedDates = [];
+    private DocumentStats? _stats;
+    private readonly List<int> _changedCounts = [];
+    private string _changedExample = "";
+    private long _gzipOptimalBytes;
+
+    /// <summary>Counts and sizes of one published snapshot.</summary>
+    private sealed record DocumentStats(int Count, int Subscription, int Archive, long Identity, long Gzip, long Brotli,
+        int AllAtom, int AllAtomGzip, int AllAtomBrotli, int AllAtomEntries, int ItemCount);
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var work = options.WorkFolder ?? Path.Combine(Path.GetTempPath(), $"encontact-feeds-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            output.WriteLine($"Work folder: {work}");
+            var contentFolder = Path.Combine(work, "content");
+            output.WriteLine($"Generating {options.Articles} articles (seed {options.Seed})…");
+            var (articles, totalBytes) = new ArticleGenerator(options.Seed).WriteTo(contentFolder, options.Articles);
+            _totalBytes = totalBytes;
+
+            // The store every run reads: imported once with the real scanner, as the ingestion benchmark does.
+            var database = Path.Combine(work, "data", "feeds-bench.db");
+            await using var store = await BenchGateway.CreateAsync(work, contentFolder, database, cancellationToken,
+                new Dictionary<string, string?> { ["Feeds:MirrorPath"] = "" });
+            var (import, importSample) = await Measure.RunAsync(() => store.Scanner.ScanAsync(contentFolder, ScanMode.Full, null, cancellationToken));
+            Check(import.Created == articles.Count && import.Problems == 0, $"import: {import}, expected {articles.Count} created and no problem");
+            var stored = await store.Articles.ListPublishedAsync(cancellationToken);
+            _published = stored.Count;
+            _publishedDates = stored.Select(a => a.PublishedAt).ToList();
+            Check(_published == articles.Count, $"the store holds {_published} published articles, expected {articles.Count}");
+            output.WriteLine($"  imported {articles.Count} files ({totalBytes / 1048576.0:0.0} MiB) in {Time(importSample.Elapsed.TotalSeconds)}; {_published} published articles");
+            if (_failures.Count > 0)
+                return Fail();
+
+            // Warm-up: one whole run (JIT, System.ServiceModel.Syndication, compressors, SQLite), checked, not recorded.
+            output.WriteLine("Warm-up run…");
+            await RunOnceAsync(work, contentFolder, database, -1, cancellationToken);
+            if (_failures.Count > 0)
+                return Fail();
+            _changedCounts.Clear();
+
+            var runs = new List<Dictionary<string, Sample>>();
+            for (var run = 0; run < options.Runs; run++)
+            {
+                var samples = await RunOnceAsync(work, contentFolder, database, run, cancellationToken);
+                if (_failures.Count > 0)
+                    return Fail();
+                runs.Add(samples);
+                output.WriteLine($"  run {run + 1}/{options.Runs}: first build {Ms(samples[FirstBuild])} (store read {Ms(samples[StoreRead])}, "
+                    + $"render {Ms(samples[Render])}, documents {Ms(samples[Documents])}, mirror {Ms(samples[MirrorWrite])}), "
+                    + $"restart {Ms(samples[RestartBuild])}, one changed {Ms(samples[OneChanged])} ({_changedCounts[^1]} documents), "
+                    + $"nothing changed {Ms(samples[NothingChanged])}");
+            }
+
+            output.WriteLine();
+            output.WriteLine("All checks passed: every build published the same documents; all.atom/all.rss/all.json parse and hold Feeds:ItemCount items; "
+                + "the archive pages hold every article once; gzip and Brotli forms decompress to the same bytes; the mirror matches; "
+                + "the one-article rebuild changed only the feeds holding that article and the no-change rebuild changed nothing.");
+            output.WriteLine();
+            output.WriteLine("----- Markdown for BENCHMARKS.md -----");
+            output.WriteLine(Report(runs));
+            output.WriteLine("----- end -----");
+            return 0;
+        }
+        finally
+        {
+            if (!options.Keep && options.WorkFolder is null)
+                Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private int Fail()
+    {
+        foreach (var failure in _failures)
+            Console.Error.WriteLine($"CHECK FAILED: {failure}");
+        return 1;
+    }
+
+    private void Check(bool condition, string what)
+    {
+        if (!condition)
+            _failures.Add(what);
+    }
+
+    /// <summary>One run: a fresh app (empty feed cache) and an empty mirror folder on the shared store. Run -1 is the warm-up.</summary>
+    private async Task<Dictionary<string, Sample>> RunOnceAsync(string work, string contentFolder, string database, int run, CancellationToken cancellationToken)
+    {
+        var label = run < 0 ? "warm-up" : $"run {run + 1}";
+        var tag = run < 0 ? "warmup" : run.ToString(CultureInfo.InvariantCulture);
+        var samples = new Dictionary<string, Sample>();
+        var mirror = Path.Combine(work, $"mirror-{tag}");
+        var settings = new Dictionary<string, string?> { ["Feeds:MirrorPath"] = mirror };
+
+        await using var gateway = await BenchGateway.CreateAsync(work, contentFolder, database, cancellationToken, settings, ownsDatabase: false);
+        var services = gateway.Services;
+        var publisher = services.GetRequiredService<FeedPublisher>();
+        var store = services.GetRequiredService<ArticleStore>();
+        var builder = services.GetRequiredService<FeedSetBuilder>();
+        var cache = services.GetRequiredService<FeedCache>();
+        var itemCount = services.GetRequiredService<IOptions<FeedsOptions>>().Value.ItemCount;
+        var zone = services.GetRequiredService<MagazineTime>().Zone;
+        Check(!cache.Current.IsBuilt, $"{label}: the new app's feed cache is already built");
+
+        // 1. The first build, exactly as the gateway does it at start-up (nothing cached, nothing mirrored).
+        var (first, firstSample) = await Measure.RunAsync(() => publisher.RebuildAsync(cancellationToken));
+        samples[FirstBuild] = firstSample;
+        var stats = CheckSnapshot(label, first, mirror, itemCount, zone);
+        if (_stats is not null && stats is not null && stats != _stats)
+            _failures.Add($"{label}: the documents differ from the previous run's: {stats} vs {_stats}");
+        _stats ??= stats;
+
+        // 2. The same work, one call at a time, timed from outside.
+        var (published, readSample) = await Measure.RunAsync(() => store.ListPublishedAsync(cancellationToken));
+        samples[StoreRead] = readSample;
+        Check(published.Count == _published, $"{label}: ListPublishedAsync returned {published.Count} articles, expected {_published}");
+
+        var (rendered, renderSample) = await Measure.RunAsync(() => Task.FromResult(builder.Build(published)));
+        samples[Render] = renderSample;
+        Check(rendered.Count == first.Documents.Count, $"{label}: Build rendered {rendered.Count} feeds, the publisher {first.Documents.Count}");
+        Check(rendered.All(f => first.Documents.TryGetValue(f.Path, out var d) && d.Identity.AsSpan().SequenceEqual(f.Bytes)),
+            $"{label}: Build's bytes differ from the published documents' (rendering is not deterministic?)");
+
+        var now = DateTimeOffset.UtcNow;
+        var (documents, documentsSample) = await Measure.RunAsync(() => Task.FromResult(rendered.Select(f => FeedDocument.Create(f, null, now)).ToList()));
+        samples[Documents] = documentsSample;
+        Check(documents.All(d => first.Documents[d.Path].Gzip.Length == d.Gzip.Length && first.Documents[d.Path].Brotli.Length == d.Brotli.Length),
+            $"{label}: FeedDocument.Create gave other compressed sizes than the publisher");
+
+        // The three parts of FeedDocument.Create, replicated with the same settings (its constructor is private).
+        var (hashes, hashSample) = await Measure.RunAsync(() => Task.FromResult(rendered.Select(f => FeedDocument.HashOf(f.Bytes)).ToList()));
+        samples[HashOnly] = hashSample;
+        Check(hashes.Zip(documents).All(p => p.First == p.Second.Hash), $"{label}: replicated SHA-256 differs from FeedDocument.Hash");
+        var (gzip, gzipSample) = await Measure.RunAsync(() => Task.FromResult(rendered.Select(f => Compress(f.Bytes, s => new GZipStream(s, CompressionLevel.SmallestSize))).ToList()));
+        samples[GzipOnly] = gzipSample;
+        Check(gzip.Zip(documents).All(p => p.First.Length == p.Second.Gzip.Length), $"{label}: replicated gzip (SmallestSize) differs in size from FeedDocument.Gzip");
+        var (brotli, brotliSample) = await Measure.RunAsync(() => Task.FromResult(rendered.Select(f => Compress(f.Bytes, s => new BrotliStream(s, CompressionLevel.Optimal))).ToList()));
+        samples[BrotliOnly] = brotliSample;
+        Check(brotli.Zip(documents).All(p => p.First.Length == p.Second.Brotli.Length), $"{label}: replicated Brotli (Optimal) differs in size from FeedDocument.Brotli");
+        // For comparison only (the gateway does not do this): gzip at CompressionLevel.Optimal instead of SmallestSize.
+        var (gzipFast, gzipFastSample) = await Measure.RunAsync(() => Task.FromResult(rendered.Select(f => Compress(f.Bytes, s => new GZipStream(s, CompressionLevel.Optimal))).ToList()));
+        samples[GzipOptimal] = gzipFastSample;
+        _gzipOptimalBytes = gzipFast.Sum(g => (long)g.Length);
+
+        var other = Path.Combine(work, $"mirror-{tag}-phase");
+        Directory.CreateDirectory(other);
+        var (written, mirrorSample) = await Measure.RunAsync(() => FeedMirror.WriteAsync(other, documents, cancellationToken));
+        samples[MirrorWrite] = mirrorSample;
+        Check(written == documents.Count, $"{label}: FeedMirror.WriteAsync wrote {written} of {documents.Count} files into an empty folder");
+        Directory.Delete(other, recursive: true);
+
+        // 3. Start-up build after a restart: a new app whose mirror folder already holds these feeds
+        //    (Last-Modified comes back from the files; every document is still hashed and compressed).
+        await using (var restarted = await BenchGateway.CreateAsync(work, contentFolder, database, cancellationToken, settings, ownsDatabase: false))
+        {
+            var (again, restartSample) = await Measure.RunAsync(() => restarted.Services.GetRequiredService<FeedPublisher>().RebuildAsync(cancellationToken));
+            samples[RestartBuild] = restartSample;
+            Check(again.Documents.Count == first.Documents.Count
+                && again.Documents.All(p => first.Documents.TryGetValue(p.Key, out var d) && d.Hash == p.Value.Hash && d.LastModified == p.Value.LastModified),
+                $"{label}: the build after a restart did not restore the same documents and Last-Modified from the mirror");
+        }
+
+        // 4. The common case: one article edited (saved through ArticleStore.SaveAsync, as ingestion does), then a rebuild.
+        //    The newest article is in all.*, its section's and tags' feeds and its month's archive page.
+        var newest = published[0];
+        var marker = $"Correction {tag}-{Guid.NewGuid():N}"; // ASCII: JSON Feed escapes accents
+        var edited = newest with
+        {
+            Title = $"{newest.Title} ({marker})", // the title is in every feed, even for a premium article
+            ContentHtml = newest.ContentHtml + $"\n<p><em>{marker}</em></p>",
+            UpdatedAt = DateTimeOffset.UtcNow,
+            ContentHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(newest.ContentHash + marker))),
+        };
+        var (saved, saveSample) = await Measure.RunAsync(() => store.SaveAsync(edited, cancellationToken));
+        samples[SaveOne] = saveSample;
+        Check(saved.Outcome == SaveOutcome.Updated, $"{label}: saving the edited article gave {saved.Outcome}");
+        var (afterOne, oneSample) = await Measure.RunAsync(() => publisher.RebuildAsync(cancellationToken));
+        samples[OneChanged] = oneSample;
+        var changed = afterOne.Documents.Where(p => !ReferenceEquals(p.Value, first.Documents.GetValueOrDefault(p.Key))).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        var holding = new HashSet<string>(StringComparer.Ordinal) { "all.rss", "all.atom", "all.json" };
+        Check(changed.Count > 0 && holding.All(changed.Contains), $"{label}: the one-article rebuild changed {string.Join(", ", changed)}; expected at least all.*");
+        var without = changed.Where(path => !Encoding.UTF8.GetString(afterOne.Documents[path].Identity).Contains(marker, StringComparison.Ordinal)).ToList();
+        Check(without.Count == 0, $"{label}: documents changed by the one-article rebuild do not hold the edit: {string.Join(", ", without)}");
+        Check(afterOne.Documents.Count == first.Documents.Count && afterOne.StoreVersion == saved.Stored.Version,
+            $"{label}: after the one-article rebuild: {afterOne.Documents.Count} documents at version {afterOne.StoreVersion}, expected {first.Documents.Count} at {saved.Stored.Version}");
+        var mirrored = await File.ReadAllBytesAsync(Path.Combine(mirror, "all.atom"), cancellationToken);
+        Check(mirrored.AsSpan().SequenceEqual(afterOne.Documents["all.atom"].Identity), $"{label}: the mirror's all.atom is not the rebuilt one");
+        _changedCounts.Add(changed.Count);
+        _changedExample = string.Join(", ", changed);
+
+        // 5. A rebuild with nothing changed (e.g. the month-end wake-up): everything rendered again, nothing new.
+        var (same, sameSample) = await Measure.RunAsync(() => publisher.RebuildAsync(cancellationToken));
+        samples[NothingChanged] = sameSample;
+        Check(same.Documents.All(p => ReferenceEquals(p.Value, afterOne.Documents[p.Key])), $"{label}: the no-change rebuild replaced some documents");
+
+        // Put the article back so every run builds the same documents.
+        var (restored, _) = await store.SaveAsync(newest, cancellationToken);
+        Check(restored == SaveOutcome.Updated, $"{label}: restoring the edited article gave {restored}");
+
+        Directory.Delete(mirror, recursive: true);
+        return samples;
+    }
+
+    /// <summary>Checks one published snapshot and the mirror; returns its counts and sizes.</summary>
+    private DocumentStats? CheckSnapshot(string label, FeedCache.Snapshot snapshot, string mirror, int itemCount, TimeZoneInfo zone)
+    {
+        var documents = snapshot.Documents;
+        Check(snapshot.IsBuilt && documents.Count > 0, $"{label}: the build published {documents.Count} documents");
+        if (!documents.TryGetValue("all.atom", out var allAtom) || !documents.TryGetValue("all.rss", out var allRss) || !documents.TryGetValue("all.json", out var allJson))
+        {
+            _failures.Add($"{label}: all.atom, all.rss or all.json is missing");
+            return null;
+        }
+        var expectedItems = Math.Min(itemCount, _published);
+
+        int atomEntries;
+        try
+        {
+            var atom = Xml(allAtom.Identity);
+            atomEntries = atom.Root!.Elements(Atom + "entry").Count();
+            Check(atom.Root.Name == Atom + "feed", $"{label}: all.atom's root is {atom.Root.Name}");
+            Check(atomEntries == expectedItems, $"{label}: all.atom has {atomEntries} entries, expected Feeds:ItemCount = {expectedItems}");
+            var rssItems = Xml(allRss.Identity).Root!.Element("channel")!.Elements("item").Count();
+            Check(rssItems == expectedItems, $"{label}: all.rss has {rssItems} items, expected {expectedItems}");
+            using var json = JsonDocument.Parse(allJson.Identity);
+            var jsonItems = json.RootElement.GetProperty("items").GetArrayLength();
+            Check(jsonItems == expectedItems, $"{label}: all.json has {jsonItems} items, expected {expectedItems}");
+        }
+        catch (Exception e) when (e is XmlException or JsonException or NullReferenceException or KeyNotFoundException)
+        {
+            _failures.Add($"{label}: all.atom, all.rss or all.json does not parse: {e.Message}");
+            return null;
+        }
+
+        // Every complete month's archive page holds each of its articles once: the pages add up to the articles before this month.
+        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone);
+        var firstOfMonth = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Unspecified);
+        var monthStart = new DateTimeOffset(firstOfMonth, zone.GetUtcOffset(firstOfMonth));
+        var archived = documents.Where(p => p.Key.StartsWith("archive/", StringComparison.Ordinal) && p.Key.EndsWith(".atom", StringComparison.Ordinal))
+            .Sum(p => Xml(p.Value.Identity).Root!.Elements(Atom + "entry").Count());
+        var expectedArchived = _publishedDates.Count(d => d < monthStart);
+        Check(archived == expectedArchived, $"{label}: the archive pages hold {archived} entries, expected {expectedArchived} (articles before this month)");
+
+        foreach (var document in new[] { allAtom, documents.Values.MaxBy(d => d.Identity.Length)! })
+        {
+            Check(Decompress(document.Gzip, s => new GZipStream(s, CompressionMode.Decompress)).AsSpan().SequenceEqual(document.Identity), $"{label}: {document.Path}'s gzip form does not decompress to its bytes");
+            Check(Decompress(document.Brotli, s => new BrotliStream(s, CompressionMode.Decompress)).AsSpan().SequenceEqual(document.Identity), $"{label}: {document.Path}'s Brotli form does not decompress to its bytes");
+        }
+
+        var files = Directory.Exists(mirror) ? Directory.EnumerateFiles(mirror, "*", SearchOption.AllDirectories).Count() : 0;
+        Check(files == documents.Count, $"{label}: the mirror holds {files} files, expected {documents.Count}");
+        Check(File.Exists(Path.Combine(mirror, "all.atom")) && File.ReadAllBytes(Path.Combine(mirror, "all.atom")).AsSpan().SequenceEqual(allAtom.Identity),
+            $"{label}: the mirror's all.atom differs from the served one");
+
+        var archive = documents.Keys.Count(k => k.StartsWith("archive/", StringComparison.Ordinal));
+        return new DocumentStats(documents.Count, documents.Count - archive, archive,
+            documents.Values.Sum(d => (long)d.Identity.Length), documents.Values.Sum(d => (long)d.Gzip.Length), documents.Values.Sum(d => (long)d.Brotli.Length),
+            allAtom.Identity.Length, allAtom.Gzip.Length, allAtom.Brotli.Length, atomEntries, itemCount);
+    }
+
+    private static XDocument Xml(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes);
+        using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit });
+        return XDocument.Load(reader);
+    }
+
+    private static byte[] Compress(byte[] bytes, Func<Stream, Stream> compressor)
+    {
+        using var buffer = new MemoryStream();
+        using (var stream = compressor(buffer))
+            stream.Write(bytes);
+        return buffer.ToArray();
+    }
+
+    private static byte[] Decompress(byte[] bytes, Func<Stream, Stream> decompressor)
+    {
+        using var input = new MemoryStream(bytes);
+        using var stream = decompressor(input);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    private string Report(List<Dictionary<string, Sample>> runs)
+    {
+        var s = _stats!;
+        IEnumerable<double> All(string key) => runs.Select(r => r[key].Elapsed.TotalSeconds);
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"{_published:N0} generated articles ({_totalBytes / 1048576.0:0.0} MiB of Markdown), imported once with the scanner; "
+            + $"{runs.Count} runs after a warm-up run, each on a new app (empty feed cache) and an empty mirror folder.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"A build publishes **{s.Count:N0} documents**: {s.Subscription} subscription feeds (site-wide, per section, per tag; RSS, Atom and JSON) "
+            + $"and {s.Archive} archive pages (Atom and RSS, one per complete month). Total size {Mib(s.Identity)} identity, {Mib(s.Gzip)} gzip, {Mib(s.Brotli)} Brotli. "
+            + $"`all.atom`: {s.AllAtomEntries} entries (Feeds:ItemCount = {s.ItemCount}), {s.AllAtom:N0} bytes identity, {s.AllAtomGzip:N0} gzip, {s.AllAtomBrotli:N0} Brotli.");
+        text.AppendLine();
+        text.AppendLine("| Phase | Median | Min | Allocated (median) | Peak working set |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        void Row(string name, string key)
+        {
+            var allocated = Stats.Median(runs.Select(r => (double)r[key].AllocatedBytes));
+            var peak = Stats.Max(runs.Select(r => (double)r[key].PeakWorkingSetBytes));
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {Time(Stats.Median(All(key)))} | {Time(Stats.Min(All(key)))} | {allocated / 1048576.0:N0} MiB | {peak / 1048576.0:N0} MiB |");
+        }
+        Row("**First build** (`FeedPublisher.RebuildAsync`, new app, empty mirror)", FirstBuild);
+        Row("… store read (`ArticleStore.ListPublishedAsync`)", StoreRead);
+        Row("… render (`FeedSetBuilder.Build`)", Render);
+        Row("… hash + gzip + Brotli (`FeedDocument.Create` per document)", Documents);
+        Row("  … of which SHA-256 alone (replica)", HashOnly);
+        Row("  … of which gzip `SmallestSize` alone (replica)", GzipOnly);
+        Row("  … of which Brotli `Optimal` alone (replica)", BrotliOnly);
+        Row("… mirror write (`FeedMirror.WriteAsync`, empty folder)", MirrorWrite);
+        Row($"For comparison, not used: gzip `Optimal` instead of `SmallestSize` ({_gzipOptimalBytes / 1048576.0:0.00} MiB instead of {s.Gzip / 1048576.0:0.00} MiB)", GzipOptimal);
+        Row("Start-up build after a restart (mirror files present)", RestartBuild);
+        Row("Save one edited article (`ArticleStore.SaveAsync`)", SaveOne);
+        Row($"**Rebuild after one article changed** ({Stats.Median(_changedCounts.Select(c => (double)c)):0} documents changed)", OneChanged);
+        Row("Rebuild, nothing changed", NothingChanged);
+        text.AppendLine();
+        text.AppendLine("| Ratio (per run, same run) | Median | Min – max |");
+        text.AppendLine("|---|---:|---:|");
+        void RatioRow(string name, Func<Dictionary<string, Sample>, double> ratio)
+        {
+            var list = runs.Select(ratio).ToList();
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Stats.Median(list):0.00} | {Stats.Min(list):0.00} – {Stats.Max(list):0.00} |");
+        }
+        double Sec(Dictionary<string, Sample> r, string key) => r[key].Elapsed.TotalSeconds;
+        RatioRow("(store read + render + documents + mirror) / first build", r => (Sec(r, StoreRead) + Sec(r, Render) + Sec(r, Documents) + Sec(r, MirrorWrite)) / Sec(r, FirstBuild));
+        RatioRow("render / first build", r => Sec(r, Render) / Sec(r, FirstBuild));
+        RatioRow("documents (hash + compression) / first build", r => Sec(r, Documents) / Sec(r, FirstBuild));
+        RatioRow("gzip replica / documents", r => Sec(r, GzipOnly) / Sec(r, Documents));
+        RatioRow("Brotli replica / documents", r => Sec(r, BrotliOnly) / Sec(r, Documents));
+        RatioRow("restart build / first build", r => Sec(r, RestartBuild) / Sec(r, FirstBuild));
+        RatioRow("one changed / first build", r => Sec(r, OneChanged) / Sec(r, FirstBuild));
+        RatioRow("one changed / (store read + render)", r => Sec(r, OneChanged) / (Sec(r, StoreRead) + Sec(r, Render)));
+        RatioRow("nothing changed / (store read + render)", r => Sec(r, NothingChanged) / (Sec(r, StoreRead) + Sec(r, Render)));
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Documents changed by the one-article rebuild (last run): {_changedExample}.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Runtime: .NET {Environment.Version}, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, "
+            + $"{Environment.ProcessorCount} logical CPUs, {(GCSettings.IsServerGC ? "server" : "workstation")} GC"
+            + $"{(GCSettings.LatencyMode == GCLatencyMode.Interactive ? " (concurrent)" : "")}.");
+        return text.ToString();
+    }
+
+    private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
+
+    private static string Ms(Sample sample) => Time(sample.Elapsed.TotalSeconds);
+
+    private static string Time(double seconds) =>
+        seconds >= 10 ? string.Create(CultureInfo.InvariantCulture, $"{seconds:0.0} s")
+        : seconds >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{seconds:0.00} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{seconds * 1000:0} ms");
+}
