@@ -103,6 +103,8 @@ public sealed class DeliveryWorker(
             return FailureKind.MessageRejected;
         }
 
+        // MimeKit parts hold pooled buffers: give them back as soon as the message is out.
+        using var sent = message;
         try
         {
             var receipt = await sender.SendAsync(message, cancellationToken);
