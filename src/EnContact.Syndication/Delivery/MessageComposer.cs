@@ -37,7 +37,9 @@ public sealed class MessageComposer
     public MimeMessage Compose(OutboxItem item)
     {
         var message = new MimeMessage { Subject = Fill(item.Body.Subject, item.Variables, html: false) };
-        message.From.Add(_from);
+        // A new address object per message: MimeKit's address lists subscribe to their addresses'
+        // change events, so one shared instance would keep every message ever sent alive (measured leak).
+        message.From.Add(new MailboxAddress(_from.Name, _from.Address));
         message.To.Add(new MailboxAddress(item.RecipientName ?? "", item.Recipient));
         message.Date = _time.GetUtcNow();
         message.MessageId = item.MessageId;

@@ -77,9 +77,36 @@ internal sealed class SmtpConnection(SmtpOptions options, int slot) : IDisposabl
             return;
         if (Client.IsConnected)
             Reset(); // connected but not authenticated: an earlier AUTH failed; start clean
-        await Client.ConnectAsync(_host, options.Port, ToSocketOptions(options.Security), cancellationToken);
+        await Client.ConnectAsync(await OpenSocketAsync(cancellationToken), _host, options.Port, ToSocketOptions(options.Security), cancellationToken);
         if (!string.IsNullOrEmpty(userName))
             await Client.AuthenticateAsync(userName, options.Password ?? "", cancellationToken);
+    }
+
+    /// <summary>
+    /// A connected socket with Nagle's algorithm off. SMTP is a dialogue of small writes (pipelined
+    /// commands, the end of DATA); with Nagle on, each waits for the relay's delayed ACK, and the
+    /// benchmark measured 4-5 times fewer messages per second.
+    /// </summary>
+    private async Task<System.Net.Sockets.Socket> OpenSocketAsync(CancellationToken cancellationToken)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Timeout);
+            await socket.ConnectAsync(_host, options.Port, timeout.Token);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"connecting to {_host}:{options.Port} took longer than Smtp:Timeout ({options.Timeout})");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Drops the connection without a word (it is broken or mid-command) and starts over with a new client.</summary>
