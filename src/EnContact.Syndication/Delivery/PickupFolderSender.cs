@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -41,8 +42,10 @@ public sealed class PickupFolderSender : IMailSender
                 await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true); // on disk before it gets its final name
             }
-            // CreateNew semantics for the final name: the move fails rather than replace a file.
-            File.Move(temporary, path, overwrite: false);
+            // CreateNew semantics for the final name, atomically: two sends of the same message must
+            // not both succeed (.NET's File.Move(overwrite: false) checks then renames on Unix, a race).
+            if (!MoveWithoutReplacing(temporary, path))
+                return AlreadyWritten(path);
             return new SendReceipt($"written {path}");
         }
         catch (IOException) when (File.Exists(path))
@@ -77,6 +80,38 @@ public sealed class PickupFolderSender : IMailSender
         }
         return name + ".eml";
     }
+
+    /// <summary>Gives <paramref name="source"/> the name <paramref name="target"/> unless that name exists; false if it does.</summary>
+    private static bool MoveWithoutReplacing(string source, string target)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                File.Move(source, target, overwrite: false); // MoveFileEx without REPLACE_EXISTING: atomic
+                return true;
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                return false;
+            }
+        }
+        // link(2) fails with EEXIST if the name is taken: the check and the creation are one step.
+        if (Link(source, target) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            if (error == EExist)
+                return false;
+            throw new IOException($"could not name {target} ({Marshal.GetPInvokeErrorMessage(error)})");
+        }
+        File.Delete(source);
+        return true;
+    }
+
+    private const int EExist = 17;
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
 
     private static SendReceipt AlreadyWritten(string path) => new($"already written {path} (same Message-ID): not written again");
 }
