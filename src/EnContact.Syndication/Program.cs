@@ -4,6 +4,8 @@ using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
+using EnContact.Syndication.Subscribers;
+using EnContact.Syndication.Templating;
 
 namespace EnContact.Syndication;
 
@@ -26,6 +28,8 @@ public static class Program
         builder.Services.AddIngestion();
         builder.Services.AddFeeds();
         builder.Services.AddDelivery();
+        builder.Services.AddTemplating();
+        builder.Services.AddSubscribers(builder.Environment);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -36,6 +40,8 @@ public static class Program
         app.MapArticlesApi();
         app.MapFeeds();
         app.MapDeliveryApi();
+        app.MapSubscriptionPages();
+        app.MapSubscribersApi();
         app.LogStartupSummary();
         return app;
     }

@@ -11,6 +11,7 @@ public static class FeedsSetup
         services.AddSingleton<IPostConfigureOptions<FeedsOptions>, ResolveMirrorPath>();
         services.AddSingleton<FeedSetBuilder>();
         services.AddSingleton<FeedCache>();
+        services.AddSingleton<FeedLinks>();
         services.AddSingleton<FeedMirror>();
         services.AddHttpClient(WebSubNotifier.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<WebSubNotifier>();

@@ -181,6 +181,11 @@ public static class Cli
             {
                 return ConfigurationError(e);
             }
+            catch (Templating.TemplateException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
         }
     }
 

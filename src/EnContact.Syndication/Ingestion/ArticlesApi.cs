@@ -160,7 +160,7 @@ public static class ArticlesApi
     private static async Task<Ok<IReadOnlyList<IngestionProblem>>> ListProblems(ContentSourceStore sources, CancellationToken cancellationToken) =>
         TypedResults.Ok(await sources.ListProblemsAsync(cancellationToken));
 
-    private static int ParseRange(string name, string? text, int fallback, int min, int max, Dictionary<string, string[]> errors)
+    internal static int ParseRange(string name, string? text, int fallback, int min, int max, Dictionary<string, string[]> errors)
     {
         if (text is null)
             return fallback;

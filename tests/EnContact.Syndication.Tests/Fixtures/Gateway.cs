@@ -17,6 +17,12 @@ public sealed class Gateway : IAsyncDisposable
 {
     public const string AdminToken = "test-admin-token-0123456789abcdef";
 
+    /// <summary>Where mails' links point; tests follow them by sending the path to this gateway.</summary>
+    public const string PublicUrl = "https://lettre.en-contact.com/";
+
+    /// <summary>The secret that signs subscribers' links in tests.</summary>
+    public const string LinkSecret = "test-link-secret-0123456789abcdefghijklmnop";
+
     /// <summary>A fixed "now" for tests that need one: Friday 27 November 2026, 10:00 in Paris.</summary>
     public static readonly DateTimeOffset DefaultNow = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
 
@@ -73,6 +79,9 @@ public sealed class Gateway : IAsyncDisposable
             ["Feeds:PublicUrl"] = "https://flux.en-contact.com/",
             ["Feeds:RebuildDelay"] = "00:00:00",
             ["Feeds:MirrorPath"] = folder.Combine("feeds"),
+            ["Subscribers:PublicUrl"] = PublicUrl,
+            ["Subscribers:TokenSecret"] = LinkSecret,
+            ["Templates:Path"] = Path.Combine(AppContext.BaseDirectory, "templates"),
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };

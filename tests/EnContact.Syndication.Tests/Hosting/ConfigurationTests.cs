@@ -21,6 +21,8 @@ public sealed class ConfigurationTests
         { EnContact.Syndication.Delivery.DeliveryOptions.Section, typeof(EnContact.Syndication.Delivery.DeliveryOptions) },
         { EnContact.Syndication.Delivery.SmtpOptions.Section, typeof(EnContact.Syndication.Delivery.SmtpOptions) },
         { EnContact.Syndication.Delivery.DkimOptions.Section, typeof(EnContact.Syndication.Delivery.DkimOptions) },
+        { EnContact.Syndication.Templating.TemplateOptions.Section, typeof(EnContact.Syndication.Templating.TemplateOptions) },
+        { EnContact.Syndication.Subscribers.SubscribersOptions.Section, typeof(EnContact.Syndication.Subscribers.SubscribersOptions) },
     };
 
     /// <summary>The gateway must run the same with or without the repository's appsettings.json.</summary>
@@ -34,9 +36,14 @@ public sealed class ConfigurationTests
         var defaults = Activator.CreateInstance(type)!;
 
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
-            Assert.True(Equals(property.GetValue(defaults), property.GetValue(fromFile)), $"{section}:{property.Name} differs between appsettings.json and its default");
+            Assert.True(SameValue(property.GetValue(defaults), property.GetValue(fromFile)), $"{section}:{property.Name} differs between appsettings.json and its default");
         Assert.True(configuration.GetSection(section).Exists());
     }
+
+    private static bool SameValue(object? a, object? b) =>
+        a is System.Collections.IEnumerable first and not string && b is System.Collections.IEnumerable second
+            ? first.Cast<object?>().SequenceEqual(second.Cast<object?>())
+            : Equals(a, b);
 
     [Fact]
     public async Task Production_WithoutToken_FailsAtStartNamingTheKey()

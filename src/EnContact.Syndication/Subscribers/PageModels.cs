@@ -1,0 +1,86 @@
+using EnContact.Syndication.Templating;
+
+namespace EnContact.Syndication.Subscribers;
+
+// Models of the templates under templates/pages/. Texts live in the templates; models carry data only.
+
+/// <summary>A section the reader can tick.</summary>
+public sealed record SectionChoice(string Name, bool Selected);
+
+/// <summary>pages/Subscribe.cshtml: the form (again, with <see cref="Errors"/>, when something was wrong).</summary>
+public sealed record SubscribePageModel : PageModel
+{
+    public required CsrfField Csrf { get; init; }
+    public required IReadOnlyList<SectionChoice> Sections { get; init; }
+    public string? Email { get; init; }
+    public string? Name { get; init; }
+    public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
+    /// <summary>Name of the field people must leave empty (robots fill it).</summary>
+    public string HoneypotField { get; init; } = SubscriptionPages.HoneypotField;
+}
+
+/// <summary>pages/CheckInbox.cshtml: the one answer to every subscription request.</summary>
+public sealed record CheckInboxPageModel : PageModel;
+
+/// <summary>pages/Confirm.cshtml: a button; the GET that shows it changes nothing.</summary>
+public sealed record ConfirmPageModel : PageModel
+{
+    public required CsrfField Csrf { get; init; }
+    public required string Address { get; init; }
+}
+
+/// <summary>pages/Confirmed.cshtml.</summary>
+public sealed record ConfirmedPageModel : PageModel
+{
+    public required bool WasAlreadyConfirmed { get; init; }
+    public required string PreferencesUrl { get; init; }
+}
+
+/// <summary>pages/Preferences.cshtml: sections, pause, and a way out.</summary>
+public sealed record PreferencesPageModel : PageModel
+{
+    public required CsrfField Csrf { get; init; }
+    public required string Address { get; init; }
+    public required IReadOnlyList<SectionChoice> Sections { get; init; }
+    public required bool Paused { get; init; }
+    public required string UnsubscribePath { get; init; }
+    public bool Saved { get; init; }
+    public string? Error { get; init; }
+}
+
+/// <summary>pages/Unsubscribe.cshtml: a button; the GET that shows it changes nothing.</summary>
+public sealed record UnsubscribePageModel : PageModel
+{
+    public required CsrfField Csrf { get; init; }
+    public required string Address { get; init; }
+}
+
+/// <summary>pages/Unsubscribed.cshtml.</summary>
+public sealed record UnsubscribedPageModel : PageModel
+{
+    public required string SubscribePath { get; init; }
+}
+
+/// <summary>Why a link cannot be used.</summary>
+public enum LinkProblem
+{
+    /// <summary>Altered, truncated, not ours.</summary>
+    Invalid,
+    /// <summary>Too old; the page offers a new one.</summary>
+    Expired,
+    /// <summary>A confirmation link already used.</summary>
+    Used,
+    /// <summary>The address is not (or no longer) subscribed.</summary>
+    NotSubscribed,
+    /// <summary>The form was sent without its anti-forgery field, or it expired.</summary>
+    FormExpired,
+}
+
+/// <summary>pages/LinkProblem.cshtml: what went wrong and what the reader can do.</summary>
+public sealed record LinkProblemPageModel : PageModel
+{
+    public required LinkProblem Problem { get; init; }
+    public required string SubscribePath { get; init; }
+    /// <summary>For an expired confirmation link: a form that asks for a new one.</summary>
+    public CsrfField? ResendCsrf { get; init; }
+}

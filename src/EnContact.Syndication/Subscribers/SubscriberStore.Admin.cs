@@ -1,0 +1,203 @@
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace EnContact.Syndication.Subscribers;
+
+/// <summary>What operators do with subscribers: search, count, import, export, erase.</summary>
+public sealed partial class SubscriberStore
+{
+    public async Task<SubscriberPage> ListAsync(SubscriberQuery query, CancellationToken cancellationToken)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object)>();
+        if (query.Status is { } status)
+        {
+            conditions.Add("s.status = @status");
+            parameters.Add(("@status", SubscriberStatusText.Of(status)));
+        }
+        if (!string.IsNullOrEmpty(query.Section))
+        {
+            conditions.Add("(s.all_sections = 1 OR EXISTS (SELECT 1 FROM subscriber_sections x WHERE x.subscriber_id = s.subscriber_id AND x.section = @section))");
+            parameters.Add(("@section", query.Section));
+        }
+        if (!string.IsNullOrEmpty(query.Search))
+        {
+            // A plain substring: % and _ typed by the operator are matched literally.
+            conditions.Add("(s.address LIKE @search ESCAPE '\\' OR s.name LIKE @search ESCAPE '\\')");
+            parameters.Add(("@search", "%" + query.Search.ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%"));
+        }
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
+        var page = Math.Max(query.Page, 1);
+
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        long total;
+        await using (var count = Command(connection, null, $"SELECT COUNT(*) FROM subscribers s {where}", parameters.ToArray()))
+            total = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken));
+        var items = await QueryAsync(connection, null, where, [.. parameters, ("@limit", pageSize), ("@offset", (page - 1L) * pageSize)],
+            cancellationToken, "ORDER BY s.created_at DESC, s.subscriber_id LIMIT @limit OFFSET @offset");
+        return new SubscriberPage(items, total, page, pageSize);
+    }
+
+    /// <summary>
+    /// Counts by status, the active subscribers whose address is suppressed (they get nothing), and the
+    /// readers of each section among those who can be mailed (active, not suppressed).
+    /// </summary>
+    public async Task<SubscriberCounts> CountsAsync(IReadOnlyList<string> sections, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var byStatus = Enum.GetValues<SubscriberStatus>().ToDictionary(SubscriberStatusText.Of, _ => 0L);
+        await using (var command = Command(connection, null, "SELECT status, COUNT(*) FROM subscribers GROUP BY status"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                byStatus[reader.GetString(0)] = reader.GetInt64(1);
+
+        const string Mailable = "s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)";
+        var suppressed = Convert.ToInt64(await ScalarAsync(connection, null,
+            "SELECT COUNT(*) FROM subscribers s WHERE s.status = 'active' AND EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)", cancellationToken));
+        var allSections = Convert.ToInt64(await ScalarAsync(connection, null, $"SELECT COUNT(*) FROM subscribers s WHERE {Mailable} AND s.all_sections = 1", cancellationToken));
+        var bySection = sections.ToDictionary(section => section, _ => allSections);
+        await using (var command = Command(connection, null, $"""
+            SELECT x.section, COUNT(*) FROM subscriber_sections x JOIN subscribers s ON s.subscriber_id = x.subscriber_id
+            WHERE {Mailable} AND s.all_sections = 0 GROUP BY x.section
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                bySection[reader.GetString(0)] = bySection.GetValueOrDefault(reader.GetString(0), allSections) + reader.GetInt64(1);
+        var mailable = Convert.ToInt64(await ScalarAsync(connection, null, $"SELECT COUNT(*) FROM subscribers s WHERE {Mailable}", cancellationToken));
+        return new SubscriberCounts(byStatus, mailable, suppressed, bySection);
+    }
+
+    /// <summary>
+    /// Imports rows whose consent was given elsewhere (already validated). New addresses become
+    /// active; pending ones are activated; active and paused ones are left as they are; unsubscribed
+    /// or suppressed addresses are refused: only the person can undo that, by confirming again.
+    /// With <paramref name="dryRun"/> everything is checked and reported, and nothing is written.
+    /// </summary>
+    public async Task<IReadOnlyList<ImportOutcome>> ImportAsync(IReadOnlyList<ImportRow> rows, bool dryRun, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<ImportOutcome>(rows.Count);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var now = SqlValues.Instant(time.GetUtcNow());
+        foreach (var row in rows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (outcomes.Count % 1000 == 999)
+                progress?.Report(outcomes.Count + 1);
+            if (await SuppressionOfAsync(connection, transaction, row.Address, cancellationToken) is { } reason)
+            {
+                outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Rejected, $"the address is suppressed ({reason}); only the person can subscribe again, by confirming"));
+                continue;
+            }
+            var status = await ScalarAsync(connection, transaction, "SELECT status FROM subscribers WHERE address = @address", cancellationToken, ("@address", row.Address)) as string;
+            switch (status)
+            {
+                case null:
+                    var id = NewId();
+                    await ExecuteAsync(connection, transaction, """
+                        INSERT INTO subscribers (subscriber_id, address, name, status, all_sections, consent_at, consent_source, confirm_day_count, created_at, updated_at, confirmed_at)
+                        VALUES (@id, @address, @name, 'active', @all, @consent, @source, 0, @now, @now, @consent)
+                        """, cancellationToken, ("@id", id), ("@address", row.Address), ("@name", SqlValues.OrNull(row.Name)), ("@all", row.Sections is null ? 1 : 0),
+                        ("@consent", SqlValues.Instant(row.ConsentAt)), ("@source", row.ConsentSource), ("@now", now));
+                    await WriteSectionsAsync(connection, transaction, id, row.Sections, cancellationToken);
+                    outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Created, null));
+                    break;
+                case "pending":
+                    var pendingId = (string)(await ScalarAsync(connection, transaction, "SELECT subscriber_id FROM subscribers WHERE address = @address", cancellationToken, ("@address", row.Address)))!;
+                    await ExecuteAsync(connection, transaction, """
+                        UPDATE subscribers SET status = 'active', name = COALESCE(@name, name), all_sections = @all, consent_at = @consent, consent_source = @source,
+                            confirm_nonce = NULL, confirmed_at = @consent, updated_at = @now
+                        WHERE subscriber_id = @id
+                        """, cancellationToken, ("@id", pendingId), ("@name", SqlValues.OrNull(row.Name)), ("@all", row.Sections is null ? 1 : 0),
+                        ("@consent", SqlValues.Instant(row.ConsentAt)), ("@source", row.ConsentSource), ("@now", now));
+                    await WriteSectionsAsync(connection, transaction, pendingId, row.Sections, cancellationToken);
+                    outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Activated, null));
+                    break;
+                case "unsubscribed":
+                    outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Rejected, "the address unsubscribed; only the person can subscribe again, by confirming"));
+                    break;
+                default:
+                    outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Unchanged, $"already {status}; settings kept"));
+                    break;
+            }
+        }
+        if (dryRun)
+            await transaction.RollbackAsync(cancellationToken);
+        else
+            await transaction.CommitAsync(cancellationToken);
+        return outcomes;
+    }
+
+    /// <summary>Every subscriber, oldest first, streamed (the export of 100,000 does not sit in memory).</summary>
+    public async IAsyncEnumerable<Subscriber> ExportAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? after = null;
+        while (true)
+        {
+            await using var connection = await connections.OpenAsync(cancellationToken);
+            var batch = await QueryAsync(connection, null, after is null ? "" : "WHERE s.subscriber_id > @after",
+                after is null ? [] : [("@after", after)], cancellationToken, "ORDER BY s.subscriber_id LIMIT 1000");
+            foreach (var subscriber in batch)
+                yield return subscriber;
+            if (batch.Count < 1000)
+                yield break;
+            after = batch[^1].Id;
+        }
+    }
+
+    /// <summary>
+    /// Right to erasure: removes the subscriber and every queued or sent message to the address. With
+    /// <paramref name="keepSuppression"/> a hash of the address stays so that no import brings it back
+    /// (the person can still subscribe again and confirm). Returns what was removed.
+    /// </summary>
+    public async Task<ErasureReport> EraseAsync(string address, bool keepSuppression, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var id = await ScalarAsync(connection, transaction, "SELECT subscriber_id FROM subscribers WHERE address = @address", cancellationToken, ("@address", address)) as string;
+        if (id is not null)
+        {
+            await ExecuteAsync(connection, transaction, "DELETE FROM subscriber_sections WHERE subscriber_id = @id", cancellationToken, ("@id", id));
+            await ExecuteAsync(connection, transaction, "DELETE FROM subscribers WHERE subscriber_id = @id", cancellationToken, ("@id", id));
+        }
+        var messages = await ExecuteAsync(connection, transaction, "DELETE FROM outbox WHERE recipient = @address", cancellationToken, ("@address", address));
+        await LiftSuppressionAsync(connection, transaction, address, cancellationToken);
+        if (keepSuppression)
+            await ExecuteAsync(connection, transaction, "INSERT INTO suppression_hashes (address_hash, reason, created_at) VALUES (@hash, 'erased on request', @now) ON CONFLICT (address_hash) DO NOTHING",
+                cancellationToken, ("@hash", PersonalData.AddressHash(address)), ("@now", SqlValues.Instant(time.GetUtcNow())));
+        await transaction.CommitAsync(cancellationToken);
+        return new ErasureReport(id is not null, messages, keepSuppression);
+    }
+}
+
+public sealed record SubscriberQuery
+{
+    public SubscriberStatus? Status { get; init; }
+    public string? Section { get; init; }
+    /// <summary>Part of an address or a name.</summary>
+    public string? Search { get; init; }
+    public int Page { get; init; } = 1;
+    public int PageSize { get; init; } = 50;
+}
+
+public sealed record SubscriberPage(IReadOnlyList<Subscriber> Items, long Total, int Page, int PageSize);
+
+/// <summary>For the dashboard: subscribers by status, how many can be mailed, active but suppressed, readers per section.</summary>
+public sealed record SubscriberCounts(IReadOnlyDictionary<string, long> ByStatus, long Mailable, long ActiveButSuppressed, IReadOnlyDictionary<string, long> BySection);
+
+/// <summary>One valid row of an import file.</summary>
+public sealed record ImportRow(int Line, string Address, string? Name, DateTimeOffset ConsentAt, string ConsentSource, IReadOnlyList<string>? Sections);
+
+public enum ImportResult
+{
+    Created,
+    Activated,
+    Unchanged,
+    Rejected,
+}
+
+public sealed record ImportOutcome(int Line, string? Address, ImportResult Result, string? Reason);
+
+public sealed record ErasureReport(bool SubscriberRemoved, int MessagesRemoved, bool SuppressionHashKept);

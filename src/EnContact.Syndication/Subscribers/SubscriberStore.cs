@@ -1,0 +1,305 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace EnContact.Syndication.Subscribers;
+
+/// <summary>
+/// The subscribers table and the suppression list it shares with delivery. Every change that must
+/// hold together (confirming and lifting a suppression, unsubscribing and suppressing, erasing) is
+/// one transaction.
+/// </summary>
+public sealed partial class SubscriberStore(SqliteConnectionFactory connections, TimeProvider time)
+{
+    public const int MaxPageSize = 1000;
+
+    private const string Columns = """
+        s.subscriber_id, s.address, s.name, s.status, s.all_sections, s.consent_at, s.consent_source,
+        s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at,
+        (SELECT reason FROM suppressions x WHERE x.address = s.address)
+        """;
+
+    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    public async Task<Subscriber?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return (await QueryAsync(connection, null, "WHERE s.subscriber_id = @id", [("@id", id)], cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<Subscriber?> FindAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return (await QueryAsync(connection, null, "WHERE s.address = @address", [("@address", address)], cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>
+    /// Someone asked (form or API) to subscribe <paramref name="request"/>'s address. Creates a pending
+    /// subscriber if the address is new; says which mail to send (a confirmation, or "you are already
+    /// subscribed") or that none may be sent yet (too soon after the last one, or too many today).
+    /// An active subscriber's settings never change here: only the person, through a link, can.
+    /// </summary>
+    public async Task<ConfirmationPlan> PlanConfirmationAsync(SubscriptionRequest request, TimeSpan resendInterval, int maxPerDay, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var today = now.UtcDateTime.ToString("yyyy-MM-dd");
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+
+        var id = NewId();
+        var created = await ExecuteAsync(connection, transaction, """
+            INSERT INTO subscribers (subscriber_id, address, name, status, all_sections, consent_source, confirm_day_count, created_at, updated_at)
+            VALUES (@id, @address, @name, 'pending', @all, @source, 0, @now, @now)
+            ON CONFLICT (address) DO NOTHING
+            """, cancellationToken, ("@id", id), ("@address", request.Address), ("@name", SqlValues.OrNull(request.Name)),
+            ("@all", request.Sections is null ? 1 : 0), ("@source", request.Source), ("@now", SqlValues.Instant(now))) == 1;
+        if (created)
+            await WriteSectionsAsync(connection, transaction, id, request.Sections, cancellationToken);
+
+        string status;
+        string? nonce, sentAt, day;
+        long dayCount;
+        await using (var select = Command(connection, transaction,
+            "SELECT subscriber_id, status, confirm_nonce, confirm_sent_at, confirm_day, confirm_day_count FROM subscribers WHERE address = @address",
+            ("@address", request.Address)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            id = reader.GetString(0);
+            status = reader.GetString(1);
+            nonce = reader.IsDBNull(2) ? null : reader.GetString(2);
+            sentAt = reader.IsDBNull(3) ? null : reader.GetString(3);
+            day = reader.IsDBNull(4) ? null : reader.GetString(4);
+            dayCount = reader.GetInt64(5);
+        }
+
+        var sentToday = day == today ? dayCount : 0;
+        if ((sentAt is not null && now - SqlValues.ReadInstant(sentAt) < resendInterval) || sentToday >= maxPerDay)
+            return new ConfirmationPlan(ConfirmationMail.None, id, null, (int)sentToday);
+
+        var alreadySubscribed = status is "active" or "paused";
+        if (!alreadySubscribed)
+        {
+            // Keep an outstanding link valid: the person may click the first mail after asking twice.
+            nonce ??= NewNonce();
+            if (!created)
+            {
+                // Not yet (or no longer) mailed, so what this request asks for can be taken as is.
+                await ExecuteAsync(connection, transaction, "UPDATE subscribers SET name = COALESCE(@name, name), all_sections = @all, consent_source = @source WHERE subscriber_id = @id",
+                    cancellationToken, ("@id", id), ("@name", SqlValues.OrNull(request.Name)), ("@all", request.Sections is null ? 1 : 0), ("@source", request.Source));
+                await WriteSectionsAsync(connection, transaction, id, request.Sections, cancellationToken);
+            }
+        }
+        await ExecuteAsync(connection, transaction, """
+            UPDATE subscribers SET confirm_nonce = @nonce, confirm_sent_at = @now, confirm_day = @today, confirm_day_count = @count, updated_at = @now
+            WHERE subscriber_id = @id
+            """, cancellationToken, ("@id", id), ("@nonce", SqlValues.OrNull(alreadySubscribed ? null : nonce)), ("@now", SqlValues.Instant(now)),
+            ("@today", today), ("@count", sentToday + 1));
+        await transaction.CommitAsync(cancellationToken);
+        return new ConfirmationPlan(alreadySubscribed ? ConfirmationMail.AlreadySubscribed : ConfirmationMail.Confirm, id, alreadySubscribed ? null : nonce, (int)sentToday + 1);
+    }
+
+    /// <summary>
+    /// Uses a confirmation link: the subscriber becomes active with consent recorded now, and any
+    /// suppression of the address is lifted (this is the re-confirmation the suppression waits for).
+    /// </summary>
+    public async Task<ConfirmOutcome> ConfirmAsync(string id, string nonce, CancellationToken cancellationToken)
+    {
+        var now = SqlValues.Instant(time.GetUtcNow());
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        string address, status;
+        string? stored;
+        await using (var select = Command(connection, transaction, "SELECT address, status, confirm_nonce FROM subscribers WHERE subscriber_id = @id", ("@id", id)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+                return ConfirmOutcome.Unknown;
+            (address, status, stored) = (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+        if (stored is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(stored), Convert.FromHexString(nonce)))
+            return status is "active" or "paused" ? ConfirmOutcome.AlreadyConfirmed : ConfirmOutcome.Used;
+
+        await ExecuteAsync(connection, transaction, """
+            UPDATE subscribers SET status = 'active', confirm_nonce = NULL, confirmed_at = @now, consent_at = @now,
+                unsubscribed_at = NULL, updated_at = @now
+            WHERE subscriber_id = @id
+            """, cancellationToken, ("@id", id), ("@now", now));
+        await LiftSuppressionAsync(connection, transaction, address, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return ConfirmOutcome.Confirmed;
+    }
+
+    /// <summary>Unsubscribes and suppresses the address, at once. Doing it twice changes nothing more. False when the subscriber does not exist.</summary>
+    public async Task<bool> UnsubscribeAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        var now = SqlValues.Instant(time.GetUtcNow());
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var address = await ScalarAsync(connection, transaction, "SELECT address FROM subscribers WHERE subscriber_id = @id", cancellationToken, ("@id", id)) as string;
+        if (address is null)
+            return false;
+        await ExecuteAsync(connection, transaction, """
+            UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, confirm_nonce = NULL, updated_at = @now
+            WHERE subscriber_id = @id AND status <> 'unsubscribed'
+            """, cancellationToken, ("@id", id), ("@now", now));
+        await ExecuteAsync(connection, transaction, "INSERT INTO suppressions (address, reason, created_at) VALUES (@address, @reason, @now) ON CONFLICT (address) DO NOTHING",
+            cancellationToken, ("@address", address), ("@reason", reason), ("@now", now));
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Sets the sections (null: all) and pauses or resumes. Only for active or paused subscribers; null otherwise.</summary>
+    public async Task<Subscriber?> UpdatePreferencesAsync(string id, IReadOnlyList<string>? sections, bool paused, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        {
+            var changed = await ExecuteAsync(connection, transaction, """
+                UPDATE subscribers SET status = @status, all_sections = @all, updated_at = @now
+                WHERE subscriber_id = @id AND status IN ('active', 'paused')
+                """, cancellationToken, ("@id", id), ("@status", paused ? "paused" : "active"), ("@all", sections is null ? 1 : 0),
+                ("@now", SqlValues.Instant(time.GetUtcNow())));
+            if (changed == 0)
+                return null;
+            await WriteSectionsAsync(connection, transaction, id, sections, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        return (await QueryAsync(connection, null, "WHERE s.subscriber_id = @id", [("@id", id)], cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>Whether an address is suppressed (by address, or by the hash an erasure left).</summary>
+    public async Task<string?> SuppressionOfAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await SuppressionOfAsync(connection, null, address, cancellationToken);
+    }
+
+    private static async Task<string?> SuppressionOfAsync(SqliteConnection connection, SqliteTransaction? transaction, string address, CancellationToken cancellationToken) =>
+        await ScalarAsync(connection, transaction, """
+            SELECT reason FROM suppressions WHERE address = @address
+            UNION ALL SELECT reason FROM suppression_hashes WHERE address_hash = @hash
+            LIMIT 1
+            """, cancellationToken, ("@address", address), ("@hash", PersonalData.AddressHash(address))) as string;
+
+    private static async Task LiftSuppressionAsync(SqliteConnection connection, SqliteTransaction transaction, string address, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, transaction, "DELETE FROM suppressions WHERE address = @address", cancellationToken, ("@address", address));
+        await ExecuteAsync(connection, transaction, "DELETE FROM suppression_hashes WHERE address_hash = @hash", cancellationToken, ("@hash", PersonalData.AddressHash(address)));
+    }
+
+    private static async Task WriteSectionsAsync(SqliteConnection connection, SqliteTransaction transaction, string id, IReadOnlyList<string>? sections, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, transaction, "DELETE FROM subscriber_sections WHERE subscriber_id = @id", cancellationToken, ("@id", id));
+        foreach (var section in sections ?? [])
+            await ExecuteAsync(connection, transaction, "INSERT INTO subscriber_sections (subscriber_id, section) VALUES (@id, @section) ON CONFLICT DO NOTHING",
+                cancellationToken, ("@id", id), ("@section", section));
+    }
+
+    private async Task<List<Subscriber>> QueryAsync(SqliteConnection connection, SqliteTransaction? transaction, string where,
+        (string Name, object Value)[] parameters, CancellationToken cancellationToken, string suffix = "")
+    {
+        var result = new List<Subscriber>();
+        var explicitSections = new List<string>();
+        await using (var command = Command(connection, transaction, $"SELECT {Columns} FROM subscribers s {where} {suffix}", parameters))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var subscriber = Read(reader);
+                result.Add(subscriber);
+                if (subscriber.Sections is not null)
+                    explicitSections.Add(subscriber.Id);
+            }
+        }
+        if (explicitSections.Count == 0)
+            return result;
+
+        var sections = new Dictionary<string, List<string>>();
+        foreach (var chunk in explicitSections.Chunk(500))
+        {
+            var names = chunk.Select((_, i) => $"@s{i}").ToArray();
+            await using var command = Command(connection, transaction,
+                $"SELECT subscriber_id, section FROM subscriber_sections WHERE subscriber_id IN ({string.Join(", ", names)}) ORDER BY section",
+                chunk.Select((id, i) => (names[i], (object)id)).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetString(0);
+                if (!sections.TryGetValue(id, out var list))
+                    sections[id] = list = [];
+                list.Add(reader.GetString(1));
+            }
+        }
+        return result.Select(s => s.Sections is null ? s : s with { Sections = sections.GetValueOrDefault(s.Id) ?? [] }).ToList();
+    }
+
+    private static Subscriber Read(DbDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Address = reader.GetString(1),
+        Name = reader.IsDBNull(2) ? null : reader.GetString(2),
+        Status = SubscriberStatusText.TryParse(reader.GetString(3), out var status) ? status : throw new FormatException($"unknown subscriber status '{reader.GetString(3)}'"),
+        Sections = reader.GetInt64(4) == 1 ? null : [],
+        ConsentAt = ReadInstant(reader, 5),
+        ConsentSource = reader.IsDBNull(6) ? null : reader.GetString(6),
+        CreatedAt = SqlValues.ReadInstant(reader.GetString(7)),
+        UpdatedAt = SqlValues.ReadInstant(reader.GetString(8)),
+        ConfirmedAt = ReadInstant(reader, 9),
+        UnsubscribedAt = ReadInstant(reader, 10),
+        Suppression = reader.IsDBNull(11) ? null : reader.GetString(11),
+    };
+
+    private static DateTimeOffset? ReadInstant(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : SqlValues.ReadInstant(reader.GetString(ordinal));
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DBNull ? null : value;
+    }
+}
+
+/// <summary>What someone asked for on the form or the JSON endpoint, already validated and normalised.</summary>
+public sealed record SubscriptionRequest(string Address, string? Name, IReadOnlyList<string>? Sections, string Source);
+
+public enum ConfirmationMail
+{
+    /// <summary>Too soon after the last mail, or too many today: nothing is sent (the answer is the same).</summary>
+    None,
+    Confirm,
+    AlreadySubscribed,
+}
+
+/// <summary>Which mail to send for a subscription request; <see cref="SendNumber"/> counts today's mails to the address.</summary>
+public sealed record ConfirmationPlan(ConfirmationMail Mail, string SubscriberId, string? Nonce, int SendNumber);
+
+public enum ConfirmOutcome
+{
+    Confirmed,
+    AlreadyConfirmed,
+    /// <summary>The link was used already, or replaced by a later unsubscription.</summary>
+    Used,
+    Unknown,
+}

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Threading.RateLimiting;
+using EnContact.Syndication.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Subscribers;
+
+public static class SubscribersSetup
+{
+    public static IServiceCollection AddSubscribers(this IServiceCollection services, IHostEnvironment environment)
+    {
+        services.AddSectionOptions<SubscribersOptions>(SubscribersOptions.Section, options => Rules(options, environment));
+        services.AddSingleton(provider => LoadSecret(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value, environment));
+        services.AddSingleton<SubscriberTokens>();
+        services.AddSingleton<SubscriberLinks>();
+        services.AddSingleton<SubscriberStore>();
+        services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<SubscriptionPages.Pages>();
+
+        // The pages' forms carry ASP.NET Core's anti-forgery field; its keys survive restarts so an open form still works.
+        services.AddDataProtection().SetApplicationName("EnContact.Syndication");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<SubscribersOptions>>((keys, options) =>
+            keys.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(
+                new DirectoryInfo(Path.GetFullPath(options.Value.KeysPath, environment.ContentRootPath)), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+        services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.FormFieldName = "csrf";
+            antiforgery.Cookie.Name = "encontact.csrf";
+            antiforgery.HeaderName = null;
+        });
+
+        services.AddRateLimiter(limiter => limiter.AddPolicy(SubscriptionPages.SubscribeRateLimit, http =>
+        {
+            var perMinute = http.RequestServices.GetRequiredService<IOptions<SubscribersOptions>>().Value.RequestsPerMinutePerClient;
+            return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+        }));
+        return services;
+    }
+
+    private static IEnumerable<string> Rules(SubscribersOptions options, IHostEnvironment environment)
+    {
+        if (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            yield return $"PublicUrl: '{options.PublicUrl}' is not an absolute http(s) URL";
+        else if (!environment.IsDevelopment() && uri.Scheme != Uri.UriSchemeHttps)
+            yield return $"PublicUrl: '{options.PublicUrl}' must be https outside Development (one-click unsubscribe, RFC 8058, needs it)";
+        if (string.IsNullOrEmpty(options.TokenSecret))
+        {
+            if (!environment.IsDevelopment())
+                yield return $"TokenSecret: is required outside Development; set ENCONTACT__Subscribers__TokenSecret to a random secret of at least {SubscribersOptions.MinSecretLength} characters";
+        }
+        else if (options.TokenSecret.Length < SubscribersOptions.MinSecretLength)
+            yield return $"TokenSecret: is {options.TokenSecret.Length} characters long; use at least {SubscribersOptions.MinSecretLength}";
+        for (var i = 0; i < options.PreviousTokenSecrets.Count; i++)
+            if (options.PreviousTokenSecrets[i].Length < SubscribersOptions.MinSecretLength)
+                yield return $"PreviousTokenSecrets:{i}: is shorter than {SubscribersOptions.MinSecretLength} characters";
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Sections.Count; i++)
+        {
+            var section = options.Sections[i];
+            if (string.IsNullOrWhiteSpace(section) || section.Length > 100 || section.Any(char.IsControl))
+                yield return $"Sections:{i}: '{section}' is not a section name (1 to 100 characters, one line)";
+            else if (!seen.Add(section))
+                yield return $"Sections:{i}: '{section}' is listed twice";
+        }
+    }
+
+    /// <summary>The configured secret; in Development without one, a random secret kept in the keys folder so links survive restarts.</summary>
+    private static TokenSecret LoadSecret(SubscribersOptions options, IHostEnvironment environment)
+    {
+        if (!string.IsNullOrEmpty(options.TokenSecret))
+            return new TokenSecret(options.TokenSecret);
+        var folder = Path.GetFullPath(options.KeysPath, environment.ContentRootPath);
+        var file = Path.Combine(folder, "link-token.secret");
+        if (File.Exists(file))
+            return new TokenSecret(File.ReadAllText(file).Trim());
+        Directory.CreateDirectory(folder);
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        File.WriteAllText(file, secret);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return new TokenSecret(secret);
+    }
+}

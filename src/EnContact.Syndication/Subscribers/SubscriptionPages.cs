@@ -1,0 +1,321 @@
+using System.Text.Json;
+using EnContact.Syndication.Feeds;
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Templating;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Subscribers;
+
+/// <summary>
+/// The public side of subscriptions: HTML pages (from templates/pages) and a JSON endpoint.
+/// GET only ever shows; POST acts. Forms carry an anti-forgery field, except the RFC 8058 one-click
+/// POST that mailbox providers send without cookies. Every answer to a subscription request is the
+/// same, whatever the address's state.
+/// </summary>
+public static class SubscriptionPages
+{
+    public const string HoneypotField = "website";
+    public const string SubscribeRateLimit = "subscribe";
+    private const string OneClickField = "List-Unsubscribe";
+
+    public static IEndpointRouteBuilder MapSubscriptionPages(this IEndpointRouteBuilder app)
+    {
+        var pages = app.MapGroup("").AddEndpointFilter<PublicBodyLimit>().WithTags("Subscriptions");
+        pages.MapGet("/subscribe", ShowSubscribeForm).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        pages.MapPost("/subscribe", Subscribe).RequireRateLimiting(SubscribeRateLimit).DisableAntiforgery();
+        pages.MapGet("/confirm/{token}", ShowConfirm).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        pages.MapPost("/confirm/{token}", Confirm).RequireRateLimiting(SubscribeRateLimit).DisableAntiforgery();
+        pages.MapGet("/preferences/{token}", ShowPreferences).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        pages.MapPost("/preferences/{token}", SavePreferences).RequireRateLimiting(HostingSetup.PublicRateLimit).DisableAntiforgery();
+        pages.MapGet("/unsubscribe/{token}", ShowUnsubscribe).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        pages.MapPost("/unsubscribe/{token}", Unsubscribe).RequireRateLimiting(HostingSetup.PublicRateLimit).DisableAntiforgery();
+        return app;
+    }
+
+    /// <summary>The JSON form of a subscription request.</summary>
+    public sealed record SubscribeJson(string? Email, string? Name, string[]? Sections);
+
+    private static readonly JsonSerializerOptions StrictJson = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    private static async Task<IResult> ShowSubscribeForm(HttpContext http, Pages pages) =>
+        await pages.RenderAsync(http, "Subscribe", new SubscribePageModel
+        {
+            Chrome = pages.Chrome, Title = "S’abonner", Csrf = pages.Csrf(http),
+            Sections = pages.Options.EffectiveSections.Select(s => new SectionChoice(s, true)).ToList(),
+        });
+
+    private static async Task<IResult> Subscribe(HttpContext http, Pages pages, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    {
+        if (http.Request.HasJsonContentType())
+            return await SubscribeJsonAsync(http, subscriptions, cancellationToken);
+        if (!http.Request.HasFormContentType)
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type",
+                detail: "Send the form (application/x-www-form-urlencoded) or JSON (application/json) with email, name and sections.");
+
+        if (!await pages.IsFormValidAsync(http))
+            return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var checkInbox = new CheckInboxPageModel { Chrome = pages.Chrome, Title = "Vérifiez votre messagerie" };
+        if (!string.IsNullOrEmpty(form[HoneypotField]))
+        {
+            // A robot filled the field people cannot see: same answer, nothing done.
+            pages.Logger.LogInformation("Subscription form with the honeypot field filled in; ignored");
+            return await pages.RenderAsync(http, "CheckInbox", checkInbox);
+        }
+        var sections = form["sections"].OfType<string>().ToList();
+        var request = subscriptions.Validate(form["email"], form["name"], sections, "web form", out var problems);
+        if (request is null)
+        {
+            var chosen = sections.Count == 0 ? pages.Options.EffectiveSections : sections;
+            return await pages.RenderAsync(http, "Subscribe", new SubscribePageModel
+            {
+                Chrome = pages.Chrome, Title = "S’abonner", Csrf = pages.Csrf(http), Email = form["email"], Name = form["name"], Errors = problems,
+                Sections = pages.Options.EffectiveSections.Select(s => new SectionChoice(s, chosen.Contains(s, StringComparer.OrdinalIgnoreCase))).ToList(),
+            }, StatusCodes.Status400BadRequest);
+        }
+        await subscriptions.RequestAsync(request, cancellationToken);
+        return await pages.RenderAsync(http, "CheckInbox", checkInbox);
+    }
+
+    private static async Task<IResult> SubscribeJsonAsync(HttpContext http, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    {
+        SubscribeJson? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<SubscribeJson>(http.Request.Body, StrictJson, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
+                detail: $"The body is not a subscription request: {e.Message}");
+        }
+        var request = subscriptions.Validate(body?.Email, body?.Name, body?.Sections, "api", out var problems);
+        if (request is null)
+            return TypedResults.ValidationProblem(problems);
+        await subscriptions.RequestAsync(request, cancellationToken);
+        return TypedResults.Accepted((string?)null, new { message = "If this address can receive our letter, a message is on its way to it. Follow its link to confirm." });
+    }
+
+    private static async Task<IResult> ShowConfirm(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    {
+        var state = pages.Tokens.Read(token, TokenPurpose.Confirm, out var claims);
+        if (state != TokenState.Valid)
+            return await pages.TokenProblemAsync(http, state, offerResend: true);
+        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        if (subscriber is null)
+            return await pages.TokenProblemAsync(http, TokenState.Invalid);
+        if (subscriber.Status is SubscriberStatus.Active or SubscriberStatus.Paused)
+            return await pages.ConfirmedAsync(http, subscriber.Id, alreadyConfirmed: true);
+        return await pages.RenderAsync(http, "Confirm", new ConfirmPageModel
+        {
+            Chrome = pages.Chrome, Title = "Confirmer votre abonnement", Csrf = pages.Csrf(http), Address = subscriber.Address,
+        });
+    }
+
+    private static async Task<IResult> Confirm(string token, HttpContext http, Pages pages, SubscriberStore store, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    {
+        if (!await pages.IsFormValidAsync(http))
+            return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var state = pages.Tokens.Read(token, TokenPurpose.Confirm, out var claims);
+        if (form["action"] == "resend" && state is TokenState.Expired or TokenState.Valid)
+        {
+            await subscriptions.ResendConfirmationAsync(claims.SubscriberId, cancellationToken);
+            return await pages.RenderAsync(http, "CheckInbox", new CheckInboxPageModel { Chrome = pages.Chrome, Title = "Vérifiez votre messagerie" });
+        }
+        if (state != TokenState.Valid)
+            return await pages.TokenProblemAsync(http, state, offerResend: true);
+        switch (await store.ConfirmAsync(claims.SubscriberId, claims.Nonce, cancellationToken))
+        {
+            case ConfirmOutcome.Confirmed:
+                pages.Logger.LogInformation("Subscriber {Subscriber} confirmed", claims.SubscriberId);
+                return await pages.ConfirmedAsync(http, claims.SubscriberId, alreadyConfirmed: false);
+            case ConfirmOutcome.AlreadyConfirmed:
+                return await pages.ConfirmedAsync(http, claims.SubscriberId, alreadyConfirmed: true);
+            case ConfirmOutcome.Used:
+                return await pages.ProblemAsync(http, LinkProblem.Used, StatusCodes.Status410Gone);
+            default:
+                return await pages.TokenProblemAsync(http, TokenState.Invalid);
+        }
+    }
+
+    private static async Task<IResult> ShowPreferences(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    {
+        var state = pages.Tokens.Read(token, TokenPurpose.Preferences, out var claims);
+        if (state != TokenState.Valid)
+            return await pages.TokenProblemAsync(http, state);
+        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        if (subscriber is null)
+            return await pages.TokenProblemAsync(http, TokenState.Invalid);
+        if (subscriber.Status is not (SubscriberStatus.Active or SubscriberStatus.Paused))
+            return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
+        return await pages.PreferencesAsync(http, subscriber, saved: false, error: null);
+    }
+
+    private static async Task<IResult> SavePreferences(string token, HttpContext http, Pages pages, SubscriberStore store, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    {
+        if (!await pages.IsFormValidAsync(http))
+            return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
+        var state = pages.Tokens.Read(token, TokenPurpose.Preferences, out var claims);
+        if (state != TokenState.Valid)
+            return await pages.TokenProblemAsync(http, state);
+        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        if (subscriber is null)
+            return await pages.TokenProblemAsync(http, TokenState.Invalid);
+        if (subscriber.Status is not (SubscriberStatus.Active or SubscriberStatus.Paused))
+            return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
+
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var chosen = form["sections"].OfType<string>().ToList();
+        var paused = form["paused"] is { Count: > 0 } value && value != "false";
+        if (chosen.Count == 0)
+            return await pages.PreferencesAsync(http, subscriber with { Sections = [] }, saved: false,
+                error: "Choisissez au moins une rubrique, ou désabonnez-vous.", StatusCodes.Status400BadRequest);
+        var sections = subscriptions.CheckSections(chosen, out var problem);
+        if (problem is not null)
+            return await pages.PreferencesAsync(http, subscriber, saved: false, error: problem, StatusCodes.Status400BadRequest);
+        var updated = await store.UpdatePreferencesAsync(subscriber.Id, sections, paused, cancellationToken);
+        if (updated is null)
+            return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
+        pages.Logger.LogInformation("Subscriber {Subscriber} changed preferences: {Sections}, paused {Paused}", subscriber.Id,
+            sections is null ? "all sections" : string.Join(", ", sections), paused);
+        return await pages.PreferencesAsync(http, updated, saved: true, error: null);
+    }
+
+    private static async Task<IResult> ShowUnsubscribe(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    {
+        var state = pages.Tokens.Read(token, TokenPurpose.Unsubscribe, out var claims);
+        if (state != TokenState.Valid)
+            return await pages.TokenProblemAsync(http, state);
+        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        if (subscriber is null)
+            return await pages.TokenProblemAsync(http, TokenState.Invalid);
+        if (subscriber.Status == SubscriberStatus.Unsubscribed)
+            return await pages.UnsubscribedAsync(http);
+        return await pages.RenderAsync(http, "Unsubscribe", new UnsubscribePageModel
+        {
+            Chrome = pages.Chrome, Title = "Se désabonner", Csrf = pages.Csrf(http), Address = subscriber.Address,
+        });
+    }
+
+    /// <summary>
+    /// Unsubscribes at once: from the page's button (with its anti-forgery field) or as an RFC 8058
+    /// one-click POST (body <c>List-Unsubscribe=One-Click</c>, no cookies): 200, no redirect. A link past
+    /// its date still unsubscribes: stopping mail is always safe, and it must never fail the reader.
+    /// </summary>
+    private static async Task<IResult> Unsubscribe(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    {
+        if (!http.Request.HasFormContentType)
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type",
+                detail: "Send List-Unsubscribe=One-Click as application/x-www-form-urlencoded or multipart/form-data.");
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var oneClick = form[OneClickField] == "One-Click";
+        if (!oneClick && !await pages.IsFormValidAsync(http))
+            return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
+        var state = pages.Tokens.Read(token, TokenPurpose.Unsubscribe, out var claims);
+        if (state == TokenState.Invalid || !await store.UnsubscribeAsync(claims.SubscriberId, oneClick ? "unsubscribed (one-click)" : "unsubscribed (page)", cancellationToken))
+            return oneClick
+                ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid unsubscribe link", detail: "This link was not issued by us or was altered.")
+                : await pages.TokenProblemAsync(http, TokenState.Invalid);
+        pages.Logger.LogInformation("Subscriber {Subscriber} unsubscribed ({How})", claims.SubscriberId, oneClick ? "one-click" : "page");
+        return oneClick ? TypedResults.Text("Désabonnement enregistré.\n", "text/plain; charset=utf-8") : await pages.UnsubscribedAsync(http);
+    }
+
+    /// <summary>Public bodies are small: a larger one is refused before it is read; forms are parsed with tight limits.</summary>
+    private sealed class PublicBodyLimit(IOptions<SubscribersOptions> options) : IEndpointFilter
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        {
+            var http = context.HttpContext;
+            var limit = options.Value.MaxPublicBodyBytes;
+            if (http.Request.ContentLength > limit)
+                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: $"At most {limit} bytes.");
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                size.MaxRequestBodySize = limit;
+            http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions
+            {
+                ValueCountLimit = 64,
+                ValueLengthLimit = limit,
+                KeyLengthLimit = 100,
+                MultipartBodyLengthLimit = limit,
+                MultipartHeadersCountLimit = 8,
+                BufferBody = false,
+            }));
+            try
+            {
+                return await next(context);
+            }
+            catch (Exception e) when (e is BadHttpRequestException or InvalidDataException)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unreadable form", detail: e.Message);
+            }
+        }
+    }
+
+    /// <summary>What the handlers share: rendering with the chrome and security headers, the anti-forgery field, tokens.</summary>
+    public sealed class Pages(
+        TemplateRenderer templates, IAntiforgery antiforgery, SubscriberTokens tokens, SubscriberLinks links, FeedLinks feeds,
+        IOptions<SubscribersOptions> options, IOptions<SiteOptions> site, ILogger<Pages> logger)
+    {
+        public SubscribersOptions Options => options.Value;
+        public SubscriberTokens Tokens => tokens;
+        public ILogger Logger => logger;
+        public PageChrome Chrome { get; } = new(site.Value.Title, site.Value.BaseUrl, site.Value.DefaultLanguage, feeds.SiteWide());
+
+        public CsrfField Csrf(HttpContext http)
+        {
+            var set = antiforgery.GetAndStoreTokens(http);
+            return new CsrfField(set.FormFieldName, set.RequestToken!);
+        }
+
+        public Task<bool> IsFormValidAsync(HttpContext http) =>
+            http.Request.HasFormContentType ? antiforgery.IsRequestValidAsync(http) : Task.FromResult(false);
+
+        public async Task<IResult> RenderAsync<TModel>(HttpContext http, string page, TModel model, int status = StatusCodes.Status200OK)
+        {
+            var html = await templates.RenderAsync($"pages/{page}.cshtml", model);
+            var headers = http.Response.Headers;
+            // Links carry tokens: never cached, never sent on as a Referer, never indexed, never framed.
+            headers.CacheControl = "no-store";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["X-Robots-Tag"] = "noindex";
+            headers["X-Content-Type-Options"] = "nosniff";
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
+        }
+
+        public Task<IResult> TokenProblemAsync(HttpContext http, TokenState state, bool offerResend = false) =>
+            state == TokenState.Expired
+                ? ProblemAsync(http, LinkProblem.Expired, StatusCodes.Status410Gone, offerResend)
+                : ProblemAsync(http, LinkProblem.Invalid, StatusCodes.Status400BadRequest);
+
+        public Task<IResult> ProblemAsync(HttpContext http, LinkProblem problem, int status, bool offerResend = false) =>
+            RenderAsync(http, "LinkProblem", new LinkProblemPageModel
+            {
+                Chrome = Chrome, Title = problem == LinkProblem.FormExpired ? "Formulaire expiré" : "Lien inutilisable", Problem = problem,
+                SubscribePath = links.Path("subscribe"), ResendCsrf = offerResend ? Csrf(http) : null,
+            }, status);
+
+        public Task<IResult> ConfirmedAsync(HttpContext http, string subscriberId, bool alreadyConfirmed) =>
+            RenderAsync(http, "Confirmed", new ConfirmedPageModel
+            {
+                Chrome = Chrome, Title = "Abonnement confirmé", WasAlreadyConfirmed = alreadyConfirmed, PreferencesUrl = links.PreferencesUrl(subscriberId),
+            });
+
+        public Task<IResult> UnsubscribedAsync(HttpContext http) =>
+            RenderAsync(http, "Unsubscribed", new UnsubscribedPageModel { Chrome = Chrome, Title = "Désabonnement enregistré", SubscribePath = links.Path("subscribe") });
+
+        public Task<IResult> PreferencesAsync(HttpContext http, Subscriber subscriber, bool saved, string? error, int status = StatusCodes.Status200OK) =>
+            RenderAsync(http, "Preferences", new PreferencesPageModel
+            {
+                Chrome = Chrome, Title = "Vos préférences", Csrf = Csrf(http), Address = subscriber.Address,
+                Sections = Options.EffectiveSections.Select(s => new SectionChoice(s, subscriber.Sections is null || subscriber.Sections.Contains(s))).ToList(),
+                Paused = subscriber.Status == SubscriberStatus.Paused, UnsubscribePath = links.UnsubscribeLocalPath(subscriber.Id), Saved = saved, Error = error,
+            }, status);
+    }
+}

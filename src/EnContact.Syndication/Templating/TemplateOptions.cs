@@ -1,0 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EnContact.Syndication.Templating;
+
+/// <summary>Where the Razor templates of pages and mails live. Section <c>Templates</c>.</summary>
+public sealed class TemplateOptions
+{
+    public const string Section = "Templates";
+
+    /// <summary>Folder holding <c>pages/</c>, <c>email/</c> and <c>digest/</c>, relative to the content root. Default <c>templates</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Path { get; set; } = "templates";
+}

@@ -1,0 +1,38 @@
+using EnContact.Syndication.Hosting;
+
+namespace EnContact.Syndication.Templating;
+
+public static class TemplatingSetup
+{
+    /// <summary>The template folders compiled at start-up.</summary>
+    public static readonly string[] Folders = ["pages", "email", "digest"];
+
+    public static IServiceCollection AddTemplating(this IServiceCollection services)
+    {
+        services.AddSectionOptions<TemplateOptions>(TemplateOptions.Section, TemplateRules);
+        services.AddSingleton<TemplateRenderer>();
+        services.AddHostedService<TemplateWarmup>();
+        return services;
+    }
+
+    private static IEnumerable<string> TemplateRules(TemplateOptions options)
+    {
+        if (options.Path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+            yield return $"Path: '{options.Path}' is not a valid path";
+    }
+
+    /// <summary>Compiles every template before the server accepts requests; a broken one stops start-up with its file and line.</summary>
+    private sealed class TemplateWarmup(TemplateRenderer renderer, ILogger<TemplateWarmup> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!Directory.Exists(renderer.Root))
+                throw new TemplateException([$"{renderer.Root}: the templates folder does not exist (Templates:Path)"]);
+            var started = TimeProvider.System.GetTimestamp();
+            await renderer.CompileAllAsync(Folders, cancellationToken);
+            logger.LogInformation("Templates in {Folder} compiled in {Elapsed} ms", renderer.Root, (int)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
