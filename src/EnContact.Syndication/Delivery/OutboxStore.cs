@@ -119,8 +119,9 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> due messages for <paramref name="owner"/> until the lease ends:
-    /// transactional before bulk, oldest first; paused or cancelled editions are skipped, and messages to
-    /// suppressed addresses are settled as suppressed instead of being handed out.
+    /// transactional before bulk, oldest first; paused or cancelled editions are skipped, and bulk messages to
+    /// suppressed addresses are settled as suppressed instead of being handed out. Transactional mail (a
+    /// confirmation someone just asked for) is not suppressed: it is how a suppressed person comes back.
     /// </summary>
     public async Task<IReadOnlyList<OutboxItem>> ClaimAsync(string owner, int limit, CancellationToken cancellationToken)
     {
@@ -134,7 +135,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             suppress.Transaction = transaction;
             suppress.CommandText = $"""
                 UPDATE outbox SET status = 'suppressed', lease_until = NULL, last_error = 'address is suppressed'
-                WHERE message_key IN (SELECT o.message_key FROM outbox o JOIN suppressions s ON s.address = o.recipient WHERE {Due})
+                WHERE message_key IN (SELECT o.message_key FROM outbox o JOIN suppressions s ON s.address = o.recipient WHERE {Due} AND o.kind = 'bulk')
                 """;
             suppress.Parameters.AddWithValue("@now", SqlValues.Instant(now));
             await suppress.ExecuteNonQueryAsync(cancellationToken);

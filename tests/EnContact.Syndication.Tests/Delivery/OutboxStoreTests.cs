@@ -145,6 +145,21 @@ public sealed class OutboxStoreTests
     }
 
     [Fact]
+    public async Task SuppressedAddress_StillGetsTheConfirmationItAskedFor_ButNoBulkMail()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.SuppressAsync("a@exemple.fr", "unsubscribed", None);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
+        await outbox.EnqueueAsync(Body, [new OutboxRequest { Campaign = "confirm", Kind = MailKind.Transactional, RecipientAddress = "a@exemple.fr" }], None);
+
+        var claimed = Assert.Single(await outbox.ClaimAsync("w", 10, None));
+
+        Assert.Equal(("confirm", MailKind.Transactional), (claimed.Campaign, claimed.Kind));
+        Assert.Equal(1, (await outbox.ProgressAsync("digest-48", None)).Single().Suppressed);
+    }
+
+    [Fact]
     public async Task PauseResumeCancel_ControlWhatIsClaimed()
     {
         await using var gateway = await Gateway.CreateAsync();
