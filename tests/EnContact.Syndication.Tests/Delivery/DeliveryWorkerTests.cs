@@ -17,21 +17,8 @@ public sealed class DeliveryWorkerTests
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly MessageBody Body = new("La lettre n° 48 : l’IA > le script", "Bonjour,\n{{unsubscribe_url}}", "<p>Bonjour,</p><p><a href=\"{{unsubscribe_url}}\">Se désinscrire</a></p>");
 
-    private static Dictionary<string, string?> Relay(TestSmtpServer server, int connections = 2, int retryAttempts = 3) => new()
-    {
-        ["Smtp:Host"] = server.Host,
-        ["Smtp:Port"] = server.Port.ToString(),
-        ["Smtp:Security"] = "None",
-        ["Smtp:Connections"] = connections.ToString(),
-        ["Smtp:RetryAttempts"] = retryAttempts.ToString(),
-        ["Smtp:RetryDelay"] = "00:00:00.010",
-        ["Smtp:Timeout"] = "00:00:10",
-        ["Smtp:BreakDuration"] = "00:00:01",
-        ["Delivery:PollInterval"] = "00:00:00.050",
-        ["Delivery:RetryDelay"] = "00:00:00.050",
-        ["Delivery:LeaseDuration"] = "00:00:05",
-        ["Delivery:UnsubscribeMailbox"] = "desinscription@en-contact.com",
-    };
+    private static Dictionary<string, string?> Relay(TestSmtpServer server, int connections = 2, int retryAttempts = 3) =>
+        server.GatewaySettings(connections, retryAttempts);
 
     private static OutboxRequest[] Subscribers(int count, string campaign = "digest-2026-48") =>
         Enumerable.Range(1, count).Select(i => new OutboxRequest

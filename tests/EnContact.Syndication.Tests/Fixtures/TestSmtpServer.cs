@@ -69,6 +69,23 @@ public sealed class TestSmtpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Gateway settings that send through this server, with short delays so that tests settle quickly.</summary>
+    public Dictionary<string, string?> GatewaySettings(int connections = 2, int retryAttempts = 3) => new()
+    {
+        ["Smtp:Host"] = Host,
+        ["Smtp:Port"] = Port.ToString(),
+        ["Smtp:Security"] = "None",
+        ["Smtp:Connections"] = connections.ToString(),
+        ["Smtp:RetryAttempts"] = retryAttempts.ToString(),
+        ["Smtp:RetryDelay"] = "00:00:00.010",
+        ["Smtp:Timeout"] = "00:00:10",
+        ["Smtp:BreakDuration"] = "00:00:01",
+        ["Delivery:PollInterval"] = "00:00:00.050",
+        ["Delivery:RetryDelay"] = "00:00:00.050",
+        ["Delivery:LeaseDuration"] = "00:00:05",
+        ["Delivery:UnsubscribeMailbox"] = "desinscription@en-contact.com",
+    };
+
     /// <summary>Starts a server on a free loopback port; with a login, it requires AUTH (over plain text) before MAIL FROM.</summary>
     public static async Task<TestSmtpServer> StartNewAsync((string User, string Password)? login = null)
     {
