@@ -28,7 +28,7 @@ public static class Program
         builder.Services.AddIngestion();
         builder.Services.AddFeeds();
         builder.Services.AddDelivery();
-        builder.Services.AddTemplating();
+        builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
 
         var app = builder.Build();

@@ -1,3 +1,4 @@
+using EnContact.Syndication.Hosting;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -98,7 +99,7 @@ public sealed class DeliveryWorker(
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Could not compose message {Key}", item.MessageKey);
+            logger.LogError(e, "Could not compose the {Campaign} message to {Recipient}", item.Campaign, PersonalData.LogId(item.Recipient));
             await outbox.FailAsync(item, $"could not compose the message: {e.Message}", suppress: false, CancellationToken.None);
             return FailureKind.MessageRejected;
         }
@@ -126,19 +127,19 @@ public sealed class DeliveryWorker(
             {
                 case FailureKind.Transient when RelayUnavailable(e):
                     // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
-                    logger.LogDebug("Relay unavailable; message {Key} waits: {Reason}", item.MessageKey, reason);
+                    logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), reason);
                     await outbox.ReleaseAsync(item, options.Value.RetryDelay, reason, CancellationToken.None);
                     break;
                 case FailureKind.Transient:
-                    logger.LogDebug("Message {Key} to {Recipient} will be retried: {Reason}", item.MessageKey, item.Recipient, reason);
+                    logger.LogDebug("The {Campaign} message to {Recipient} will be retried: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), reason);
                     await outbox.RescheduleAsync(item, reason, CancellationToken.None);
                     break;
                 case FailureKind.RecipientRejected:
-                    logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", item.Recipient, reason);
+                    logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", PersonalData.LogId(item.Recipient), reason);
                     await outbox.FailAsync(item, reason, suppress: true, CancellationToken.None);
                     break;
                 case FailureKind.MessageRejected:
-                    logger.LogWarning("The relay refused message {Key} for good: {Reason}", item.MessageKey, reason);
+                    logger.LogWarning("The relay refused the {Campaign} message to {Recipient} for good: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), reason);
                     await outbox.FailAsync(item, reason, suppress: false, CancellationToken.None);
                     break;
                 default:

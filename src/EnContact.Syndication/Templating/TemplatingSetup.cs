@@ -7,18 +7,20 @@ public static class TemplatingSetup
     /// <summary>The template folders compiled at start-up.</summary>
     public static readonly string[] Folders = ["pages", "email", "digest"];
 
-    public static IServiceCollection AddTemplating(this IServiceCollection services)
+    public static IServiceCollection AddTemplating(this IServiceCollection services, IHostEnvironment environment)
     {
-        services.AddSectionOptions<TemplateOptions>(TemplateOptions.Section, TemplateRules);
+        services.AddSectionOptions<TemplateOptions>(TemplateOptions.Section, options => TemplateRules(options, environment));
         services.AddSingleton<TemplateRenderer>();
         services.AddHostedService<TemplateWarmup>();
         return services;
     }
 
-    private static IEnumerable<string> TemplateRules(TemplateOptions options)
+    private static IEnumerable<string> TemplateRules(TemplateOptions options, IHostEnvironment environment)
     {
         if (options.Path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
             yield return $"Path: '{options.Path}' is not a valid path";
+        else if (Path.GetFullPath(options.Path, environment.ContentRootPath) is var full && !Directory.Exists(full))
+            yield return $"Path: the templates folder '{full}' does not exist";
     }
 
     /// <summary>Compiles every template before the server accepts requests; a broken one stops start-up with its file and line.</summary>
@@ -26,8 +28,6 @@ public static class TemplatingSetup
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            if (!Directory.Exists(renderer.Root))
-                throw new TemplateException([$"{renderer.Root}: the templates folder does not exist (Templates:Path)"]);
             var started = TimeProvider.System.GetTimestamp();
             await renderer.CompileAllAsync(Folders, cancellationToken);
             logger.LogInformation("Templates in {Folder} compiled in {Elapsed} ms", renderer.Root, (int)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);

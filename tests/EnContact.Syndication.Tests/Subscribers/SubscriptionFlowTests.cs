@@ -50,8 +50,8 @@ public sealed class SubscriptionFlowTests
     public async Task Subscribe_ConfirmationMailLinkFollowed_SubscriberBecomesActiveOnlyAfterThePost()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var browser = new Browser(gateway);
 
         var answer = await browser.GetAsync("/subscribe") is var form
@@ -89,8 +89,8 @@ public sealed class SubscriptionFlowTests
     public async Task Subscribe_AnswerIsIdenticalForNewPendingActiveAndUnsubscribedAddresses()
     {
         var (gateway, server) = await StartAsync(new() { ["Subscribers:RequestsPerMinutePerClient"] = "1000" });
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         var active = await SubscribeAndConfirmAsync(gateway, server, "active@exemple.fr");
         var gone = await SubscribeAndConfirmAsync(gateway, server, "parti@exemple.fr");
         await Store(gateway).UnsubscribeAsync(gone.Id, "unsubscribed (page)", None);
@@ -125,8 +125,8 @@ public sealed class SubscriptionFlowTests
     public async Task SubscribeTwice_SecondMailSent_OneSubscriber_FirstLinkStillWorks()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var browser = new Browser(gateway);
         await SubscribeThroughFormAsync(browser, "deux@exemple.fr");
         await SubscribeThroughFormAsync(browser, "DEUX@exemple.fr");
@@ -142,8 +142,8 @@ public sealed class SubscriptionFlowTests
     public async Task ConfirmLink_TamperedExpiredOrUsed_IsRefusedWithAPageThatSaysWhy()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var browser = new Browser(gateway);
         await SubscribeThroughFormAsync(browser, "lien@exemple.fr");
         await server.WaitForMessagesAsync(1);
@@ -178,8 +178,8 @@ public sealed class SubscriptionFlowTests
     public async Task Unsubscribe_GetOnlyShows_OneClickPostAsAMailboxProviderSendsIt_Unsubscribes()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "unclic@exemple.fr");
         var link = new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().UnsubscribeUrl(subscriber.Id)).PathAndQuery;
 
@@ -212,8 +212,8 @@ public sealed class SubscriptionFlowTests
     public async Task Unsubscribe_MultipartOneClickWorks_ButAFormPostWithoutItsCsrfFieldChangesNothing()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "multi@exemple.fr");
         var link = new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().UnsubscribeUrl(subscriber.Id)).PathAndQuery;
         using var client = gateway.NewClient(null);
@@ -231,8 +231,8 @@ public sealed class SubscriptionFlowTests
     public async Task Unsubscribe_ThroughThePageButton_AndTheAddressGetsNoMoreBulkMail()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "bouton@exemple.fr");
         using var browser = new Browser(gateway);
         await browser.GetAsync(new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().UnsubscribeUrl(subscriber.Id)).PathAndQuery);
@@ -252,8 +252,8 @@ public sealed class SubscriptionFlowTests
     public async Task Suppression_SurvivesReimport_AndIsLiftedOnlyWhenThePersonConfirmsAgain()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "retour@exemple.fr");
         await Store(gateway).UnsubscribeAsync(subscriber.Id, "unsubscribed (one-click)", None);
 
@@ -273,8 +273,8 @@ public sealed class SubscriptionFlowTests
     public async Task Preferences_ChooseSectionsAndPause_ThenResume()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "prefs@exemple.fr");
         Assert.Null(subscriber.Sections);
         using var browser = new Browser(gateway);
@@ -301,8 +301,8 @@ public sealed class SubscriptionFlowTests
     public async Task Forms_WithoutTheirCsrfField_AreRefusedAndNothingIsStored()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var browser = new Browser(gateway);
         await browser.GetAsync("/subscribe");
 
@@ -316,8 +316,8 @@ public sealed class SubscriptionFlowTests
     public async Task Honeypot_FilledByARobot_SameAnswerButNothingStoredOrSent()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var browser = new Browser(gateway);
         await browser.GetAsync("/subscribe");
 
@@ -335,8 +335,8 @@ public sealed class SubscriptionFlowTests
     public async Task SubscribeForm_BadInput_ShownAgainWithTheProblemAndNothingStored(string email, string field, string problem)
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var browser = new Browser(gateway);
         await browser.GetAsync("/subscribe");
 
@@ -351,8 +351,8 @@ public sealed class SubscriptionFlowTests
     public async Task SubscribeJson_MalformedUnknownFieldOrBadAddress_ClearProblemAndNothingStored()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var client = gateway.NewClient(null);
 
         async Task<(HttpStatusCode, string)> PostAsync(string body)
@@ -384,8 +384,8 @@ public sealed class SubscriptionFlowTests
     public async Task PublicBody_OverTheLimit_IsRefusedBeforeItIsRead()
     {
         var (gateway, server) = await StartAsync(new() { ["Subscribers:MaxPublicBodyBytes"] = "2048" });
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var client = gateway.NewClient(null);
 
         var response = await client.PostAsync("/subscribe", new StringContent($$"""{"email":"a@exemple.fr","name":"{{new string('x', 4000)}}"}""", Encoding.UTF8, "application/json"));
@@ -401,8 +401,8 @@ public sealed class SubscriptionFlowTests
             ["Subscribers:RequestsPerMinutePerClient"] = "4",
             ["Subscribers:MaxConfirmationsPerDay"] = "2",
         });
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var client = gateway.NewClient(null);
         var answers = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
@@ -417,8 +417,8 @@ public sealed class SubscriptionFlowTests
     public async Task Pages_AreFrenchUtf8WithFeedAutodiscoveryAndSafeHeaders()
     {
         var (gateway, server) = await StartAsync();
+        await using var __ = server; // disposed last: the gateway stops sending first
         await using var _ = gateway;
-        await using var __ = server;
         using var browser = new Browser(gateway);
 
         var page = await browser.GetAsync("/subscribe");
