@@ -56,6 +56,7 @@ public static class Cli
         root.Subcommands.Add(feeds);
 
         root.Subcommands.Add(BuildDelivery());
+        root.Subcommands.Add(Subscribers.SubscriberCommands.Build());
 
         var dump = new Command("config-dump", "Print the effective settings (defaults, appsettings.json, ENCONTACT__ variables) with secrets masked.");
         dump.SetAction((_, ct) => Run(DumpAsync, ct));
@@ -155,7 +156,7 @@ public static class Cli
         }
     }
 
-    private static async Task<int> Run(Func<WebApplication, CancellationToken, Task<int>> verb, CancellationToken cancellationToken, bool quiet = true)
+    internal static async Task<int> Run(Func<WebApplication, CancellationToken, Task<int>> verb, CancellationToken cancellationToken, bool quiet = true)
     {
         WebApplication app;
         try

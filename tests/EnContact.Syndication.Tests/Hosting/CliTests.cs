@@ -38,6 +38,39 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Subscribers_DryRunImportCountsExportErase_AsAnOperatorRunsThem()
+    {
+        using var work = new TempDirectory();
+        var csv = work.Combine("abonnes.csv");
+        File.WriteAllText(csv, "email,name,consent_date,sections\nzoe@exemple.fr,Zoé Lefèvre,2025-03-01,études\nmauvaise-adresse,X,2025-03-01,\nluc@exemple.fr,,2025-03-02,\n");
+
+        var (dryCode, dry, _) = await RunAsync(work.Path, [], "subscribers", "import", csv, "--dry-run", "--source", "salon CRM 2025");
+        var (_, countsAfterDryRun, _) = await RunAsync(work.Path, [], "subscribers", "counts");
+        var (code, report, _) = await RunAsync(work.Path, [], "subscribers", "import", csv, "--source", "salon CRM 2025");
+        var (_, counts, _) = await RunAsync(work.Path, [], "subscribers", "counts");
+        var (exportCode, _, _) = await RunAsync(work.Path, [], "subscribers", "export", work.Combine("export.csv"));
+        var (eraseCode, erased, _) = await RunAsync(work.Path, [], "subscribers", "erase", "Zoe@Exemple.fr");
+        var (_, countsAfterErase, _) = await RunAsync(work.Path, [], "subscribers", "counts");
+
+        Assert.Equal((1, 1), (dryCode, code)); // one row rejected
+        Assert.Contains("line 3: rejected: mauvaise-adresse: email: 'mauvaise-adresse' is not an e-mail address", dry);
+        Assert.Contains("dry run, nothing written: 2 created, 0 activated, 0 unchanged, 1 rejected", dry);
+        Assert.Contains("mailable              0", countsAfterDryRun);
+        Assert.Contains("2 created", report);
+        Assert.Contains("mailable              2", counts);
+        Assert.Contains("  études                      2", counts);
+        Assert.Contains("  analyses                    1", counts);
+        Assert.Equal(0, exportCode);
+        var exported = File.ReadAllLines(work.Combine("export.csv"));
+        Assert.Equal(3, exported.Length);
+        Assert.Contains(exported, line => line.StartsWith("zoe@exemple.fr,Zoé Lefèvre,2025-02-28T23:00:00.0000000Z,salon CRM 2025,études,active,", StringComparison.Ordinal));
+        Assert.Equal(0, eraseCode);
+        Assert.Contains("subscriber removed, 0 message(s) removed, a suppression hash kept", erased);
+        Assert.DoesNotContain("zoe@exemple.fr", erased);
+        Assert.Contains("mailable              1", countsAfterErase);
+    }
+
+    [Fact]
     public async Task ImportThenList_ReportsProblemsAndShowsArticles()
     {
         using var work = new TempDirectory();
@@ -161,6 +194,9 @@ public sealed class CliTests
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ENCONTACT__Admin__ApiToken"] = Token;
         start.Environment["ENCONTACT__Ingestion__Enabled"] = "false";
+        start.Environment["ENCONTACT__Templates__Path"] = Path.Combine(AppContext.BaseDirectory, "templates");
+        start.Environment["ENCONTACT__Subscribers__TokenSecret"] = Gateway.LinkSecret;
+        start.Environment["ENCONTACT__Subscribers__PublicUrl"] = Gateway.PublicUrl;
         start.Environment["ENCONTACT__Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
         foreach (var (name, value) in environment)
         {
