@@ -37,6 +37,8 @@ public static class GatewayConfiguration
         if (settings.ReadEnvironmentVariables)
             configuration.AddEnvironmentVariables(EnvironmentPrefix);
         configuration.AddInMemoryCollection(settings.Overrides);
+        if (settings.LoggerProvider is not null)
+            builder.Logging.AddProvider(settings.LoggerProvider);
         return builder;
     }
 }

@@ -12,4 +12,6 @@ public sealed record GatewaySettings
     /// <summary>Read <c>ENCONTACT__*</c> environment variables (tests turn this off to stay hermetic).</summary>
     public bool ReadEnvironmentVariables { get; init; } = true;
     public TimeProvider? TimeProvider { get; init; }
+    /// <summary>An extra log destination (tests read what the gateway logs).</summary>
+    public ILoggerProvider? LoggerProvider { get; init; }
 }

@@ -120,12 +120,13 @@ public static class SubscriberCsv
             problem = sourceProblem;
             return null;
         }
+        // No section named (an empty field, or only separators) means every section.
         List<string>? sections = null;
-        var sectionText = Field(csv, "sections");
-        if (!string.IsNullOrWhiteSpace(sectionText))
+        var parts = (Field(csv, "sections") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length > 0)
         {
             sections = [];
-            foreach (var part in sectionText.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var part in parts)
             {
                 if (!sectionsByKey.TryGetValue(part.ToLowerInvariant(), out var section))
                 {
@@ -158,7 +159,17 @@ public static class SubscriberCsv
 
     private static string Instant(DateTimeOffset? value) => value is null ? "" : SqlValues.Instant(value.Value);
 
-    private static string? Field(CsvReader csv, string name) => csv.TryGetFieldIndex(name, out var index) ? csv.GetString(index) : null;
+    /// <summary>
+    /// A cell as it was before our export protected it from spreadsheets: a leading apostrophe before
+    /// = + - @ is dropped, so an export imports back unchanged (an address such as -info@exemple.fr included).
+    /// </summary>
+    private static string? Field(CsvReader csv, string name)
+    {
+        if (!csv.TryGetFieldIndex(name, out var index))
+            return null;
+        var value = csv.GetString(index);
+        return value.Length > 1 && value[0] == '\'' && value[1] is '=' or '+' or '-' or '@' or '\t' or '\r' ? value[1..] : value;
+    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -24,7 +24,7 @@ public sealed partial class SubscriberStore
         if (!string.IsNullOrEmpty(query.Search))
         {
             // A plain substring: % and _ typed by the operator are matched literally.
-            conditions.Add("(s.address LIKE @search ESCAPE '\\' OR s.name LIKE @search ESCAPE '\\')");
+            conditions.Add("s.search_key LIKE @search ESCAPE '\\'");
             parameters.Add(("@search", "%" + query.Search.ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%"));
         }
         var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
@@ -97,9 +97,9 @@ public sealed partial class SubscriberStore
                 case null:
                     var id = NewId();
                     await ExecuteAsync(connection, transaction, """
-                        INSERT INTO subscribers (subscriber_id, address, name, status, all_sections, consent_at, consent_source, confirm_day_count, created_at, updated_at, confirmed_at)
-                        VALUES (@id, @address, @name, 'active', @all, @consent, @source, 0, @now, @now, @consent)
-                        """, cancellationToken, ("@id", id), ("@address", row.Address), ("@name", SqlValues.OrNull(row.Name)), ("@all", row.Sections is null ? 1 : 0),
+                        INSERT INTO subscribers (subscriber_id, address, name, search_key, status, all_sections, consent_at, consent_source, confirm_day_count, created_at, updated_at, confirmed_at)
+                        VALUES (@id, @address, @name, @key, 'active', @all, @consent, @source, 0, @now, @now, @consent)
+                        """, cancellationToken, ("@id", id), ("@address", row.Address), ("@name", SqlValues.OrNull(row.Name)), ("@key", SearchKey(row.Address, row.Name)), ("@all", row.Sections is null ? 1 : 0),
                         ("@consent", SqlValues.Instant(row.ConsentAt)), ("@source", row.ConsentSource), ("@now", now));
                     await WriteSectionsAsync(connection, transaction, id, row.Sections, cancellationToken);
                     outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Created, null));
@@ -107,10 +107,11 @@ public sealed partial class SubscriberStore
                 case "pending":
                     var pendingId = (string)(await ScalarAsync(connection, transaction, "SELECT subscriber_id FROM subscribers WHERE address = @address", cancellationToken, ("@address", row.Address)))!;
                     await ExecuteAsync(connection, transaction, """
-                        UPDATE subscribers SET status = 'active', name = COALESCE(@name, name), all_sections = @all, consent_at = @consent, consent_source = @source,
+                        UPDATE subscribers SET status = 'active', name = COALESCE(@name, name), search_key = CASE WHEN @name IS NULL THEN search_key ELSE @key END,
+                            all_sections = @all, consent_at = @consent, consent_source = @source,
                             confirm_nonce = NULL, confirmed_at = @consent, updated_at = @now
                         WHERE subscriber_id = @id
-                        """, cancellationToken, ("@id", pendingId), ("@name", SqlValues.OrNull(row.Name)), ("@all", row.Sections is null ? 1 : 0),
+                        """, cancellationToken, ("@id", pendingId), ("@name", SqlValues.OrNull(row.Name)), ("@key", SearchKey(row.Address, row.Name)), ("@all", row.Sections is null ? 1 : 0),
                         ("@consent", SqlValues.Instant(row.ConsentAt)), ("@source", row.ConsentSource), ("@now", now));
                     await WriteSectionsAsync(connection, transaction, pendingId, row.Sections, cancellationToken);
                     outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Activated, null));

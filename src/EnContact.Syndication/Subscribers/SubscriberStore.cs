@@ -21,6 +21,9 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         (SELECT reason FROM suppressions x WHERE x.address = s.address)
         """;
 
+    /// <summary>What the admin search matches: address and name, lower-cased for every script (SQL's LIKE folds ASCII only).</summary>
+    public static string SearchKey(string address, string? name) => (address + "\n" + name).ToLowerInvariant();
+
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     private static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -52,10 +55,10 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
 
         var id = NewId();
         var created = await ExecuteAsync(connection, transaction, """
-            INSERT INTO subscribers (subscriber_id, address, name, status, all_sections, consent_source, confirm_day_count, created_at, updated_at)
-            VALUES (@id, @address, @name, 'pending', @all, @source, 0, @now, @now)
+            INSERT INTO subscribers (subscriber_id, address, name, search_key, status, all_sections, consent_source, confirm_day_count, created_at, updated_at)
+            VALUES (@id, @address, @name, @key, 'pending', @all, @source, 0, @now, @now)
             ON CONFLICT (address) DO NOTHING
-            """, cancellationToken, ("@id", id), ("@address", request.Address), ("@name", SqlValues.OrNull(request.Name)),
+            """, cancellationToken, ("@id", id), ("@address", request.Address), ("@name", SqlValues.OrNull(request.Name)), ("@key", SearchKey(request.Address, request.Name)),
             ("@all", request.Sections is null ? 1 : 0), ("@source", request.Source), ("@now", SqlValues.Instant(now))) == 1;
         if (created)
             await WriteSectionsAsync(connection, transaction, id, request.Sections, cancellationToken);
@@ -89,8 +92,12 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
             if (!created)
             {
                 // Not yet (or no longer) mailed, so what this request asks for can be taken as is.
-                await ExecuteAsync(connection, transaction, "UPDATE subscribers SET name = COALESCE(@name, name), all_sections = @all, consent_source = @source WHERE subscriber_id = @id",
-                    cancellationToken, ("@id", id), ("@name", SqlValues.OrNull(request.Name)), ("@all", request.Sections is null ? 1 : 0), ("@source", request.Source));
+                await ExecuteAsync(connection, transaction, """
+                    UPDATE subscribers SET name = COALESCE(@name, name), search_key = CASE WHEN @name IS NULL THEN search_key ELSE @key END,
+                        all_sections = @all, consent_source = @source
+                    WHERE subscriber_id = @id
+                    """, cancellationToken, ("@id", id), ("@name", SqlValues.OrNull(request.Name)), ("@key", SearchKey(request.Address, request.Name)),
+                    ("@all", request.Sections is null ? 1 : 0), ("@source", request.Source));
                 await WriteSectionsAsync(connection, transaction, id, request.Sections, cancellationToken);
             }
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Net.Http.Headers;
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Hosting;
@@ -64,7 +65,8 @@ public sealed class Gateway : IAsyncDisposable
         bool ingestFolder = false,
         string environment = "Testing",
         IReadOnlyDictionary<string, string?>? settings = null,
-        TempDirectory? folder = null)
+        TempDirectory? folder = null,
+        ILoggerProvider? logs = null)
     {
         var ownsFolder = folder is null; // a folder the test passes in outlives this gateway (e.g. for a restart)
         folder ??= new TempDirectory();
@@ -96,6 +98,7 @@ public sealed class Gateway : IAsyncDisposable
             Overrides = overrides,
             ReadEnvironmentVariables = false,
             TimeProvider = clock,
+            LoggerProvider = logs,
         });
         var gateway = new Gateway(folder, ownsFolder, app, clock);
         if (start)

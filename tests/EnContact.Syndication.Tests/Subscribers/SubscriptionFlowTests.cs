@@ -16,14 +16,14 @@ public sealed class SubscriptionFlowTests
     private static readonly CancellationToken None = CancellationToken.None;
     private const string ConfirmPrefix = Gateway.PublicUrl + "confirm/";
 
-    private static async Task<(Gateway Gateway, TestSmtpServer Server)> StartAsync(Dictionary<string, string?>? extra = null)
+    private static async Task<(Gateway Gateway, TestSmtpServer Server)> StartAsync(Dictionary<string, string?>? extra = null, LogCapture? logs = null)
     {
         var server = await TestSmtpServer.StartNewAsync();
         var settings = server.GatewaySettings();
         settings["Subscribers:ConfirmationResendInterval"] = "00:00:00";
         foreach (var (key, value) in extra ?? [])
             settings[key] = value;
-        return (await Gateway.CreateAsync(start: true, settings: settings), server);
+        return (await Gateway.CreateAsync(start: true, settings: settings, logs: logs), server);
     }
 
     private static SubscriberStore Store(Gateway gateway) => gateway.Services.GetRequiredService<SubscriberStore>();
@@ -411,6 +411,38 @@ public sealed class SubscriptionFlowTests
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], answers);
         var queued = (await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None)).Sum(p => p.Total);
         Assert.Equal(2, queued);
+    }
+
+    [Fact]
+    public async Task Logs_OfAWholeSubscriptionLife_HoldNoAddressNameOrToken()
+    {
+        var logs = new LogCapture();
+        var (gateway, server) = await StartAsync(new()
+        {
+            // Everything of ours, ASP.NET Core at Information. (Its Debug routing logs print request paths, tokens included: README.)
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
+        }, logs);
+        await using var __ = server;
+        await using var _ = gateway;
+        using var browser = new Browser(gateway);
+        await SubscribeThroughFormAsync(browser, "marie.curie@exemple.fr", ("name", "Marie Curie"));
+        await server.WaitForMessagesAsync(1);
+        var confirm = Browser.LinkPath(server.Messages[0].Message, ConfirmPrefix);
+        await browser.GetAsync(confirm);
+        await browser.SubmitAsync();
+        var subscriber = await Store(gateway).FindAsync("marie.curie@exemple.fr", None);
+        var preferences = new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().PreferencesUrl(subscriber!.Id)).PathAndQuery;
+        await browser.GetAsync(preferences);
+        await browser.SubmitWithChoicesAsync("sections", ["analyses"]);
+        var unsubscribe = new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().UnsubscribeUrl(subscriber.Id)).PathAndQuery;
+        await gateway.NewClient(null).PostAsync(unsubscribe, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
+
+        var lines = logs.Lines;
+        Assert.Contains(lines, l => l.Contains("Subscription request for addr:"));
+        Assert.Contains(lines, l => l.Contains($"Subscriber {subscriber.Id} unsubscribed (one-click)"));
+        foreach (var secret in new[] { "marie.curie", "Curie", confirm.Split('/')[^1], preferences.Split('/')[^1], unsubscribe.Split('/')[^1] })
+            Assert.Null(lines.FirstOrDefault(l => l.Contains(secret, StringComparison.OrdinalIgnoreCase)));
     }
 
     [Fact]

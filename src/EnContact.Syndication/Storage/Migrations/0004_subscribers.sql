@@ -1,11 +1,13 @@
 -- Subscribers of the weekly digest and their consent. An address appears once. A subscriber with
 -- all_sections = 1 gets every section, including sections created later; otherwise the rows of
 -- subscriber_sections say which. confirm_nonce is set while a confirmation link is outstanding and
--- cleared when it is used, so a link works once.
+-- cleared when it is used, so a link works once. search_key is the address and name lower-cased
+-- for every script (SQL engines fold ASCII only), for the admin search.
 CREATE TABLE subscribers (
     subscriber_id        CHAR(32)     NOT NULL PRIMARY KEY,
     address              VARCHAR(320) NOT NULL UNIQUE,
     name                 VARCHAR(200) NULL,
+    search_key           TEXT         NOT NULL,
     status               VARCHAR(16)  NOT NULL,
     all_sections         INTEGER      NOT NULL,
     consent_at           VARCHAR(32)  NULL,
