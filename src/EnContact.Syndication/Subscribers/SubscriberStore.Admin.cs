@@ -149,6 +149,22 @@ public sealed partial class SubscriberStore
     }
 
     /// <summary>
+    /// Deletes pending subscribers created before <paramref name="cutoff"/> and not mailed since: a request
+    /// nobody confirmed is not consent, and its address should not be kept. Returns how many.
+    /// </summary>
+    public async Task<int> PurgeStalePendingAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        const string Stale = "status = 'pending' AND created_at < @cutoff AND (confirm_sent_at IS NULL OR confirm_sent_at < @cutoff)";
+        await ExecuteAsync(connection, transaction, $"DELETE FROM subscriber_sections WHERE subscriber_id IN (SELECT subscriber_id FROM subscribers WHERE {Stale})",
+            cancellationToken, ("@cutoff", SqlValues.Instant(cutoff)));
+        var purged = await ExecuteAsync(connection, transaction, $"DELETE FROM subscribers WHERE {Stale}", cancellationToken, ("@cutoff", SqlValues.Instant(cutoff)));
+        await transaction.CommitAsync(cancellationToken);
+        return purged;
+    }
+
+    /// <summary>
     /// Right to erasure: removes the subscriber and every queued or sent message to the address. With
     /// <paramref name="keepSuppression"/> a hash of the address stays so that no import brings it back
     /// (the person can still subscribe again and confirm). Returns what was removed.

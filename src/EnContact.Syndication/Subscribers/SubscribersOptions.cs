@@ -58,6 +58,10 @@ public sealed class SubscribersOptions
     [Range(1024, 1024 * 1024)]
     public int MaxPublicBodyBytes { get; set; } = 16 * 1024;
 
+    /// <summary>How long an unconfirmed request is kept: after it (and as long since its last mail), the pending subscriber is deleted. Default 30 days.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan PendingRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>Where the keys that protect the pages' forms (CSRF) are kept, relative to the content root. Default <c>data/keys</c>.</summary>
     [Required(AllowEmptyStrings = false)]
     public string KeysPath { get; set; } = "data/keys";

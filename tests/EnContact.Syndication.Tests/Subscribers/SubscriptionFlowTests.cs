@@ -298,6 +298,27 @@ public sealed class SubscriptionFlowTests
     }
 
     [Fact]
+    public async Task PendingRequest_NeverConfirmed_IsDeletedAfterTheRetention_ActiveOnesStay()
+    {
+        var (gateway, server) = await StartAsync();
+        await using var __ = server;
+        await using var _ = gateway;
+        using var browser = new Browser(gateway);
+        await SubscribeAndConfirmAsync(gateway, server, "reste@exemple.fr");
+        await SubscribeThroughFormAsync(browser, "oublie@exemple.fr");
+        gateway.Clock!.Advance(TimeSpan.FromDays(20));
+        await SubscribeThroughFormAsync(browser, "relance@exemple.fr");
+        gateway.Clock.Advance(TimeSpan.FromDays(11));
+
+        // The hourly worker may already have run on the advanced clock; purging again is harmless.
+        await Store(gateway).PurgeStalePendingAsync(gateway.Clock.GetUtcNow() - TimeSpan.FromDays(30), None);
+
+        Assert.Null(await Store(gateway).FindAsync("oublie@exemple.fr", None));
+        Assert.NotNull(await Store(gateway).FindAsync("relance@exemple.fr", None));
+        Assert.NotNull(await Store(gateway).FindAsync("reste@exemple.fr", None));
+    }
+
+    [Fact]
     public async Task Forms_WithoutTheirCsrfField_AreRefusedAndNothingIsStored()
     {
         var (gateway, server) = await StartAsync();
