@@ -1,5 +1,6 @@
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Digests;
 using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
@@ -30,6 +31,7 @@ public static class Program
         builder.Services.AddDelivery();
         builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
+        builder.Services.AddDigests();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -42,6 +44,8 @@ public static class Program
         app.MapDeliveryApi();
         app.MapSubscriptionPages();
         app.MapSubscribersApi();
+        app.MapDigestArchive();
+        app.MapDigestsApi();
         app.LogStartupSummary();
         return app;
     }

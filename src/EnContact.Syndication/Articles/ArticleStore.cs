@@ -75,6 +75,17 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         return await ReadAllAsync(command, cancellationToken);
     }
 
+    /// <summary>Published articles with <paramref name="after"/> &lt; publication ≤ <paramref name="until"/>, oldest first (what a digest period holds).</summary>
+    public async Task<IReadOnlyList<Article>> PublishedBetweenAsync(DateTimeOffset after, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM articles WHERE status = 'published' AND published_at > @after AND published_at <= @until ORDER BY published_at, id";
+        command.Parameters.AddWithValue("@after", SqlValues.Instant(after));
+        command.Parameters.AddWithValue("@until", SqlValues.Instant(until));
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
     /// <summary>Articles whose version is above <paramref name="version"/>, oldest change first.</summary>
     public async Task<IReadOnlyList<Article>> ChangedSinceAsync(long version, int limit, CancellationToken cancellationToken)
     {

@@ -29,50 +29,58 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     /// Queues one message per request in one transaction and returns how many were new. Every header
     /// value is checked first; any invalid request rejects the whole call with the problems listed.
     /// </summary>
-    public async Task<int> EnqueueAsync(MessageBody body, IReadOnlyCollection<OutboxRequest> requests, CancellationToken cancellationToken)
+    public Task<int> EnqueueAsync(MessageBody body, IReadOnlyCollection<OutboxRequest> requests, CancellationToken cancellationToken) =>
+        EnqueueManyAsync([(body, requests)], cancellationToken);
+
+    /// <summary>
+    /// Queues several bodies, each with its recipients (an edition rendered once per section set), in
+    /// one transaction: either every message is queued or none. Returns how many were new.
+    /// </summary>
+    public async Task<int> EnqueueManyAsync(IReadOnlyList<(MessageBody Body, IReadOnlyCollection<OutboxRequest> Requests)> batches, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        if (MailInput.CheckHeaderText("subject", body.Subject, MailInput.MaxSubjectLength) is { } subjectProblem)
-            problems.Add(subjectProblem);
-        var rows = new List<(OutboxRequest Request, string Address)>(requests.Count);
-        foreach (var request in requests)
+        var checkedBatches = new List<(MessageBody Body, List<(OutboxRequest Request, string Address)> Rows)>(batches.Count);
+        foreach (var (body, requests) in batches)
         {
-            if (!MailInput.TryNormalizeAddress("recipient", request.RecipientAddress, out var address, out var error))
-                problems.Add(error);
-            else if (MailInput.CheckHeaderText("recipient name", request.RecipientName, MailInput.MaxNameLength) is { } nameProblem)
-                problems.Add(nameProblem);
-            else if (string.IsNullOrWhiteSpace(request.Campaign))
-                problems.Add("campaign: is required");
-            else if (MailInput.CheckHeaderText("campaign", request.Campaign, 200) is { } campaignProblem)
-                problems.Add(campaignProblem);
-            else if (request.UnsubscribeUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || MailInput.CheckHeaderText("unsubscribe URL", url, 2000) is not null))
-                problems.Add($"unsubscribe URL: '{url}' is not a single-line https URL");
-            else
-                rows.Add((request, address));
+            if (MailInput.CheckHeaderText("subject", body.Subject, MailInput.MaxSubjectLength) is { } subjectProblem)
+                problems.Add(subjectProblem);
+            var rows = new List<(OutboxRequest Request, string Address)>(requests.Count);
+            foreach (var request in requests)
+            {
+                if (!MailInput.TryNormalizeAddress("recipient", request.RecipientAddress, out var address, out var error))
+                    problems.Add(error);
+                else if (MailInput.CheckHeaderText("recipient name", request.RecipientName, MailInput.MaxNameLength) is { } nameProblem)
+                    problems.Add(nameProblem);
+                else if (string.IsNullOrWhiteSpace(request.Campaign))
+                    problems.Add("campaign: is required");
+                else if (MailInput.CheckHeaderText("campaign", request.Campaign, 200) is { } campaignProblem)
+                    problems.Add(campaignProblem);
+                else if (request.UnsubscribeUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || MailInput.CheckHeaderText("unsubscribe URL", url, 2000) is not null))
+                    problems.Add($"unsubscribe URL: '{url}' is not a single-line https URL");
+                else
+                    rows.Add((request, address));
+            }
+            checkedBatches.Add((body, rows));
         }
         if (problems.Count > 0)
             throw new ArgumentException(string.Join("; ", problems.Distinct()));
 
         var now = SqlValues.Instant(time.GetUtcNow());
-        var bodyKey = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
         var inserted = 0;
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
         {
-            await using (var saveBody = connection.CreateCommand())
-            {
-                saveBody.Transaction = transaction;
-                saveBody.CommandText = """
-                    INSERT INTO outbox_bodies (body_key, subject, text_body, html_body, created_at) VALUES (@key, @subject, @text, @html, @now)
-                    ON CONFLICT (body_key) DO NOTHING
-                    """;
-                saveBody.Parameters.AddWithValue("@key", bodyKey);
-                saveBody.Parameters.AddWithValue("@subject", body.Subject);
-                saveBody.Parameters.AddWithValue("@text", body.TextBody);
-                saveBody.Parameters.AddWithValue("@html", body.HtmlBody);
-                saveBody.Parameters.AddWithValue("@now", now);
-                await saveBody.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await using var saveBody = connection.CreateCommand();
+            saveBody.Transaction = transaction;
+            saveBody.CommandText = """
+                INSERT INTO outbox_bodies (body_key, subject, text_body, html_body, created_at) VALUES (@key, @subject, @text, @html, @now)
+                ON CONFLICT (body_key) DO NOTHING
+                """;
+            var bodyKeyParameter = saveBody.Parameters.Add("@key", SqliteType.Text);
+            var subject = saveBody.Parameters.Add("@subject", SqliteType.Text);
+            var text = saveBody.Parameters.Add("@text", SqliteType.Text);
+            var html = saveBody.Parameters.Add("@html", SqliteType.Text);
+            saveBody.Parameters.AddWithValue("@now", now);
 
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
@@ -88,23 +96,32 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             var priority = insert.Parameters.Add("@priority", SqliteType.Integer);
             var recipient = insert.Parameters.Add("@recipient", SqliteType.Text);
             var name = insert.Parameters.Add("@name", SqliteType.Text);
-            insert.Parameters.AddWithValue("@body", bodyKey);
+            var bodyKey = insert.Parameters.Add("@body", SqliteType.Text);
             var variables = insert.Parameters.Add("@variables", SqliteType.Text);
             var unsubscribe = insert.Parameters.Add("@unsubscribe", SqliteType.Text);
             var messageId = insert.Parameters.Add("@messageId", SqliteType.Text);
             insert.Parameters.AddWithValue("@now", now);
-            foreach (var (request, address) in rows)
+
+            foreach (var (body, rows) in checkedBatches)
             {
-                key.Value = KeyOf(request.Campaign, address);
-                campaign.Value = request.Campaign;
-                kind.Value = KindText(request.Kind);
-                priority.Value = (int)request.Kind;
-                recipient.Value = address;
-                name.Value = SqlValues.OrNull(request.RecipientName);
-                variables.Value = JsonSerializer.Serialize(request.Variables);
-                unsubscribe.Value = SqlValues.OrNull(request.UnsubscribeUrl);
-                messageId.Value = MessageIdOf((string)key.Value, options.Value.MessageIdDomain);
-                inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
+                bodyKeyParameter.Value = bodyKey.Value = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
+                subject.Value = body.Subject;
+                text.Value = body.TextBody;
+                html.Value = body.HtmlBody;
+                await saveBody.ExecuteNonQueryAsync(cancellationToken);
+                foreach (var (request, address) in rows)
+                {
+                    key.Value = KeyOf(request.Campaign, address);
+                    campaign.Value = request.Campaign;
+                    kind.Value = KindText(request.Kind);
+                    priority.Value = (int)request.Kind;
+                    recipient.Value = address;
+                    name.Value = SqlValues.OrNull(request.RecipientName);
+                    variables.Value = JsonSerializer.Serialize(request.Variables);
+                    unsubscribe.Value = SqlValues.OrNull(request.UnsubscribeUrl);
+                    messageId.Value = MessageIdOf((string)key.Value, options.Value.MessageIdDomain);
+                    inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
             }
             await transaction.CommitAsync(cancellationToken);
         }

@@ -57,6 +57,7 @@ public static class Cli
 
         root.Subcommands.Add(BuildDelivery());
         root.Subcommands.Add(Subscribers.SubscriberCommands.Build());
+        root.Subcommands.Add(Digests.DigestCommands.Build());
 
         var dump = new Command("config-dump", "Print the effective settings (defaults, appsettings.json, ENCONTACT__ variables) with secrets masked.");
         dump.SetAction((_, ct) => Run(DumpAsync, ct));
@@ -134,13 +135,18 @@ public static class Cli
             Console.Error.WriteLine(error);
             return 1;
         }
+        return await SendNowAsync(app, DeliveryTestMessage.Body, new OutboxRequest { Campaign = "send-test", Kind = MailKind.Transactional, RecipientAddress = normalized }, cancellationToken);
+    }
+
+    /// <summary>Composes and sends one message at once through the configured sender (not the outbox) and prints the relay's reply.</summary>
+    internal static async Task<int> SendNowAsync(WebApplication app, MessageBody body, OutboxRequest request, CancellationToken cancellationToken)
+    {
         var delivery = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeliveryOptions>>().Value;
-        var key = OutboxStore.KeyOf($"send-test-{Guid.NewGuid():N}", normalized);
+        var key = OutboxStore.KeyOf($"{request.Campaign}-{Guid.NewGuid():N}", request.RecipientAddress);
         var message = app.Services.GetRequiredService<MessageComposer>().Compose(new OutboxItem
         {
-            MessageKey = key, Campaign = "send-test", Kind = MailKind.Transactional, Recipient = normalized,
-            Body = DeliveryTestMessage.Body, Variables = new Dictionary<string, string>(),
-            MessageId = OutboxStore.MessageIdOf(key, delivery.MessageIdDomain), Attempts = 1,
+            MessageKey = key, Campaign = request.Campaign, Kind = request.Kind, Recipient = request.RecipientAddress,
+            Body = body, Variables = request.Variables, MessageId = OutboxStore.MessageIdOf(key, delivery.MessageIdDomain), Attempts = 1,
         });
         var sender = app.Services.GetRequiredService<IMailSender>();
         try

@@ -28,5 +28,5 @@ public sealed class SubscriberLinks(IOptions<SubscribersOptions> options, Subscr
 
     public string UnsubscribeLocalPath(string subscriberId) => Path(UnsubscribePath(subscriberId));
 
-    private string Absolute(string relative) => new Uri(_options.PublicUri, relative).AbsoluteUri;
+    public string Absolute(string relative) => new Uri(_options.PublicUri, relative).AbsoluteUri;
 }

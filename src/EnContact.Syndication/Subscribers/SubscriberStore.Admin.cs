@@ -1,5 +1,6 @@
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Storage;
+using static EnContact.Syndication.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace EnContact.Syndication.Subscribers;
@@ -148,6 +149,40 @@ public sealed partial class SubscriberStore
         }
     }
 
+    /// <summary>Everyone the digest may mail now (active, not suppressed), with their sections.</summary>
+    public async Task<IReadOnlyList<Recipient>> MailableAsync(CancellationToken cancellationToken)
+    {
+        const string Mailable = "s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)";
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var sections = new Dictionary<string, List<string>>();
+        await using (var command = Command(connection, null, $"""
+            SELECT x.subscriber_id, x.section FROM subscriber_sections x JOIN subscribers s ON s.subscriber_id = x.subscriber_id
+            WHERE {Mailable} AND s.all_sections = 0 ORDER BY x.subscriber_id, x.section
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetString(0);
+                if (!sections.TryGetValue(id, out var list))
+                    sections[id] = list = [];
+                list.Add(reader.GetString(1));
+            }
+        }
+        var recipients = new List<Recipient>();
+        await using (var command = Command(connection, null, $"SELECT s.subscriber_id, s.address, s.name, s.all_sections FROM subscribers s WHERE {Mailable} ORDER BY s.subscriber_id"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetString(0);
+                recipients.Add(new Recipient(id, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetInt64(3) == 1 ? null : sections.GetValueOrDefault(id) ?? []));
+            }
+        }
+        return recipients;
+    }
+
     /// <summary>
     /// Deletes pending subscribers created before <paramref name="cutoff"/> and not mailed since: a request
     /// nobody confirmed is not consent, and its address should not be kept. Returns how many.
@@ -218,3 +253,6 @@ public enum ImportResult
 public sealed record ImportOutcome(int Line, string? Address, ImportResult Result, string? Reason);
 
 public sealed record ErasureReport(bool SubscriberRemoved, int MessagesRemoved, bool SuppressionHashKept);
+
+/// <summary>A subscriber the digest may mail: active and not suppressed. <see cref="Sections"/> null means all.</summary>
+public sealed record Recipient(string Id, string Address, string? Name, IReadOnlyList<string>? Sections);

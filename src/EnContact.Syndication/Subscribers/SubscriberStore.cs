@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Storage;
+using static EnContact.Syndication.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace EnContact.Syndication.Subscribers;
@@ -263,29 +264,6 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
 
     private static DateTimeOffset? ReadInstant(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : SqlValues.ReadInstant(reader.GetString(ordinal));
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
-        return command;
-    }
-
-    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is DBNull ? null : value;
-    }
 }
 
 /// <summary>What someone asked for on the form or the JSON endpoint, already validated and normalised.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Templating;
 using Microsoft.AspNetCore.Antiforgery;
@@ -259,13 +258,13 @@ public static class SubscriptionPages
 
     /// <summary>What the handlers share: rendering with the chrome and security headers, the anti-forgery field, tokens.</summary>
     public sealed class Pages(
-        TemplateRenderer templates, IAntiforgery antiforgery, SubscriberTokens tokens, SubscriberLinks links, FeedLinks feeds,
-        IOptions<SubscribersOptions> options, IOptions<SiteOptions> site, ILogger<Pages> logger)
+        PageRenderer pages, IAntiforgery antiforgery, SubscriberTokens tokens, SubscriberLinks links,
+        IOptions<SubscribersOptions> options, ILogger<Pages> logger)
     {
         public SubscribersOptions Options => options.Value;
         public SubscriberTokens Tokens => tokens;
         public ILogger Logger => logger;
-        public PageChrome Chrome { get; } = new(site.Value.Title, site.Value.BaseUrl, site.Value.DefaultLanguage, feeds.SiteWide());
+        public PageChrome Chrome => pages.Chrome;
 
         public CsrfField Csrf(HttpContext http)
         {
@@ -276,18 +275,8 @@ public static class SubscriptionPages
         public Task<bool> IsFormValidAsync(HttpContext http) =>
             http.Request.HasFormContentType ? antiforgery.IsRequestValidAsync(http) : Task.FromResult(false);
 
-        public async Task<IResult> RenderAsync<TModel>(HttpContext http, string page, TModel model, int status = StatusCodes.Status200OK)
-        {
-            var html = await templates.RenderAsync($"pages/{page}.cshtml", model);
-            var headers = http.Response.Headers;
-            // Links carry tokens: never cached, never sent on as a Referer, never indexed, never framed.
-            headers.CacheControl = "no-store";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers["X-Robots-Tag"] = "noindex";
-            headers["X-Content-Type-Options"] = "nosniff";
-            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-            return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
-        }
+        public Task<IResult> RenderAsync<TModel>(HttpContext http, string page, TModel model, int status = StatusCodes.Status200OK) =>
+            pages.RenderAsync(http, page, model, status);
 
         public Task<IResult> TokenProblemAsync(HttpContext http, TokenState state, bool offerResend = false) =>
             state == TokenState.Expired

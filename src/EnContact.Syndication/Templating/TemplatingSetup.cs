@@ -11,6 +11,7 @@ public static class TemplatingSetup
     {
         services.AddSectionOptions<TemplateOptions>(TemplateOptions.Section, options => TemplateRules(options, environment));
         services.AddSingleton<TemplateRenderer>();
+        services.AddSingleton<PageRenderer>();
         services.AddHostedService<TemplateWarmup>();
         return services;
     }

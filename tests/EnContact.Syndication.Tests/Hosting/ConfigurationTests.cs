@@ -23,6 +23,7 @@ public sealed class ConfigurationTests
         { EnContact.Syndication.Delivery.DkimOptions.Section, typeof(EnContact.Syndication.Delivery.DkimOptions) },
         { EnContact.Syndication.Templating.TemplateOptions.Section, typeof(EnContact.Syndication.Templating.TemplateOptions) },
         { EnContact.Syndication.Subscribers.SubscribersOptions.Section, typeof(EnContact.Syndication.Subscribers.SubscribersOptions) },
+        { EnContact.Syndication.Digests.DigestOptions.Section, typeof(EnContact.Syndication.Digests.DigestOptions) },
     };
 
     /// <summary>The gateway must run the same with or without the repository's appsettings.json.</summary>

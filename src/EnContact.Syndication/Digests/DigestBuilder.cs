@@ -1,0 +1,95 @@
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Subscribers;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Digests;
+
+/// <summary>
+/// Builds the edition of a period: the articles published since the last edition's cut-off (the
+/// first one: <see cref="DigestOptions.FirstEditionLookback"/>), minus any article an earlier edition
+/// carried, grouped by section in the configured order, frozen as a snapshot. Building a period that
+/// already has an edition does nothing, whoever asks and however often.
+/// </summary>
+public sealed class DigestBuilder(
+    DigestStore store, ArticleStore articles, DigestSchedule schedule, DigestLedger ledger, IOptions<DigestOptions> options,
+    IOptions<SubscribersOptions> subscribers, IOptions<SiteOptions> site, TimeProvider time, ILogger<DigestBuilder> logger)
+{
+    /// <summary>Builds (or finds) the edition that fires at <paramref name="fireAt"/>.</summary>
+    public async Task<EditionSummary> BuildAsync(DateTimeOffset fireAt, CancellationToken cancellationToken)
+    {
+        var key = schedule.KeyOf(fireAt);
+        if (await store.GetAsync(key, cancellationToken) is { } existing)
+            return existing.Edition;
+        if (ledger.Contains(key))
+        {
+            logger.LogWarning("Edition {Key} is in the ledger {Ledger} but not in the database (restored from an older backup?): it is not built again", key, ledger.Path);
+            return await RecordAsync(key, fireAt, fireAt, EditionStatus.Skipped, $"already built before (ledger {ledger.Path}); the database was restored from an older state", cancellationToken);
+        }
+
+        var settings = options.Value;
+        var since = await store.LastCutoffAsync(cancellationToken) ?? fireAt - settings.FirstEditionLookback;
+        var candidates = await articles.PublishedBetweenAsync(since, fireAt, cancellationToken);
+        var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken);
+        var fresh = candidates.Where(a => !sent.Contains(a.Id)).ToList();
+        var sections = Group(fresh);
+        var count = sections.Sum(s => s.Items.Count);
+        var dateText = DigestRenderer.LongDate(fireAt, schedule.Zone);
+
+        var (edition, created) = await store.CreateAsync(key, fireAt, since,
+            number => count < settings.MinimumItems ? null : new DigestSnapshot(key, number, fireAt, since,
+                settings.Subject.Replace("{number}", number.ToString()).Replace("{date}", dateText), dateText, sections),
+            settings.RequireApproval ? EditionStatus.AwaitingApproval : EditionStatus.Ready, EditionStatus.Empty,
+            $"{count} new article(s) since {since:u}; Digest:MinimumItems is {settings.MinimumItems}", cancellationToken);
+        if (created)
+        {
+            ledger.Record(key);
+            if (edition.Number is null)
+                logger.LogInformation("Edition {Key}: {Count} new article(s), fewer than {Minimum}: nothing is sent this time", key, count, settings.MinimumItems);
+            else
+                logger.LogInformation("Edition {Key} (n° {Number}) built: {Count} article(s) in {Sections} section(s){Approval}", key, edition.Number, count, sections.Count,
+                    edition.Status == EditionStatus.AwaitingApproval ? ", waiting for approval" : "");
+        }
+        return edition;
+    }
+
+    /// <summary>Records a period without building it (the gateway came back too late, or the ledger says it was built).</summary>
+    public async Task<EditionSummary> RecordAsync(string key, DateTimeOffset fireAt, DateTimeOffset since, EditionStatus status, string reason, CancellationToken cancellationToken)
+    {
+        var (edition, created) = await store.CreateAsync(key, fireAt, since, _ => null, status, status, reason, cancellationToken);
+        if (created)
+            ledger.Record(key);
+        return edition;
+    }
+
+    /// <summary>What the next edition would hold if it were built now (preview), numbered after the last one.</summary>
+    public async Task<DigestSnapshot> PreviewAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var since = await store.LastCutoffAsync(cancellationToken) ?? now - options.Value.FirstEditionLookback;
+        var candidates = await articles.PublishedBetweenAsync(since, now, cancellationToken);
+        var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken);
+        var number = (await store.ListAsync(cancellationToken)).Select(e => e.Number ?? 0).DefaultIfEmpty(0).Max() + 1;
+        var fireAt = schedule.Next(now) ?? now;
+        var dateText = DigestRenderer.LongDate(fireAt, schedule.Zone);
+        return new DigestSnapshot("preview", number, fireAt, since,
+            options.Value.Subject.Replace("{number}", number.ToString()).Replace("{date}", dateText), dateText,
+            Group(candidates.Where(a => !sent.Contains(a.Id)).ToList()));
+    }
+
+    /// <summary>Sections in the configured order, then other sections alphabetically, then articles without one; newest first inside a section.</summary>
+    private List<DigestSection> Group(IReadOnlyList<Article> fresh)
+    {
+        var order = subscribers.Value.EffectiveSections;
+        var zone = site.Value.TimeZoneInfo;
+        return fresh
+            .GroupBy(a => a.Section)
+            .OrderBy(g => g.Key is null ? 2 : order.Contains(g.Key) ? 0 : 1)
+            .ThenBy(g => g.Key is not null && order.Contains(g.Key) ? order.ToList().IndexOf(g.Key) : 0)
+            .ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new DigestSection(g.Key, g.OrderByDescending(a => a.PublishedAt).ThenBy(a => a.Id, StringComparer.Ordinal)
+                .Select(a => new DigestItem(a.Id, a.Title, a.CanonicalUrl, a.Summary, a.Authors, a.PublishedAt, DigestRenderer.LongDate(a.PublishedAt, zone),
+                    a.Access == ArticleAccess.Premium, a.ImageUrl, a.Issue)).ToList()))
+            .ToList();
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Subscribers;
+using EnContact.Syndication.Templating;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Digests;
+
+/// <summary>An edition rendered for one section set: subject, HTML (CSS inlined) and text.</summary>
+public sealed record RenderedDigest(string Subject, string Html, string Text, int ItemsShown, int ItemsHidden);
+
+/// <summary>
+/// Renders an edition's snapshot with the templates of <c>templates/digest/</c>: only the sections a
+/// reader follows, at most <see cref="DigestOptions.MaxItemsPerSection"/> per section, fewer when the
+/// HTML would pass <see cref="DigestOptions.MaxHtmlBytes"/> (the rest is one click away on the web
+/// version). CSS is inlined with PreMailer.Net for mail clients that drop &lt;style&gt;.
+/// </summary>
+public sealed class DigestRenderer(
+    TemplateRenderer templates, SubscriberLinks links, IOptions<DigestOptions> options, IOptions<SiteOptions> site)
+{
+    public const string HtmlTemplate = "digest/Digest.cshtml";
+    public const string TextTemplate = "digest/Digest" + TemplateRenderer.TextSuffix;
+
+    // Room for the personal links that replace the placeholders (two signed URLs, HTML-encoded).
+    private const int PersonalLinksAllowance = 600;
+
+    private static readonly CultureInfo French = CultureInfo.GetCultureInfo("fr-FR");
+
+    /// <summary>
+    /// Renders for a reader of <paramref name="sections"/> (null: every section); null when none of the
+    /// edition's articles is in them. <paramref name="webVersion"/> renders the archive page instead.
+    /// </summary>
+    public async Task<RenderedDigest?> RenderAsync(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections, bool webVersion = false, bool test = false)
+    {
+        var chosen = snapshot.Sections
+            .Where(s => s.Items.Count > 0 && (sections is null || (s.Name is not null && sections.Contains(s.Name))))
+            .ToList();
+        if (chosen.Count == 0)
+            return null;
+
+        var settings = options.Value;
+        var limit = webVersion ? int.MaxValue : settings.MaxItemsPerSection;
+        while (true)
+        {
+            var model = Model(snapshot, chosen, limit, webVersion, test);
+            var html = Inline(await templates.RenderAsync(HtmlTemplate, model));
+            var fits = Encoding.UTF8.GetByteCount(html) + PersonalLinksAllowance <= settings.MaxHtmlBytes;
+            if (fits || webVersion || limit == 1)
+            {
+                var text = await templates.RenderAsync(TextTemplate, model);
+                var shown = model.Sections.Sum(s => s.Items.Count);
+                return new RenderedDigest(model.Subject, html, text, shown, chosen.Sum(s => s.Items.Count) - shown);
+            }
+            limit = Math.Min(limit, chosen.Max(s => s.Items.Count)) - 1;
+        }
+    }
+
+    /// <summary>The edition's public page.</summary>
+    public string WebVersionUrl(int number) => links.Absolute($"digests/{number}");
+
+    private DigestMailModel Model(DigestSnapshot snapshot, IReadOnlyList<DigestSection> sections, int limit, bool webVersion, bool test)
+    {
+        var webUrl = WebVersionUrl(snapshot.Number);
+        var views = sections.Select(s =>
+        {
+            var anchor = s.Name is null ? "autres" : Slugs.From(s.Name);
+            return new DigestSectionView(TitleOf(s.Name), anchor, s.Items.Take(limit).ToList(), Math.Max(0, s.Items.Count - limit), $"{webUrl}#{anchor}");
+        }).ToList();
+        return new DigestMailModel
+        {
+            SiteTitle = site.Value.Title,
+            SiteUrl = site.Value.BaseUrl,
+            Number = snapshot.Number,
+            DateText = snapshot.DateText,
+            Subject = (test ? "[TEST] " : "") + snapshot.Subject,
+            Preheader = Preheader(views),
+            Sections = views,
+            WebVersionUrl = webUrl,
+            SubscribeUrl = links.SubscribeUrl,
+            PreferencesUrl = webVersion ? null : "{{preferences_url}}",
+            UnsubscribeUrl = webVersion ? null : "{{unsubscribe_url}}",
+            IsWebVersion = webVersion,
+            IsTest = test,
+        };
+    }
+
+    /// <summary>"Analyses : Titre · Études : Titre …", at most about 140 characters.</summary>
+    private static string Preheader(IReadOnlyList<DigestSectionView> sections)
+    {
+        var text = string.Join(" · ", sections.Where(s => s.Items.Count > 0).Select(s => $"{s.Title} : {s.Items[0].Title}"));
+        return text.Length <= 140 ? text : text[..139].TrimEnd() + "…";
+    }
+
+    public static string TitleOf(string? section) =>
+        string.IsNullOrEmpty(section) ? "Autres articles" : char.ToUpper(section[0], French) + section[1..];
+
+    private static string Inline(string html)
+    {
+        var result = PreMailer.Net.PreMailer.MoveCssInline(html, removeStyleElements: true, removeComments: true, preserveMediaQueries: true);
+        return result.Html;
+    }
+
+    /// <summary>"30 novembre 2026".</summary>
+    public static string LongDate(DateTimeOffset instant, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(instant, zone).ToString("d MMMM yyyy", French);
+}

@@ -1,0 +1,124 @@
+using System.Data.Common;
+using System.Text.Json;
+using EnContact.Syndication.Storage;
+using static EnContact.Syndication.Storage.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace EnContact.Syndication.Digests;
+
+/// <summary>Editions, their snapshots and the articles they carried. An edition's key is its period: it is inserted once, by whoever gets there first.</summary>
+public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvider time)
+{
+    private const string Columns = "edition_key, number, fire_at, since, status, reason, item_count, recipients, built_at, approved_at, queued_at";
+
+    /// <summary>
+    /// Inserts the edition of <paramref name="key"/> unless one exists: <paramref name="build"/> gets the
+    /// next edition number and returns the snapshot (null: record the period as <paramref name="emptyStatus"/>
+    /// with <paramref name="reason"/>). Returns the stored edition and whether this call created it.
+    /// </summary>
+    public async Task<(EditionSummary Edition, bool Created)> CreateAsync(string key, DateTimeOffset fireAt, DateTimeOffset since, Func<int, DigestSnapshot?> build,
+        EditionStatus builtStatus, EditionStatus emptyStatus, string? reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        {
+            // BEGIN IMMEDIATE: a second builder waits here, then finds the edition and stops.
+            if (await ScalarAsync(connection, transaction, "SELECT 1 FROM digest_editions WHERE edition_key = @key", cancellationToken, ("@key", key)) is null)
+            {
+                var number = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(number), 0) + 1 FROM digest_editions", cancellationToken));
+                var snapshot = build(number);
+                await ExecuteAsync(connection, transaction, $"""
+                    INSERT INTO digest_editions ({Columns}, snapshot_json)
+                    VALUES (@key, @number, @fire, @since, @status, @reason, @count, NULL, @now, NULL, NULL, @snapshot)
+                    """, cancellationToken, ("@key", key), ("@number", snapshot is null ? DBNull.Value : number), ("@fire", SqlValues.Instant(fireAt)),
+                    ("@since", SqlValues.Instant(since)), ("@status", EditionStatusText.Of(snapshot is null ? emptyStatus : builtStatus)),
+                    ("@reason", SqlValues.OrNull(snapshot is null ? reason : null)), ("@count", snapshot?.ItemCount ?? 0),
+                    ("@now", SqlValues.Instant(time.GetUtcNow())), ("@snapshot", snapshot is null ? DBNull.Value : JsonSerializer.Serialize(snapshot)));
+                foreach (var item in snapshot?.Sections.SelectMany(s => s.Items) ?? [])
+                    await ExecuteAsync(connection, transaction, "INSERT INTO digest_items (edition_key, article_id) VALUES (@key, @article)",
+                        cancellationToken, ("@key", key), ("@article", item.ArticleId));
+                await transaction.CommitAsync(cancellationToken);
+                return ((await GetAsync(key, cancellationToken))!.Value.Edition, true);
+            }
+        }
+        return ((await GetAsync(key, cancellationToken))!.Value.Edition, false);
+    }
+
+    /// <summary>Which of <paramref name="articleIds"/> an earlier edition already carried.</summary>
+    public async Task<HashSet<string>> AlreadySentAsync(IReadOnlyCollection<string> articleIds, CancellationToken cancellationToken)
+    {
+        var sent = new HashSet<string>();
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        foreach (var chunk in articleIds.Chunk(500))
+        {
+            var names = chunk.Select((_, i) => $"@a{i}").ToArray();
+            await using var command = Command(connection, null, $"SELECT DISTINCT article_id FROM digest_items WHERE article_id IN ({string.Join(", ", names)})",
+                chunk.Select((id, i) => (names[i], (object)id)).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                sent.Add(reader.GetString(0));
+        }
+        return sent;
+    }
+
+    /// <summary>The fire time of the newest edition of any status (the scheduler continues after it).</summary>
+    public async Task<DateTimeOffset?> LatestFireAtAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, null, "SELECT MAX(fire_at) FROM digest_editions", cancellationToken) is string text ? SqlValues.ReadInstant(text) : null;
+    }
+
+    /// <summary>The cut-off of the newest edition that carried articles: the next one starts there.</summary>
+    public async Task<DateTimeOffset?> LastCutoffAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, null, "SELECT MAX(fire_at) FROM digest_editions WHERE number IS NOT NULL", cancellationToken) is string text
+            ? SqlValues.ReadInstant(text) : null;
+    }
+
+    public async Task<(EditionSummary Edition, DigestSnapshot? Snapshot)?> GetAsync(string key, CancellationToken cancellationToken) =>
+        (await QueryAsync("WHERE edition_key = @key", [("@key", key)], withSnapshot: true, cancellationToken)).FirstOrDefault();
+
+    public async Task<(EditionSummary Edition, DigestSnapshot? Snapshot)?> GetByNumberAsync(int number, CancellationToken cancellationToken) =>
+        (await QueryAsync("WHERE number = @number", [("@number", number)], withSnapshot: true, cancellationToken)).FirstOrDefault();
+
+    /// <summary>Every edition, newest first (without snapshots).</summary>
+    public async Task<IReadOnlyList<EditionSummary>> ListAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync("", [], withSnapshot: false, cancellationToken)).Select(e => e.Edition).ToList();
+
+    /// <summary>Editions in the given states (e.g. ready ones left by a crash before they were queued).</summary>
+    public async Task<IReadOnlyList<EditionSummary>> WithStatusAsync(EditionStatus status, CancellationToken cancellationToken) =>
+        (await QueryAsync("WHERE status = @status", [("@status", EditionStatusText.Of(status))], withSnapshot: false, cancellationToken)).Select(e => e.Edition).ToList();
+
+    /// <summary>Moves an edition from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
+    public async Task<bool> MoveAsync(string key, EditionStatus from, EditionStatus to, int? recipients, CancellationToken cancellationToken)
+    {
+        var now = SqlValues.Instant(time.GetUtcNow());
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, """
+            UPDATE digest_editions SET status = @to,
+                approved_at = CASE WHEN @from = 'awaiting-approval' THEN @now ELSE approved_at END,
+                queued_at = CASE WHEN @to = 'queued' THEN @now ELSE queued_at END,
+                recipients = COALESCE(@recipients, recipients)
+            WHERE edition_key = @key AND status = @from
+            """, cancellationToken, ("@key", key), ("@from", EditionStatusText.Of(from)), ("@to", EditionStatusText.Of(to)), ("@now", now),
+            ("@recipients", recipients is null ? DBNull.Value : recipients.Value)) == 1;
+    }
+
+    private async Task<List<(EditionSummary Edition, DigestSnapshot? Snapshot)>> QueryAsync(string where, (string, object)[] parameters, bool withSnapshot, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"SELECT {Columns}, {(withSnapshot ? "snapshot_json" : "NULL")} FROM digest_editions {where} ORDER BY fire_at DESC", parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(EditionSummary, DigestSnapshot?)>();
+        while (await reader.ReadAsync(cancellationToken))
+            result.Add((Read(reader), reader.IsDBNull(11) ? null : JsonSerializer.Deserialize<DigestSnapshot>(reader.GetString(11))));
+        return result;
+    }
+
+    private static EditionSummary Read(DbDataReader reader) => new(
+        reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), SqlValues.ReadInstant(reader.GetString(2)), SqlValues.ReadInstant(reader.GetString(3)),
+        EditionStatusText.Parse(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetInt32(7),
+        SqlValues.ReadInstant(reader.GetString(8)), reader.IsDBNull(9) ? null : SqlValues.ReadInstant(reader.GetString(9)),
+        reader.IsDBNull(10) ? null : SqlValues.ReadInstant(reader.GetString(10)));
+}

@@ -1,0 +1,66 @@
+using EnContact.Syndication.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EnContact.Syndication.Digests;
+
+/// <summary>Admin endpoints for the digest: schedule, editions, previews, approval, test copies.</summary>
+public static class DigestsApi
+{
+    public sealed record TestRequest(string? To);
+
+    public sealed record EditionList(IReadOnlyList<DateTimeOffset> NextFireTimes, IReadOnlyList<EditionSummary> Editions);
+
+    public sealed record EditionDetail(EditionSummary Edition, DigestSnapshot? Snapshot);
+
+    public static RouteGroupBuilder MapDigestsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/digests").RequireAdminToken().WithTags("Admin");
+        api.MapGet("/", ListEditions);
+        api.MapGet("/schedule", (DigestSchedule schedule, TimeProvider time) => TypedResults.Ok(schedule.Upcoming(time.GetUtcNow(), 5)));
+        api.MapGet("/preview", (string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(null, subscriber, editions, ct));
+        api.MapPost("/test", SendTest);
+        api.MapGet("/{key}", GetEdition);
+        api.MapGet("/{key}/preview", (string key, string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(key, subscriber, editions, ct));
+        api.MapPost("/{key}/approve", Approve);
+        return api;
+    }
+
+    private static async Task<Ok<EditionList>> ListEditions(DigestStore store, DigestSchedule schedule, TimeProvider time, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new EditionList(schedule.Upcoming(time.GetUtcNow(), 5), await store.ListAsync(cancellationToken)));
+
+    private static async Task<Results<Ok<EditionDetail>, ProblemHttpResult>> GetEdition(string key, DigestStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(key, cancellationToken) is { } found ? TypedResults.Ok(new EditionDetail(found.Edition, found.Snapshot)) : NotFound(key);
+
+    private static async Task<IResult> PreviewAsync(string? key, string? subscriber, DigestEditions editions, CancellationToken cancellationToken)
+    {
+        var (digest, problem) = await editions.PreviewAsync(key, subscriber, cancellationToken);
+        if (digest is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing to preview", detail: problem);
+        return TypedResults.Content(digest.Html, "text/html; charset=utf-8");
+    }
+
+    private static async Task<Results<Ok<EditionSummary>, ProblemHttpResult>> Approve(string key, DigestEditions editions, DigestStore store, CancellationToken cancellationToken)
+    {
+        if (await editions.ApproveAsync(key, cancellationToken) is { } approved)
+            return TypedResults.Ok(approved);
+        return await store.GetAsync(key, cancellationToken) is { } existing
+            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not waiting for approval",
+                detail: $"Edition '{key}' is {EditionStatusText.Of(existing.Edition.Status)}.")
+            : NotFound(key);
+    }
+
+    /// <summary>Queues one test copy of the next edition; delivery sends it like any transactional mail.</summary>
+    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> SendTest(TestRequest? request, DigestEditions editions, Delivery.OutboxStore outbox, CancellationToken cancellationToken)
+    {
+        var (body, message, problem) = await editions.TestCopyAsync(request?.To ?? "", cancellationToken);
+        if (body is null || message is null)
+            return problem!.StartsWith("to:", StringComparison.Ordinal)
+                ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [problem] })
+                : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to send", detail: problem);
+        await outbox.EnqueueAsync(body, [message], cancellationToken);
+        return TypedResults.Accepted($"/api/deliveries/{message.Campaign}");
+    }
+
+    private static ProblemHttpResult NotFound(string key) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such edition", detail: $"No edition has the key '{key}'.");
+}

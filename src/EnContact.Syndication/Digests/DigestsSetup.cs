@@ -1,0 +1,31 @@
+using EnContact.Syndication.Hosting;
+
+namespace EnContact.Syndication.Digests;
+
+public static class DigestsSetup
+{
+    public static IServiceCollection AddDigests(this IServiceCollection services)
+    {
+        services.AddSectionOptions<DigestOptions>(DigestOptions.Section, Rules);
+        services.AddSingleton<DigestSchedule>();
+        services.AddSingleton<DigestStore>();
+        services.AddSingleton<DigestLedger>();
+        services.AddSingleton<DigestBuilder>();
+        services.AddSingleton<DigestRenderer>();
+        services.AddSingleton<DigestQueue>();
+        services.AddSingleton<DigestScheduler>();
+        services.AddSingleton<DigestEditions>();
+        services.AddHostedService(provider => provider.GetRequiredService<DigestScheduler>());
+        return services;
+    }
+
+    private static IEnumerable<string> Rules(DigestOptions options)
+    {
+        if (DigestSchedule.Check(options.Schedule) is { } problem)
+            yield return $"Schedule: '{options.Schedule}' is not a cron expression (minute hour day month weekday): {problem}";
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out _))
+            yield return $"TimeZone: '{options.TimeZone}' is not a known time zone (use an IANA name such as Europe/Paris)";
+        if (options.Subject.Any(char.IsControl))
+            yield return "Subject: must be a single line";
+    }
+}
