@@ -77,10 +77,12 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     }
 
     public async Task<(EditionSummary Edition, DigestSnapshot? Snapshot)?> GetAsync(string key, CancellationToken cancellationToken) =>
-        (await QueryAsync("WHERE edition_key = @key", [("@key", key)], withSnapshot: true, cancellationToken)).FirstOrDefault();
+        Single(await QueryAsync("WHERE edition_key = @key", [("@key", key)], withSnapshot: true, cancellationToken));
 
     public async Task<(EditionSummary Edition, DigestSnapshot? Snapshot)?> GetByNumberAsync(int number, CancellationToken cancellationToken) =>
-        (await QueryAsync("WHERE number = @number", [("@number", number)], withSnapshot: true, cancellationToken)).FirstOrDefault();
+        Single(await QueryAsync("WHERE number = @number", [("@number", number)], withSnapshot: true, cancellationToken));
+
+    private static (EditionSummary Edition, DigestSnapshot? Snapshot)? Single(List<(EditionSummary, DigestSnapshot?)> rows) => rows.Count == 0 ? null : rows[0];
 
     /// <summary>Every edition, newest first (without snapshots).</summary>
     public async Task<IReadOnlyList<EditionSummary>> ListAsync(CancellationToken cancellationToken) =>
