@@ -24,11 +24,11 @@ public sealed class DigestBuilder(
         if (ledger.Contains(key))
         {
             logger.LogWarning("Edition {Key} is in the ledger {Ledger} but not in the database (restored from an older backup?): it is not built again", key, ledger.Path);
-            return await RecordAsync(key, fireAt, fireAt, EditionStatus.Skipped, $"already built before (ledger {ledger.Path}); the database was restored from an older state", cancellationToken);
+            return await RecordAsync(key, fireAt, EditionStatus.Skipped, $"already built before (ledger {ledger.Path}); the database was restored from an older state", cancellationToken);
         }
 
         var settings = options.Value;
-        var since = await store.LastCutoffAsync(cancellationToken) ?? fireAt - settings.FirstEditionLookback;
+        var since = await store.PeriodStartAsync(cancellationToken) ?? fireAt - settings.FirstEditionLookback;
         var candidates = await articles.PublishedBetweenAsync(since, fireAt, cancellationToken);
         var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken);
         var fresh = candidates.Where(a => !sent.Contains(a.Id)).ToList();
@@ -53,9 +53,10 @@ public sealed class DigestBuilder(
         return edition;
     }
 
-    /// <summary>Records a period without building it (the gateway came back too late, or the ledger says it was built).</summary>
-    public async Task<EditionSummary> RecordAsync(string key, DateTimeOffset fireAt, DateTimeOffset since, EditionStatus status, string reason, CancellationToken cancellationToken)
+    /// <summary>Records a period without building it (the gateway came back too late, or the ledger says it was built); its articles wait for the next edition.</summary>
+    public async Task<EditionSummary> RecordAsync(string key, DateTimeOffset fireAt, EditionStatus status, string reason, CancellationToken cancellationToken)
     {
+        var since = await store.PeriodStartAsync(cancellationToken) ?? fireAt - options.Value.FirstEditionLookback;
         var (edition, created) = await store.CreateAsync(key, fireAt, since, _ => null, status, status, reason, cancellationToken);
         if (created)
             ledger.Record(key);
@@ -66,7 +67,7 @@ public sealed class DigestBuilder(
     public async Task<DigestSnapshot> PreviewAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var since = await store.LastCutoffAsync(cancellationToken) ?? now - options.Value.FirstEditionLookback;
+        var since = await store.PeriodStartAsync(cancellationToken) ?? now - options.Value.FirstEditionLookback;
         var candidates = await articles.PublishedBetweenAsync(since, now, cancellationToken);
         var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken);
         var number = (await store.ListAsync(cancellationToken)).Select(e => e.Number ?? 0).DefaultIfEmpty(0).Max() + 1;

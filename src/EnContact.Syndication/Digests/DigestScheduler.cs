@@ -74,7 +74,7 @@ public sealed class DigestScheduler(
         {
             logger.LogWarning("Edition {Key} was due at {Due:u}; it is {Late} late, past Digest:CatchUpWindow ({Window}): skipped, its articles go into the next edition",
                 key, due, late, window);
-            await builder.RecordAsync(key, due, due, EditionStatus.Skipped,
+            await builder.RecordAsync(key, due, EditionStatus.Skipped,
                 $"the gateway was not running at {due:u}; it came back {late:g} later, past Digest:CatchUpWindow ({window:g})", cancellationToken);
             return;
         }

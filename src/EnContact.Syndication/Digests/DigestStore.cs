@@ -68,12 +68,17 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
         return await ScalarAsync(connection, null, "SELECT MAX(fire_at) FROM digest_editions", cancellationToken) is string text ? SqlValues.ReadInstant(text) : null;
     }
 
-    /// <summary>The cut-off of the newest edition that carried articles: the next one starts there.</summary>
-    public async Task<DateTimeOffset?> LastCutoffAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Where the period of the edition firing next starts: the cut-off of the newest edition that
+    /// carried articles; before any, the start of the earliest period recorded (an empty or skipped
+    /// first week rolls into the first real edition); with nothing recorded, null.
+    /// </summary>
+    public async Task<DateTimeOffset?> PeriodStartAsync(CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        return await ScalarAsync(connection, null, "SELECT MAX(fire_at) FROM digest_editions WHERE number IS NOT NULL", cancellationToken) is string text
-            ? SqlValues.ReadInstant(text) : null;
+        var text = await ScalarAsync(connection, null, "SELECT MAX(fire_at) FROM digest_editions WHERE number IS NOT NULL", cancellationToken)
+            ?? await ScalarAsync(connection, null, "SELECT MIN(since) FROM digest_editions", cancellationToken);
+        return text is string instant ? SqlValues.ReadInstant(instant) : null;
     }
 
     public async Task<(EditionSummary Edition, DigestSnapshot? Snapshot)?> GetAsync(string key, CancellationToken cancellationToken) =>

@@ -1,0 +1,222 @@
+using System.Net;
+using System.Text;
+using AngleSharp.Html.Parser;
+using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Digests;
+using EnContact.Syndication.Subscribers;
+using EnContact.Syndication.Tests.Fixtures;
+using static EnContact.Syndication.Tests.Digests.DigestTestData;
+
+namespace EnContact.Syndication.Tests.Digests;
+
+/// <summary>
+/// The weekly run end to end: the scheduler fires on the (fake) clock, the edition is built and
+/// queued, the delivery engine sends it to a real loopback SMTP server, and every captured message
+/// is checked — headers, both parts, and its links followed against the running gateway.
+/// </summary>
+public sealed class DigestFlowTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly HtmlParser Parser = new();
+
+    private static async Task WaitUntilSentAsync(Gateway gateway, string campaign)
+    {
+        var outbox = gateway.Services.GetRequiredService<OutboxStore>();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var seen = outbox.Changes.Version;
+            if ((await outbox.ProgressAsync(campaign, None)).SingleOrDefault() is { Pending: 0, Sending: 0 })
+                return;
+            await outbox.Changes.WaitForChangeAsync(seen, limit.Token);
+        }
+    }
+
+    private static async Task<EditionSummary> WaitForEditionAsync(Gateway gateway)
+    {
+        var outbox = gateway.Services.GetRequiredService<OutboxStore>();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var seen = outbox.Changes.Version;
+            if ((await Store(gateway).ListAsync(None)).FirstOrDefault(e => e.Status == EditionStatus.Queued) is { } edition)
+                return edition;
+            await outbox.Changes.WaitForChangeAsync(seen, limit.Token);
+        }
+    }
+
+    [Fact]
+    public async Task MondayMorning_EachSubscriberGetsTheirSections_EveryMessageAndLinkChecked()
+    {
+        await using var server = await TestSmtpServer.StartNewAsync();
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: server.GatewaySettings());
+        await WeekAsync(gateway);
+        var people = await SubscribersAsync(gateway,
+            ("tout@exemple.fr", null), ("etudes@exemple.fr", ["études"]), ("rien@exemple.fr", ["entretiens"]), ("deux@exemple.fr", ["analyses", "indiscrétions"]));
+
+        gateway.Clock!.SetUtcNow(Monday.AddSeconds(30)); // the scheduler's timer fires on the fake clock
+        var edition = await WaitForEditionAsync(gateway);
+        await WaitUntilSentAsync(gateway, edition.Campaign);
+
+        Assert.Equal(("2026-11-30-0800", 1, 3), (edition.Key, edition.Number, edition.Recipients));
+        var messages = server.Messages.ToDictionary(m => m.To.Single(), m => m.Message);
+        Assert.Equal(["deux@exemple.fr", "etudes@exemple.fr", "tout@exemple.fr"], messages.Keys.Order());
+        var client = gateway.NewClient(null);
+        foreach (var (address, message) in messages)
+        {
+            var subscriber = people.Single(p => p.Address == address);
+            Assert.Equal("La lettre d’En-Contact n° 1 — 30 novembre 2026", message.Subject);
+            Assert.Equal(OutboxStore.MessageIdOf(OutboxStore.KeyOf(edition.Campaign, address), "en-contact.com"), message.MessageId);
+            Assert.Equal("La lettre d’En-Contact <lettre.en-contact.com>", message.Headers["List-Id"]);
+            Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
+            var unsubscribe = message.Headers["List-Unsubscribe"]!.Split(',')[0].Trim('<', '>', ' ');
+            Assert.StartsWith(Gateway.PublicUrl + "unsubscribe/", unsubscribe);
+            Assert.Contains("<mailto:desinscription@en-contact.com?subject=unsubscribe%20", message.Headers["List-Unsubscribe"]);
+
+            var html = Parser.ParseDocument(message.HtmlBody ?? "");
+            var htmlLinks = html.QuerySelectorAll("a").Select(a => a.GetAttribute("href")!).ToList();
+            var textLinks = System.Text.RegularExpressions.Regex.Matches(message.TextBody ?? "", @"https://\S+").Select(m => m.Value).ToList();
+            Assert.Equal(htmlLinks.Where(l => l != "https://www.en-contact.com/").ToHashSet(), textLinks.Where(l => l != "https://www.en-contact.com/").ToHashSet());
+            Assert.Contains(unsubscribe, htmlLinks);
+            var articles = html.QuerySelectorAll("h3 a").Select(a => a.TextContent).ToList();
+            var expected = subscriber.Sections switch
+            {
+                null => ["Relation client : l’IA > le script & le reste", "Externalisation : les contrats se durcissent", "Baromètre 2026 du nearshore", "Les indiscrétions de novembre"],
+                ["études"] => new[] { "Baromètre 2026 du nearshore" },
+                _ => ["Relation client : l’IA > le script & le reste", "Externalisation : les contrats se durcissent", "Les indiscrétions de novembre"],
+            };
+            Assert.Equal(expected, articles);
+            Assert.All(articles, title => Assert.Contains("* " + title, message.TextBody));
+
+            // Every link of ours works against the running gateway.
+            foreach (var link in htmlLinks.Where(l => l.StartsWith(Gateway.PublicUrl, StringComparison.Ordinal)))
+                Assert.True((await client.GetAsync(new Uri(link).PathAndQuery)).StatusCode == HttpStatusCode.OK, link);
+        }
+        Assert.DoesNotContain("rien@exemple.fr", messages.Keys);
+
+        // The header's one-click works as a mailbox provider sends it.
+        var oneClick = messages["tout@exemple.fr"].Headers["List-Unsubscribe"]!.Split(',')[0].Trim('<', '>', ' ');
+        var response = await client.PostAsync(new Uri(oneClick).PathAndQuery, new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await gateway.Services.GetRequiredService<SubscriberStore>().FindAsync("tout@exemple.fr", None))!.Status);
+    }
+
+    [Fact]
+    public async Task Archive_ListsTheEdition_WebVersionHasNoPersonalLink_FeedParses()
+    {
+        await using var gateway = await Gateway.CreateAsync(start: true);
+        await WeekAsync(gateway);
+        await SubscribersAsync(gateway, ("lecteur@exemple.fr", null));
+        gateway.Clock!.SetUtcNow(Monday.AddMinutes(1));
+        await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(None);
+        var client = gateway.NewClient(null);
+
+        var archive = Parser.ParseDocument(await client.GetStringAsync("/digests"));
+        var web = await client.GetAsync("/digests/1");
+        var page = await web.Content.ReadAsStringAsync();
+        var feed = CodeHollow.FeedReader.FeedReader.ReadFromString(await client.GetStringAsync("/digests/feed.atom"));
+
+        Assert.Equal(["https://lettre.en-contact.com/digests/1"], archive.QuerySelectorAll("main li a").Select(a => a.GetAttribute("href")));
+        Assert.Equal(HttpStatusCode.OK, web.StatusCode);
+        Assert.Contains("Relation client : l’IA &gt; le script &amp; le reste", page);
+        Assert.DoesNotContain("unsubscribe/", page);
+        Assert.DoesNotContain("preferences/", page);
+        Assert.DoesNotContain("{{", page);
+        Assert.Contains("https://lettre.en-contact.com/subscribe", page);
+        var item = Assert.Single(feed.Items);
+        Assert.Equal(("La lettre d’En-Contact n° 1 — 30 novembre 2026", "https://lettre.en-contact.com/digests/1"), (item.Title, item.Link));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/digests/2")).StatusCode);
+    }
+
+    [Fact]
+    public async Task GatewayDownAtFireTime_BackWithinTheWindow_BuildsAndQueues()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await WeekAsync(gateway);
+        await SubscribersAsync(gateway, ("lecteur@exemple.fr", null));
+        gateway.Clock!.SetUtcNow(Monday.AddHours(5)); // back at 13:00, window 6 h
+
+        await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(None);
+
+        var edition = Assert.Single(await Store(gateway).ListAsync(None));
+        Assert.Equal((EditionStatus.Queued, 1), (edition.Status, edition.Recipients));
+    }
+
+    [Fact]
+    public async Task GatewayDownAtFireTime_BackAfterTheWindow_SkipsAndSaysSo_ArticlesGoIntoTheNextEdition()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await WeekAsync(gateway);
+        await SubscribersAsync(gateway, ("lecteur@exemple.fr", null));
+        var scheduler = gateway.Services.GetRequiredService<DigestScheduler>();
+        await Builder(gateway).BuildAsync(Monday.AddDays(-7), None); // the gateway ran the week before (nothing to send then)
+        gateway.Clock!.SetUtcNow(Monday.AddHours(7));
+
+        await scheduler.TickAsync(None);
+        var skipped = (await Store(gateway).ListAsync(None))[0];
+        Assert.Equal(EditionStatus.Skipped, skipped.Status);
+        Assert.Contains("past Digest:CatchUpWindow", skipped.Reason);
+        Assert.Empty(await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None));
+
+        gateway.Clock.SetUtcNow(Monday.AddDays(7).AddMinutes(1));
+        await scheduler.TickAsync(None);
+        var next = (await Store(gateway).ListAsync(None))[0];
+        var snapshot = (await Store(gateway).GetAsync(next.Key, None))!.Value.Snapshot!;
+        Assert.Equal(("2026-12-07-0800", 1, EditionStatus.Queued), (next.Key, next.Number, next.Status));
+        Assert.Equal(4, snapshot.ItemCount);
+    }
+
+    [Fact]
+    public async Task RequireApproval_EditionWaits_PreviewIsAvailable_ApprovalQueuesIt()
+    {
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: new Dictionary<string, string?> { ["Digest:RequireApproval"] = "true" });
+        await WeekAsync(gateway);
+        await SubscribersAsync(gateway, ("a@exemple.fr", null), ("b@exemple.fr", ["études"]));
+        gateway.Clock!.SetUtcNow(Monday.AddMinutes(1));
+        await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(None);
+        var key = "2026-11-30-0800";
+
+        Assert.Equal(EditionStatus.AwaitingApproval, (await Store(gateway).GetAsync(key, None))!.Value.Edition.Status);
+        Assert.Empty(await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None));
+        var preview = await gateway.Client.GetAsync($"/api/digests/{key}/preview?subscriber=b@exemple.fr");
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        var previewHtml = await preview.Content.ReadAsStringAsync();
+        Assert.Contains("Baromètre 2026 du nearshore", previewHtml);
+        Assert.DoesNotContain("Externalisation", previewHtml);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.NewClient(null).GetAsync("/digests/1")).StatusCode);
+
+        var approved = await gateway.Client.PostAsync($"/api/digests/{key}/approve", null);
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        Assert.Equal((EditionStatus.Queued, 2), ((await Store(gateway).GetAsync(key, None))!.Value.Edition is var e ? (e.Status, e.Recipients) : default));
+        Assert.Equal(HttpStatusCode.Conflict, (await gateway.Client.PostAsync($"/api/digests/{key}/approve", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminApi_ScheduleListPreviewAndTestCopy_BehindTheToken()
+    {
+        await using var server = await TestSmtpServer.StartNewAsync();
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: server.GatewaySettings());
+        await WeekAsync(gateway);
+        await SubscribersAsync(gateway, ("lecteur@exemple.fr", ["indiscrétions"]));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.NewClient(null).GetAsync("/api/digests")).StatusCode);
+        var list = System.Text.Json.JsonDocument.Parse(await gateway.Client.GetStringAsync("/api/digests")).RootElement;
+        Assert.Equal(["2026-11-30T08:00:00+01:00", "2026-12-07T08:00:00+01:00", "2026-12-14T08:00:00+01:00", "2026-12-21T08:00:00+01:00", "2026-12-28T08:00:00+01:00"],
+            list.GetProperty("nextFireTimes").EnumerateArray().Select(t => t.GetString()));
+        var preview = await gateway.Client.GetStringAsync("/api/digests/preview?subscriber=lecteur@exemple.fr");
+        Assert.Contains("Les indiscrétions de novembre", preview);
+        Assert.DoesNotContain("Baromètre", preview);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/api/digests/preview?subscriber=inconnu@exemple.fr")).StatusCode);
+
+        var test = await gateway.Client.PostAsync("/api/digests/test", new StringContent("""{"to":"redaction@exemple.fr"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, test.StatusCode);
+        await server.WaitForMessagesAsync(1);
+        var copy = server.Messages.Single().Message;
+        Assert.StartsWith("[TEST] La lettre d’En-Contact n° 1", copy.Subject);
+        Assert.Contains("Exemplaire de test", copy.HtmlBody);
+        Assert.False(copy.Headers.Contains("List-Unsubscribe"));
+        Assert.Empty(await Store(gateway).ListAsync(None)); // a test builds no edition
+        var bad = await gateway.Client.PostAsync("/api/digests/test", new StringContent("""{"to":"x@exemple.fr\r\nBcc: y@exemple.fr"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text;
+using AngleSharp.Html.Parser;
+using EnContact.Syndication.Digests;
+using EnContact.Syndication.Tests.Feeds;
+using EnContact.Syndication.Tests.Fixtures;
+using static EnContact.Syndication.Tests.Digests.DigestTestData;
+
+namespace EnContact.Syndication.Tests.Digests;
+
+/// <summary>What a reader's copy looks like: escaping, inlined CSS, premium teasers, sections, size cap, text part.</summary>
+public sealed class DigestRendererTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly HtmlParser Parser = new();
+
+    private static async Task<DigestSnapshot> SnapshotAsync(Gateway gateway)
+    {
+        var edition = await Builder(gateway).BuildAsync(Monday, None);
+        return (await Store(gateway).GetAsync(edition.Key, None))!.Value.Snapshot!;
+    }
+
+    private static DigestRenderer Renderer(Gateway gateway) => gateway.Services.GetRequiredService<DigestRenderer>();
+
+    [Fact]
+    public async Task HostileTitle_EscapedOnceInHtml_KeptAsIsInText_FrenchStaysUtf8()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await ArticleAsync(gateway, "h1", "L’IA > le script & 5 < 6 : « CRM » \"tout\" <b", "analyses", "2026-11-26 09:00", summary: "Résumé : 5 < 6 & « ça » marche.");
+
+        var copy = (await Renderer(gateway).RenderAsync(await SnapshotAsync(gateway), null))!;
+
+        var document = Parser.ParseDocument(copy.Html);
+        Assert.Equal("L’IA > le script & 5 < 6 : « CRM » \"tout\" <b", document.QuerySelector("h3 a")!.TextContent);
+        Assert.Empty(document.QuerySelectorAll("h3 b"));
+        Assert.DoesNotContain("&amp;amp;", copy.Html);
+        Assert.DoesNotContain("&#xE9;", copy.Html);
+        Assert.Contains("« CRM »", copy.Html);
+        Assert.Contains("* L’IA > le script & 5 < 6 : « CRM » \"tout\" <b", copy.Text);
+        Assert.Contains("Résumé : 5 < 6 & « ça » marche.", copy.Text);
+    }
+
+    [Fact]
+    public async Task Html_InlinedCss_Table600_Preheader_AbsoluteImagesWithAltAndWidth_PremiumTeaserOnly()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await WeekAsync(gateway);
+        await ArticleAsync(gateway, "img", "Avec une image", "études", "2026-11-26 11:00", image: "images/plateau.jpg");
+
+        var copy = (await Renderer(gateway).RenderAsync(await SnapshotAsync(gateway), null))!;
+        var document = Parser.ParseDocument(copy.Html);
+
+        Assert.Contains("font-size: 18px", document.QuerySelector("td.article h3")!.GetAttribute("style"));
+        Assert.Equal("600", document.QuerySelector("table.container")!.GetAttribute("width"));
+        Assert.StartsWith("Analyses : Relation client", document.QuerySelector("body > div")!.TextContent);
+        var image = document.QuerySelector("img")!;
+        Assert.Equal(("https://www.en-contact.com/images/plateau.jpg", "Avec une image", "552"), (image.GetAttribute("src"), image.GetAttribute("alt"), image.GetAttribute("width")));
+        Assert.Contains("Lire la suite sur En-Contact (réservé aux abonnés)", copy.Html);
+        Assert.DoesNotContain(FeedTestData.PremiumSecret, copy.Html);
+        Assert.DoesNotContain(FeedTestData.PremiumSecret, copy.Text);
+        Assert.Contains("{{unsubscribe_url}}", copy.Html);
+        Assert.Contains("{{preferences_url}}", copy.Text);
+    }
+
+    [Fact]
+    public async Task Sections_OnlyTheReadersOnes_AndNothingWhenTheyHaveNoArticle()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await WeekAsync(gateway);
+        var snapshot = await SnapshotAsync(gateway);
+
+        var etudes = (await Renderer(gateway).RenderAsync(snapshot, ["études"]))!;
+        var nothing = await Renderer(gateway).RenderAsync(snapshot, ["entretiens"]);
+
+        Assert.Equal(1, etudes.ItemsShown);
+        Assert.Contains("Baromètre 2026 du nearshore", etudes.Html);
+        Assert.DoesNotContain("Externalisation", etudes.Html);
+        Assert.DoesNotContain("Externalisation", etudes.Text);
+        Assert.Null(nothing);
+    }
+
+    [Fact]
+    public async Task TooManyArticles_HtmlStaysUnderTheCap_TheRestIsOneLinkAway_TextCarriesTheSameArticles()
+    {
+        await using var gateway = await Gateway.CreateAsync(settings: new Dictionary<string, string?> { ["Digest:MaxItemsPerSection"] = "100", ["Digest:MaxHtmlBytes"] = "40000" });
+        var longSummary = string.Concat(Enumerable.Repeat("Une analyse détaillée du marché de la relation client. ", 8));
+        for (var i = 0; i < 60; i++)
+            await ArticleAsync(gateway, $"n{i:00}", $"Article n° {i} sur l’externalisation", i % 2 == 0 ? "analyses" : "études",
+                $"2026-11-{24 + i % 3:00} {8 + i % 10:00}:{i % 60:00}", summary: longSummary);
+
+        var copy = (await Renderer(gateway).RenderAsync(await SnapshotAsync(gateway), null))!;
+
+        Assert.True(Encoding.UTF8.GetByteCount(copy.Html) <= 40_000 - 600, $"HTML is {Encoding.UTF8.GetByteCount(copy.Html)} bytes");
+        Assert.True(copy.ItemsHidden > 0 && copy.ItemsShown + copy.ItemsHidden == 60, $"{copy.ItemsShown} shown, {copy.ItemsHidden} hidden");
+        var document = Parser.ParseDocument(copy.Html);
+        var more = document.QuerySelectorAll("td.more a").Select(a => a.GetAttribute("href")!).ToList();
+        Assert.Equal(["https://lettre.en-contact.com/digests/1#analyses", "https://lettre.en-contact.com/digests/1#etudes"], more);
+        var htmlArticles = document.QuerySelectorAll("h3 a").Select(a => a.GetAttribute("href")!).ToList();
+        var textArticles = copy.Text.Split('\n').Where(l => l.Contains("Lire l’article : ")).Select(l => l.Split(" : ")[^1].Trim()).ToList();
+        Assert.Equal(htmlArticles, textArticles);
+        Assert.All(more, link => Assert.Contains(link, copy.Text));
+    }
+}
