@@ -71,6 +71,43 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Digest_ScheduleListPreviewAndSendTest_AsAnOperatorRunsThem()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        Directory.CreateDirectory(folder);
+        var published = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        File.WriteAllText(Path.Combine(folder, "a.md"), $"---\ntitle: L’IA > le script & le reste\npublished: {published}\nsection: analyses\n---\nTexte.\n");
+        File.WriteAllText(Path.Combine(folder, "b.md"), $"---\ntitle: Baromètre du nearshore\npublished: {published}\nsection: études\n---\nTexte.\n");
+        File.WriteAllText(Path.Combine(folder, "abonnes.csv"), "email,consent_date,sections\nzoe@exemple.fr,2025-03-01,études\n");
+        await RunAsync(work.Path, [], "import", folder);
+        await RunAsync(work.Path, [], "subscribers", "import", Path.Combine(folder, "abonnes.csv"), "--source", "test");
+
+        var (scheduleCode, schedule, _) = await RunAsync(work.Path, [], "digest", "schedule");
+        var (previewCode, preview, previewError) = await RunAsync(work.Path, [], "digest", "preview", "--out", work.Combine("apercu.html"));
+        var (zoeCode, zoe, _) = await RunAsync(work.Path, [], "digest", "preview", "--subscriber", "zoe@exemple.fr", "--out", work.Combine("zoe.html"));
+        var (testCode, test, testError) = await RunAsync(work.Path, [], "digest", "send-test", "--to", "redaction@exemple.fr");
+        var (listCode, list, _) = await RunAsync(work.Path, [], "digest", "list");
+
+        Assert.Equal(0, scheduleCode);
+        Assert.Equal(5, schedule.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("08:00 +0", schedule);
+        Assert.Contains("(Europe/Paris)", schedule);
+        Assert.True(previewCode == 0, previewError);
+        Assert.Contains("2 article(s) shown", preview);
+        Assert.Contains("L’IA &gt; le script &amp; le reste", File.ReadAllText(work.Combine("apercu.html")));
+        Assert.Equal(0, zoeCode);
+        Assert.Contains("1 article(s) shown", zoe);
+        Assert.DoesNotContain("le script", File.ReadAllText(work.Combine("zoe.html")));
+        Assert.True(testCode == 0, testError);
+        Assert.Contains("sent through pickup folder", test);
+        var eml = Assert.Single(Directory.GetFiles(work.Combine("outbox"), "*.eml"));
+        Assert.Contains("[TEST]", MimeKit.MimeMessage.Load(eml).Subject);
+        Assert.Equal(0, listCode);
+        Assert.Contains("0 edition(s)", list); // previews and tests build nothing
+    }
+
+    [Fact]
     public async Task ImportThenList_ReportsProblemsAndShowsArticles()
     {
         using var work = new TempDirectory();
