@@ -102,13 +102,10 @@ public static class SubscriptionPages
 
     private static async Task<IResult> ShowConfirm(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
     {
-        var state = pages.Tokens.Read(token, TokenPurpose.Confirm, out var claims);
-        if (state != TokenState.Valid)
-            return await pages.TokenProblemAsync(http, state, offerResend: true);
-        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        var (subscriber, problem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Confirm, store, cancellationToken, offerResend: true);
         if (subscriber is null)
-            return await pages.TokenProblemAsync(http, TokenState.Invalid);
-        if (subscriber.Status is SubscriberStatus.Active or SubscriberStatus.Paused)
+            return problem!;
+        if (Pages.IsSubscribed(subscriber))
             return await pages.ConfirmedAsync(http, subscriber.Id, alreadyConfirmed: true);
         return await pages.RenderAsync(http, "Confirm", new ConfirmPageModel
         {
@@ -145,28 +142,22 @@ public static class SubscriptionPages
 
     private static async Task<IResult> ShowPreferences(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
     {
-        var state = pages.Tokens.Read(token, TokenPurpose.Preferences, out var claims);
-        if (state != TokenState.Valid)
-            return await pages.TokenProblemAsync(http, state);
-        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        var (subscriber, problem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
         if (subscriber is null)
-            return await pages.TokenProblemAsync(http, TokenState.Invalid);
-        if (subscriber.Status is not (SubscriberStatus.Active or SubscriberStatus.Paused))
-            return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
-        return await pages.PreferencesAsync(http, subscriber, saved: false, error: null);
+            return problem!;
+        return Pages.IsSubscribed(subscriber)
+            ? await pages.PreferencesAsync(http, subscriber, saved: false, error: null)
+            : await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> SavePreferences(string token, HttpContext http, Pages pages, SubscriberStore store, SubscriptionService subscriptions, CancellationToken cancellationToken)
     {
         if (!await pages.IsFormValidAsync(http))
             return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
-        var state = pages.Tokens.Read(token, TokenPurpose.Preferences, out var claims);
-        if (state != TokenState.Valid)
-            return await pages.TokenProblemAsync(http, state);
-        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        var (subscriber, linkProblem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
         if (subscriber is null)
-            return await pages.TokenProblemAsync(http, TokenState.Invalid);
-        if (subscriber.Status is not (SubscriberStatus.Active or SubscriberStatus.Paused))
+            return linkProblem!;
+        if (!Pages.IsSubscribed(subscriber))
             return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
 
         var form = await http.Request.ReadFormAsync(cancellationToken);
@@ -188,12 +179,9 @@ public static class SubscriptionPages
 
     private static async Task<IResult> ShowUnsubscribe(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
     {
-        var state = pages.Tokens.Read(token, TokenPurpose.Unsubscribe, out var claims);
-        if (state != TokenState.Valid)
-            return await pages.TokenProblemAsync(http, state);
-        var subscriber = await store.GetAsync(claims.SubscriberId, cancellationToken);
+        var (subscriber, problem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Unsubscribe, store, cancellationToken);
         if (subscriber is null)
-            return await pages.TokenProblemAsync(http, TokenState.Invalid);
+            return problem!;
         if (subscriber.Status == SubscriberStatus.Unsubscribed)
             return await pages.UnsubscribedAsync(http);
         return await pages.RenderAsync(http, "Unsubscribe", new UnsubscribePageModel
@@ -277,6 +265,21 @@ public static class SubscriptionPages
 
         public Task<IResult> RenderAsync<TModel>(HttpContext http, string page, TModel model, int status = StatusCodes.Status200OK) =>
             pages.RenderAsync(http, page, model, status);
+
+        /// <summary>The subscriber a valid link of <paramref name="purpose"/> names; else the page that says what is wrong with the link.</summary>
+        public async Task<(Subscriber? Subscriber, IResult? Problem)> SubscriberOfAsync(HttpContext http, string token, TokenPurpose purpose, SubscriberStore store,
+            CancellationToken cancellationToken, bool offerResend = false)
+        {
+            var state = tokens.Read(token, purpose, out var claims);
+            if (state != TokenState.Valid)
+                return (null, await TokenProblemAsync(http, state, offerResend));
+            return await store.GetAsync(claims.SubscriberId, cancellationToken) is { } subscriber
+                ? (subscriber, null)
+                : (null, await TokenProblemAsync(http, TokenState.Invalid));
+        }
+
+        /// <summary>The preferences link of someone who is no longer (or not yet) subscribed.</summary>
+        public static bool IsSubscribed(Subscriber subscriber) => subscriber.Status is SubscriberStatus.Active or SubscriberStatus.Paused;
 
         public Task<IResult> TokenProblemAsync(HttpContext http, TokenState state, bool offerResend = false) =>
             state == TokenState.Expired

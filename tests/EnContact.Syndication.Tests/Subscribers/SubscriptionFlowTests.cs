@@ -16,14 +16,24 @@ public sealed class SubscriptionFlowTests
     private static readonly CancellationToken None = CancellationToken.None;
     private const string ConfirmPrefix = Gateway.PublicUrl + "confirm/";
 
-    private static async Task<(Gateway Gateway, TestSmtpServer Server)> StartAsync(Dictionary<string, string?>? extra = null, LogCapture? logs = null)
+    /// <summary>A started gateway sending through a loopback SMTP server; disposing stops the gateway first, then the server.</summary>
+    private sealed record Running(Gateway Gateway, TestSmtpServer Server) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Gateway.DisposeAsync();
+            await Server.DisposeAsync();
+        }
+    }
+
+    private static async Task<Running> StartAsync(Dictionary<string, string?>? extra = null, LogCapture? logs = null)
     {
         var server = await TestSmtpServer.StartNewAsync();
         var settings = server.GatewaySettings();
         settings["Subscribers:ConfirmationResendInterval"] = "00:00:00";
         foreach (var (key, value) in extra ?? [])
             settings[key] = value;
-        return (await Gateway.CreateAsync(start: true, settings: settings, logs: logs), server);
+        return new Running(await Gateway.CreateAsync(start: true, settings: settings, logs: logs), server);
     }
 
     private static SubscriberStore Store(Gateway gateway) => gateway.Services.GetRequiredService<SubscriberStore>();
@@ -49,9 +59,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Subscribe_ConfirmationMailLinkFollowed_SubscriberBecomesActiveOnlyAfterThePost()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
 
         var answer = await browser.GetAsync("/subscribe") is var form
@@ -88,9 +97,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Subscribe_AnswerIsIdenticalForNewPendingActiveAndUnsubscribedAddresses()
     {
-        var (gateway, server) = await StartAsync(new() { ["Subscribers:RequestsPerMinutePerClient"] = "1000" });
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync(new() { ["Subscribers:RequestsPerMinutePerClient"] = "1000" });
+        var (gateway, server) = running;
         var active = await SubscribeAndConfirmAsync(gateway, server, "active@exemple.fr");
         var gone = await SubscribeAndConfirmAsync(gateway, server, "parti@exemple.fr");
         await Store(gateway).UnsubscribeAsync(gone.Id, "unsubscribed (page)", None);
@@ -124,9 +132,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task SubscribeTwice_SecondMailSent_OneSubscriber_FirstLinkStillWorks()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
         await SubscribeThroughFormAsync(browser, "deux@exemple.fr");
         await SubscribeThroughFormAsync(browser, "DEUX@exemple.fr");
@@ -141,9 +148,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task ConfirmLink_TamperedExpiredOrUsed_IsRefusedWithAPageThatSaysWhy()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
         await SubscribeThroughFormAsync(browser, "lien@exemple.fr");
         await server.WaitForMessagesAsync(1);
@@ -177,9 +183,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Unsubscribe_GetOnlyShows_OneClickPostAsAMailboxProviderSendsIt_Unsubscribes()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "unclic@exemple.fr");
         var link = new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().UnsubscribeUrl(subscriber.Id)).PathAndQuery;
 
@@ -211,9 +216,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Unsubscribe_MultipartOneClickWorks_ButAFormPostWithoutItsCsrfFieldChangesNothing()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "multi@exemple.fr");
         var link = new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().UnsubscribeUrl(subscriber.Id)).PathAndQuery;
         using var client = gateway.NewClient(null);
@@ -230,9 +234,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Unsubscribe_ThroughThePageButton_AndTheAddressGetsNoMoreBulkMail()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "bouton@exemple.fr");
         using var browser = new Browser(gateway);
         await browser.GetAsync(new Uri(gateway.Services.GetRequiredService<SubscriberLinks>().UnsubscribeUrl(subscriber.Id)).PathAndQuery);
@@ -251,9 +254,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Suppression_SurvivesReimport_AndIsLiftedOnlyWhenThePersonConfirmsAgain()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "retour@exemple.fr");
         await Store(gateway).UnsubscribeAsync(subscriber.Id, "unsubscribed (one-click)", None);
 
@@ -272,9 +274,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Preferences_ChooseSectionsAndPause_ThenResume()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         var subscriber = await SubscribeAndConfirmAsync(gateway, server, "prefs@exemple.fr");
         Assert.Null(subscriber.Sections);
         using var browser = new Browser(gateway);
@@ -300,9 +301,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task PendingRequest_NeverConfirmed_IsDeletedAfterTheRetention_ActiveOnesStay()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server;
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
         await SubscribeAndConfirmAsync(gateway, server, "reste@exemple.fr");
         await SubscribeThroughFormAsync(browser, "oublie@exemple.fr");
@@ -321,9 +321,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Forms_WithoutTheirCsrfField_AreRefusedAndNothingIsStored()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
         await browser.GetAsync("/subscribe");
 
@@ -336,9 +335,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Honeypot_FilledByARobot_SameAnswerButNothingStoredOrSent()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
         await browser.GetAsync("/subscribe");
 
@@ -355,9 +353,8 @@ public sealed class SubscriptionFlowTests
     [InlineData("a@exemple.fr", "name", "control character (LF)")]
     public async Task SubscribeForm_BadInput_ShownAgainWithTheProblemAndNothingStored(string email, string field, string problem)
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
         await browser.GetAsync("/subscribe");
 
@@ -371,9 +368,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task SubscribeJson_MalformedUnknownFieldOrBadAddress_ClearProblemAndNothingStored()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var client = gateway.NewClient(null);
 
         async Task<(HttpStatusCode, string)> PostAsync(string body)
@@ -404,9 +400,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task PublicBody_OverTheLimit_IsRefusedBeforeItIsRead()
     {
-        var (gateway, server) = await StartAsync(new() { ["Subscribers:MaxPublicBodyBytes"] = "2048" });
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync(new() { ["Subscribers:MaxPublicBodyBytes"] = "2048" });
+        var (gateway, server) = running;
         using var client = gateway.NewClient(null);
 
         var response = await client.PostAsync("/subscribe", new StringContent($$"""{"email":"a@exemple.fr","name":"{{new string('x', 4000)}}"}""", Encoding.UTF8, "application/json"));
@@ -417,13 +412,12 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task RateLimits_PerClientAnswer429_PerAddressSendNoMoreMailButAnswerTheSame()
     {
-        var (gateway, server) = await StartAsync(new()
+        await using var running = await StartAsync(new()
         {
             ["Subscribers:RequestsPerMinutePerClient"] = "4",
             ["Subscribers:MaxConfirmationsPerDay"] = "2",
         });
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        var (gateway, server) = running;
         using var client = gateway.NewClient(null);
         var answers = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
@@ -438,14 +432,13 @@ public sealed class SubscriptionFlowTests
     public async Task Logs_OfAWholeSubscriptionLife_HoldNoAddressNameOrToken()
     {
         var logs = new LogCapture();
-        var (gateway, server) = await StartAsync(new()
+        await using var running = await StartAsync(new()
         {
             // Everything of ours, ASP.NET Core at Information. (Its Debug routing logs print request paths, tokens included: README.)
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
         }, logs);
-        await using var __ = server;
-        await using var _ = gateway;
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
         await SubscribeThroughFormAsync(browser, "marie.curie@exemple.fr", ("name", "Marie Curie"));
         await server.WaitForMessagesAsync(1);
@@ -469,9 +462,8 @@ public sealed class SubscriptionFlowTests
     [Fact]
     public async Task Pages_AreFrenchUtf8WithFeedAutodiscoveryAndSafeHeaders()
     {
-        var (gateway, server) = await StartAsync();
-        await using var __ = server; // disposed last: the gateway stops sending first
-        await using var _ = gateway;
+        await using var running = await StartAsync();
+        var (gateway, server) = running;
         using var browser = new Browser(gateway);
 
         var page = await browser.GetAsync("/subscribe");
