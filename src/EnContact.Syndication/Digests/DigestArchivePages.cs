@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.ServiceModel.Syndication;
 using System.Text;
 using System.Xml;
@@ -28,7 +27,6 @@ public sealed record ArchiveEntry(int Number, string DateText, string Subject, i
 public static class DigestArchivePages
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(5);
-    private static readonly ConcurrentDictionary<(string Root, int Number), string> WebVersions = new();
 
     public static IEndpointRouteBuilder MapDigestArchive(this IEndpointRouteBuilder app)
     {
@@ -59,14 +57,11 @@ public static class DigestArchivePages
         }, publicFor: CacheFor);
     }
 
-    private static async Task<IResult> WebVersion(int number, HttpContext http, DigestStore store, DigestRenderer renderer, TemplateRenderer templates, CancellationToken cancellationToken)
+    private static async Task<IResult> WebVersion(int number, HttpContext http, DigestStore store, DigestRenderer renderer, CancellationToken cancellationToken)
     {
         if (await store.GetByNumberAsync(number, cancellationToken) is not { Edition.Status: EditionStatus.Queued, Snapshot: { } snapshot })
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such letter", detail: $"Letter n° {number} has not been published.");
-        // A snapshot never changes, so its page is rendered once per process.
-        if (!WebVersions.TryGetValue((templates.Root, number), out var html))
-            WebVersions[(templates.Root, number)] = html = (await renderer.RenderAsync(snapshot, null, webVersion: true))!.Html;
-        return PageRenderer.Html(http, html, publicFor: CacheFor);
+        return PageRenderer.Html(http, await renderer.WebVersionAsync(snapshot), publicFor: CacheFor);
     }
 
     private static async Task<IResult> Feed(DigestStore store, DigestRenderer renderer, SubscriberLinks links, IOptions<SiteOptions> site, IOptions<FeedsOptions> feeds, CancellationToken cancellationToken)

@@ -57,6 +57,13 @@ public sealed class DigestRenderer(
         }
     }
 
+    // A snapshot never changes: its web version is rendered once (per edition key) for the life of the gateway.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<string>> _webVersions = new();
+
+    /// <summary>The edition's public page (no personal link), rendered once.</summary>
+    public Task<string> WebVersionAsync(DigestSnapshot snapshot) =>
+        _webVersions.GetOrAdd(snapshot.Key, async _ => (await RenderAsync(snapshot, null, webVersion: true))!.Html);
+
     /// <summary>The edition's public page.</summary>
     public string WebVersionUrl(int number) => links.Absolute($"digests/{number}");
 
