@@ -10,6 +10,7 @@ using EnContact.Syndication.Benchmarks;
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- micro [BenchmarkDotNet arguments]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- feeds [--articles 10000] [--runs 5]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- generate <folder> [--articles 10000] [--seed S]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- digest [--subscribers 100000] [--connections 8] [--batch 500]
 
 const string Usage = """
     Usage:
@@ -28,6 +29,8 @@ const string Usage = """
           Writes N generated articles (the benchmarks' generator) under <folder> and exits.
           Defaults: 10000 articles, the benchmarks' seed. Used by bench/feeds-http.sh.
       delivery [--messages N] [--size-kb K] [--connections C] [--runs R]: SMTP delivery vs smtp-source (`delivery --help` for all options)
+      digest [--subscribers N] [--articles A] [--sections S] [--connections C] [--batch B]: a whole edition, build to last message
+          accepted by smtp-sink (`digest --help` for all options)
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -159,6 +162,14 @@ switch (args[0])
             return 0;
         }
         return await DeliveryBenchmark.MainAsync(args[1..], Console.Out);
+
+    case "digest":
+        if (args.Length > 1 && args[1] is "-h" or "--help")
+        {
+            Console.WriteLine(DigestBenchmark.Usage);
+            return 0;
+        }
+        return await DigestBenchmark.MainAsync(args[1..], Console.Out);
 
     case "micro":
     {

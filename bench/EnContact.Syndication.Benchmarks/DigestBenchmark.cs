@@ -1,0 +1,1041 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using EnContact.Syndication.Articles;
+using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Digests;
+using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Storage;
+using EnContact.Syndication.Subscribers;
+using EnContact.Syndication.Templating;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace EnContact.Syndication.Benchmarks;
+
+/// <summary>Settings of the <c>digest</c> benchmark.</summary>
+public sealed record DigestBenchmarkOptions
+{
+    public int Subscribers { get; init; } = 100_000;
+    public int Articles { get; init; } = 20;
+    /// <summary>How many of the default sections (analyses, études, entretiens, indiscrétions, actualités) are configured and used.</summary>
+    public int Sections { get; init; } = 3;
+    public int Connections { get; init; } = 8;
+    /// <summary><c>Delivery:BatchSize</c>.</summary>
+    public int BatchSize { get; init; } = 500;
+    public int Seed { get; init; } = 20261127;
+    /// <summary>Breakdown after the run: subscribers' load, each copy's rendering (template, CSS inlining, text), building the requests, wire size.</summary>
+    public bool Breakdown { get; init; } = true;
+    /// <summary>Bound on the send phase; default 60 s + N / 100 s.</summary>
+    public TimeSpan? Timeout { get; init; }
+    public string? WorkFolder { get; init; }
+    public bool Keep { get; init; }
+}
+
+/// <summary>
+/// Issue 6: a whole edition from build to the last message accepted. A fresh store holds A published
+/// articles of the last 7 days in S sections and N active subscribers (half "all sections", the rest spread
+/// over every non-empty subset of the S sections), imported with <see cref="SubscriberStore.ImportAsync"/>.
+/// The real gateway (never started: its delivery worker is started by hand, idle, before the build, as in
+/// production) then runs <see cref="DigestBuilder.BuildAsync"/>, <see cref="DigestQueue.QueueAsync"/> and
+/// delivers through C SMTP connections to Postfix's smtp-sink on 127.0.0.1. QueueAsync's own log line
+/// ("rendered in X ms, queued in Y ms", read through a logger provider) splits rendering from enqueuing.
+/// Memory is sampled every 100 ms.
+/// </summary>
+public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, TextWriter output)
+{
+    public const string Usage = """
+          digest [--subscribers N] [--articles A] [--sections S] [--connections C] [--batch B] [--seed X]
+                 [--no-breakdown] [--timeout-minutes M] [--work DIR] [--keep]
+              A whole edition for N subscribers with A articles in S sections, from DigestBuilder.BuildAsync to the
+              last message accepted by Postfix's smtp-sink on 127.0.0.1 (C SMTP connections, Delivery:BatchSize B):
+              wall time and share of build, rendering, enqueuing and sending, messages/s, CPU, peak working set and
+              GC heap (sampled every 100 ms). Checks every mailable subscriber whose sections have articles got exactly
+              one message (outbox and smtp-sink's counter agree) and nothing failed. Then a breakdown of the rendering
+              (subscribers' load, each copy: template, CSS inlining, text; links) on the same store.
+              Needs /usr/sbin/smtp-sink (Debian package postfix; no Postfix daemon is started) and root (sink runs -u nobody).
+              Defaults: 100000 subscribers, 20 articles, 3 sections, 8 connections, batch 500. Exit code 1 when a check fails.
+        """;
+
+    private const string SinkPath = "/usr/sbin/smtp-sink";
+    private const string TokenSecret = "bench-digest-link-secret-0123456789abcdef";
+    private const string PublicUrl = "https://lettre.en-contact.com/";
+
+    private readonly List<string> _failures = [];
+
+    /// <summary>Parses the mode's arguments (everything after "digest") and runs it.</summary>
+    public static async Task<int> MainAsync(string[] args, TextWriter output)
+    {
+        var options = new DigestBenchmarkOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Count(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
+                ? v : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}");
+            try
+            {
+                options = args[i] switch
+                {
+                    "--subscribers" => options with { Subscribers = Count(1) },
+                    "--articles" => options with { Articles = Count(1) },
+                    "--sections" => options with { Sections = Count(1) },
+                    "--connections" => options with { Connections = Count(1) },
+                    "--batch" => options with { BatchSize = Count(1) },
+                    "--seed" => options with { Seed = Count(0) },
+                    "--no-breakdown" => options with { Breakdown = false },
+                    "--timeout-minutes" => options with { Timeout = TimeSpan.FromMinutes(Count(1)) },
+                    "--work" => options with { WorkFolder = Path.GetFullPath(Next()) },
+                    "--keep" => options with { Keep = true },
+                    _ => throw new ArgumentException($"unknown option {args[i]}"),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+        }
+        if (options.Sections > SubscribersOptions.DefaultSections.Length || options.Connections > 64 || options.BatchSize > 10_000)
+        {
+            Console.Error.WriteLine($"--sections at most {SubscribersOptions.DefaultSections.Length}, --connections at most 64 (Smtp:Connections), --batch at most 10000");
+            return 2;
+        }
+        if (!File.Exists(SinkPath))
+        {
+            Console.Error.WriteLine($"{SinkPath} is needed: apt-get install postfix (\"No configuration\"), then make sure no Postfix master runs.");
+            return 2;
+        }
+        if (Environment.UserName != "root")
+        {
+            Console.Error.WriteLine("smtp-sink is started with -u nobody, which needs root.");
+            return 2;
+        }
+        if (TemplatesFolder() is null)
+        {
+            Console.Error.WriteLine("templates/digest/ not found above the current directory or the program's folder: run from the repository.");
+            return 2;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        return await new DigestBenchmark(options, output).RunAsync(cancel.Token);
+    }
+
+    /// <summary>The repository's <c>templates</c> folder, found upwards from the current directory, then from the program's folder.</summary>
+    private static string? TemplatesFolder()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+                if (Directory.Exists(Path.Combine(folder.FullName, "templates", "digest")))
+                    return Path.Combine(folder.FullName, "templates");
+        return null;
+    }
+
+    // ------------------------------------------------------------------ results
+
+    private enum Phase
+    {
+        Setup,
+        Build,
+        Queue,
+        Send,
+        After,
+    }
+
+    private sealed class PhaseResult
+    {
+        public TimeSpan Elapsed;
+        public TimeSpan Cpu;
+        public long Allocated;
+        public int Gen0, Gen1, Gen2;
+        public long PeakWorkingSet;
+        public long PeakGcHeap;
+    }
+
+    private sealed class RunResult
+    {
+        public readonly Dictionary<Phase, PhaseResult> Phases = [];
+        public string EditionKey = "";
+        public int ItemCount;
+        public int SectionsInEdition;
+        public int Queued;
+        public int Mailable;
+        public int Copies;
+        public long RenderMs;
+        public long EnqueueMs;
+        public TimeSpan QueueRest;
+        public TimeSpan Total;
+        public TimeSpan SendElapsed;
+        public TimeSpan SinkCpu;
+        public long Sent;
+        public long SinkCounted;
+        public long LifetimePeakWorkingSet;
+        public long StartWorkingSet;
+        public long DatabaseBytes;
+        public List<(int Percent, TimeSpan At, long WorkingSet, long GcHeap)> Timeline = [];
+        public TimeSpan ArticlesSetup;
+        public TimeSpan ImportSetup;
+        public string? QueueLogLine;
+        public string? BuildLogLine;
+        public int DistinctBodies;
+    }
+
+    private sealed class CopyBreakdown
+    {
+        public string Sections = "";
+        public int Subscribers;
+        public double RenderMs;
+        public double TemplateMs;
+        public double InlineMs;
+        public double TextMs;
+        public int HtmlBytes;
+        public int TextBytes;
+        public int Shown;
+        public int Hidden;
+        public int WireBytes;
+    }
+
+    private sealed class Breakdown
+    {
+        public double MailableMs;
+        public int Mailable;
+        public double GroupMs;
+        public double RequestsMs;
+        public double RequestsAllocatedMib;
+        public double SnapshotReadMs;
+        public readonly List<CopyBreakdown> Copies = [];
+        public List<(string Statement, string Plan)> Plans = [];
+    }
+
+    // ------------------------------------------------------------------ run
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var work = options.WorkFolder ?? Path.Combine(Path.GetTempPath(), $"encontact-digest-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        Directory.CreateDirectory(Path.Combine(work, "content"));
+        var started = DateTimeOffset.UtcNow;
+        var loadBefore = LoadAverage();
+        try
+        {
+            output.WriteLine($"Work folder: {work}");
+            output.WriteLine($"GC: {(GCSettings.IsServerGC ? "server" : "workstation")}, concurrent {GCSettings.LatencyMode != GCLatencyMode.Batch}; {Environment.ProcessorCount} CPUs; load {loadBefore}");
+            var (result, breakdown) = await RunEditionAsync(work, cancellationToken);
+            if (_failures.Count > 0)
+                return Fail();
+            output.WriteLine();
+            output.WriteLine($"All checks passed: {result.Sent:N0} messages sent for {result.Queued:N0} expected recipients (outbox and smtp-sink's counter agree), none failed, suppressed or retried.");
+            output.WriteLine();
+            output.WriteLine("----- Markdown for BENCHMARKS.md -----");
+            output.WriteLine(Report(result, breakdown, started, loadBefore, LoadAverage()));
+            output.WriteLine("----- end -----");
+            return 0;
+        }
+        finally
+        {
+            if (!options.Keep && options.WorkFolder is null)
+                Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private int Fail()
+    {
+        foreach (var failure in _failures)
+            Console.Error.WriteLine($"CHECK FAILED: {failure}");
+        return 1;
+    }
+
+    private void Check(bool condition, string what)
+    {
+        if (!condition)
+            _failures.Add(what);
+    }
+
+    private string[] SectionNames => SubscribersOptions.DefaultSections.Take(options.Sections).ToArray();
+
+    /// <summary>Every non-empty subset of the sections, in a stable order (singletons first, the full set last).</summary>
+    private List<string[]> Subsets()
+    {
+        var names = SectionNames;
+        return Enumerable.Range(1, (1 << names.Length) - 1)
+            .Select(mask => names.Where((_, i) => (mask & (1 << i)) != 0).ToArray())
+            .OrderBy(s => s.Length).ThenBy(s => string.Join(',', s), StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Subscriber <paramref name="index"/>'s sections: even ones all (null), odd ones each subset in turn.</summary>
+    private IReadOnlyList<string>? SectionsOf(int index, List<string[]> subsets) =>
+        index % 2 == 0 ? null : subsets[index / 2 % subsets.Count];
+
+    private async Task<(RunResult, Breakdown?)> RunEditionAsync(string work, CancellationToken cancellationToken)
+    {
+        var result = new RunResult();
+        var logs = new CapturingLoggerProvider();
+        var database = Path.Combine(work, "data", "digest.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(database)!);
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(database + suffix);
+        var ledger = Path.Combine(work, "data", "digest-ledger.txt");
+        File.Delete(ledger);
+
+        await using var sink = await SmtpSink.StartAsync(work, "digest", cancellationToken);
+        var app = await CreateGatewayAsync(work, database, ledger, sink.Port, logs, cancellationToken);
+        Breakdown? breakdown = null;
+        try
+        {
+            var services = app.Services;
+            var connections = services.GetRequiredService<SqliteConnectionFactory>();
+            var schedule = services.GetRequiredService<DigestSchedule>();
+
+            // The edition of the latest scheduled fire time (Mondays 08:00 Paris by default).
+            var now = DateTimeOffset.UtcNow;
+            var fireAt = schedule.LatestDue(now - TimeSpan.FromDays(8), now) ?? new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Edition fires at {fireAt:u} ({schedule.KeyOf(fireAt)} in {schedule.Zone.Id})"));
+
+            // 1. Articles: the benchmarks' generated ones (parsed and normalised as ingestion does), put in the
+            //    sections round-robin and dated evenly over the 7 days before the fire time.
+            var clock = Stopwatch.StartNew();
+            var names = SectionNames;
+            var normalizer = services.GetRequiredService<ArticleNormalizer>();
+            var articles = services.GetRequiredService<ArticleStore>();
+            var generated = new ArticleGenerator(options.Seed).Generate(options.Articles).ToList();
+            var perSection = new Dictionary<string, int>();
+            for (var i = 0; i < generated.Count; i++)
+            {
+                var parsed = FrontMatterParser.Parse(generated[i].Bytes);
+                var normalized = normalizer.Normalize(parsed.Draft ?? throw new InvalidOperationException($"generated article {i} does not parse: {parsed.Problem}"),
+                    ContentScanner.DerivedId(generated[i].RelativePath), ContentScanner.SourceOf(generated[i].RelativePath));
+                var article = normalized.Article ?? throw new InvalidOperationException($"generated article {i} does not normalise: {string.Join("; ", normalized.Errors)}");
+                var section = names[i % names.Length];
+                var published = fireAt - TimeSpan.FromDays(7) * ((i + 0.5) / generated.Count);
+                await articles.SaveAsync(article with { Section = section, PublishedAt = published, UpdatedAt = published, Status = ArticleStatus.Published }, cancellationToken);
+                perSection[section] = perSection.GetValueOrDefault(section) + 1;
+            }
+            result.ArticlesSetup = clock.Elapsed;
+
+            // 2. Subscribers, through the admin import (one transaction).
+            clock.Restart();
+            var subsets = Subsets();
+            var rows = new List<ImportRow>(options.Subscribers);
+            for (var i = 0; i < options.Subscribers; i++)
+            {
+                var (address, name) = NewsletterGenerator.Recipient(i);
+                rows.Add(new ImportRow(i + 2, address, name, now - TimeSpan.FromDays(1 + i % 700), "bench import", SectionsOf(i, subsets)));
+            }
+            var outcomes = await services.GetRequiredService<SubscriberStore>().ImportAsync(rows, dryRun: false, null, cancellationToken);
+            result.ImportSetup = clock.Elapsed;
+            var created = outcomes.Count(o => o.Result == ImportResult.Created);
+            Check(created == options.Subscribers, $"import created {created} subscribers, expected {options.Subscribers}");
+            var withArticles = perSection.Keys.ToHashSet(StringComparer.Ordinal);
+            var expected = Enumerable.Range(0, options.Subscribers).Count(i => SectionsOf(i, subsets) is not { } s || s.Any(withArticles.Contains));
+            var distinctSets = Enumerable.Range(0, options.Subscribers).Select(i => SectionsOf(i, subsets) is { } s ? string.Join(',', s) : "*").Distinct().Count();
+            rows = null;
+            outcomes = null;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Set-up: {options.Articles} articles ({string.Join(", ", perSection.Select(p => $"{p.Key} {p.Value}"))}) saved in {result.ArticlesSetup.TotalSeconds:0.0} s; {options.Subscribers:N0} subscribers imported in {result.ImportSetup.TotalSeconds:0.0} s ({distinctSets} section sets); {expected:N0} should get the edition"));
+
+            if (_failures.Count > 0)
+                return (result, null);
+
+            // Templates are compiled at start-up by the gateway (TemplateWarmup); the benchmark does the same before timing.
+            clock.Restart();
+            await services.GetRequiredService<TemplateRenderer>().CompileAllAsync(["digest"], cancellationToken);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Digest templates compiled in {clock.Elapsed.TotalSeconds:0.0} s (start-up, not timed)"));
+
+            // The registered delivery worker, started idle before the build as in a running gateway: EnqueueManyAsync wakes it.
+            var worker = services.GetServices<IHostedService>().OfType<DeliveryWorker>().Single();
+            var builder = services.GetRequiredService<DigestBuilder>();
+            var queue = services.GetRequiredService<DigestQueue>();
+            await MeasureAsync(result, services, connections, sink, worker, builder, queue, schedule, fireAt, expected, logs, cancellationToken);
+            await worker.StopAsync(CancellationToken.None);
+
+            // Checks.
+            var campaign = DigestCampaign.Of(result.EditionKey);
+            var progress = (await services.GetRequiredService<OutboxStore>().ProgressAsync(campaign, cancellationToken)).SingleOrDefault();
+            Check(progress is not null && progress.Total == expected && progress.Sent == expected && progress.Failed == 0 && progress.Pending == 0
+                && progress.Sending == 0 && progress.Suppressed == 0 && progress.Cancelled == 0,
+                $"outbox says {progress?.ToString() ?? "nothing"} for {campaign}, expected {expected} sent and nothing else");
+            result.Sent = progress?.Sent ?? 0;
+            Check(result.Queued == expected, $"QueueAsync returned {result.Queued}, expected {expected}");
+            var retried = await CountAsync(connections, $"campaign = '{campaign}' AND attempts <> 1", cancellationToken);
+            Check(retried == 0, $"{retried} messages took more than one attempt");
+            var bodies = Convert.ToInt64(await ScalarAsync(connections, $"SELECT COUNT(DISTINCT body_key) FROM outbox WHERE campaign = '{campaign}'", cancellationToken));
+            // Copies that come out identical (all sections, and every section listed one by one) share one stored body.
+            result.DistinctBodies = (int)bodies;
+            Check(bodies >= 1 && bodies <= result.Copies, $"the outbox holds {bodies} distinct bodies, QueueAsync logged {result.Copies} copies");
+            Check(result.Copies == distinctSets, $"{result.Copies} copies rendered, expected one per section set ({distinctSets})");
+            var edition = (await services.GetRequiredService<DigestStore>().GetAsync(result.EditionKey, cancellationToken))?.Edition;
+            Check(edition is { Status: EditionStatus.Queued } && edition.Recipients == expected, $"edition {result.EditionKey} is {edition?.Status} with {edition?.Recipients} recipients, expected queued with {expected}");
+            Check(result.ItemCount == options.Articles, $"the edition holds {result.ItemCount} articles, expected {options.Articles}");
+            result.DatabaseBytes = new[] { "", "-wal" }.Sum(s => File.Exists(database + s) ? new FileInfo(database + s).Length : 0);
+
+            if (options.Breakdown && _failures.Count == 0)
+                breakdown = await BreakdownAsync(services, connections, result.EditionKey, cancellationToken);
+        }
+        finally
+        {
+            await app.DisposeAsync(); // says QUIT on each pooled connection
+            SqliteConnection.ClearAllPools();
+        }
+
+        result.SinkCounted = await sink.StopAsync();
+        Check(result.SinkCounted == result.Sent, $"smtp-sink counted {result.SinkCounted} messages, the outbox says {result.Sent} sent");
+        return (result, breakdown);
+    }
+
+    private async Task<WebApplication> CreateGatewayAsync(string work, string database, string ledger, int port, ILoggerProvider logs, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Storage:DatabasePath"] = database,
+            ["Ingestion:ContentPath"] = Path.Combine(work, "content"),
+            ["Ingestion:Enabled"] = "false",
+            ["Admin:ApiToken"] = BenchGateway.AdminToken,
+            ["Templates:Path"] = TemplatesFolder(),
+            ["Subscribers:PublicUrl"] = PublicUrl,
+            ["Subscribers:TokenSecret"] = TokenSecret,
+            ["Digest:LedgerPath"] = ledger,
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Smtp:Security"] = "None",
+            ["Smtp:Connections"] = options.Connections.ToString(CultureInfo.InvariantCulture),
+            ["Delivery:BatchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+            // The digest's own lines (QueueAsync's "rendered in … ms, queued in … ms") reach the capturing provider, not the console.
+            ["Logging:LogLevel:EnContact.Syndication.Digests"] = "Information",
+            ["Logging:Console:LogLevel:Default"] = "Warning",
+        };
+        for (var i = 0; i < SectionNames.Length; i++)
+            overrides[$"Subscribers:Sections:{i}"] = SectionNames[i];
+        var app = Program.CreateApp(new GatewaySettings
+        {
+            EnvironmentName = "Production",
+            ContentRoot = work,
+            ReadEnvironmentVariables = false,
+            Overrides = overrides,
+            LoggerProvider = logs,
+        });
+        try
+        {
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Build, queue, send; memory sampled every 100 ms, CPU and allocations per phase.</summary>
+    private async Task MeasureAsync(RunResult result, IServiceProvider services, SqliteConnectionFactory connections, SmtpSink sink, DeliveryWorker worker,
+        DigestBuilder builder, DigestQueue queue, DigestSchedule schedule, DateTimeOffset fireAt, int expected, CapturingLoggerProvider logs, CancellationToken cancellationToken)
+    {
+        await worker.StartAsync(cancellationToken);
+        await Task.Delay(500, cancellationToken); // its first (empty) claim is done
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        result.StartWorkingSet = self.WorkingSet64;
+
+        var phase = (int)Phase.Build;
+        var peakWorkingSet = new long[5];
+        var peakHeap = new long[5];
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            using var me = Process.GetCurrentProcess();
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            try
+            {
+                do
+                {
+                    me.Refresh();
+                    var p = Volatile.Read(ref phase);
+                    peakWorkingSet[p] = Math.Max(peakWorkingSet[p], me.WorkingSet64);
+                    peakHeap[p] = Math.Max(peakHeap[p], GC.GetTotalMemory(false));
+                }
+                while (await timer.WaitForNextTickAsync(sampling.Token));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, CancellationToken.None);
+
+        var deadline = options.Timeout ?? TimeSpan.FromSeconds(60 + expected / 100.0);
+        var sinkCpuBefore = sink.CpuTime();
+        (TimeSpan Cpu, long Allocated, int Gen0, int Gen1, int Gen2) Mark()
+        {
+            self.Refresh();
+            return (self.TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        }
+        void Close(Phase which, (TimeSpan Cpu, long Allocated, int Gen0, int Gen1, int Gen2) from, TimeSpan elapsed)
+        {
+            var to = Mark();
+            self.Refresh();
+            var p = (int)which;
+            peakWorkingSet[p] = Math.Max(peakWorkingSet[p], self.WorkingSet64);
+            peakHeap[p] = Math.Max(peakHeap[p], GC.GetTotalMemory(false));
+            result.Phases[which] = new PhaseResult
+            {
+                Elapsed = elapsed,
+                Cpu = to.Cpu - from.Cpu,
+                Allocated = to.Allocated - from.Allocated,
+                Gen0 = to.Gen0 - from.Gen0,
+                Gen1 = to.Gen1 - from.Gen1,
+                Gen2 = to.Gen2 - from.Gen2,
+            };
+        }
+
+        var startedAt = DateTimeOffset.UtcNow;
+        var total = Stopwatch.StartNew();
+
+        // (a) build
+        var mark = Mark();
+        var clock = Stopwatch.StartNew();
+        var edition = await builder.BuildAsync(fireAt, cancellationToken);
+        var buildElapsed = clock.Elapsed;
+        Close(Phase.Build, mark, buildElapsed);
+        if (edition is null)
+        {
+            _failures.Add("DigestBuilder.BuildAsync returned null");
+            return;
+        }
+        result.EditionKey = edition.Key;
+        result.ItemCount = edition.ItemCount;
+        Check(edition.Status == EditionStatus.Ready, $"the edition is {edition.Status} after BuildAsync, expected ready");
+
+        // (b) render + queue
+        Volatile.Write(ref phase, (int)Phase.Queue);
+        mark = Mark();
+        clock.Restart();
+        result.Queued = await queue.QueueAsync(edition.Key, cancellationToken);
+        var queueElapsed = clock.Elapsed;
+        var queuedAt = total.Elapsed;
+        Close(Phase.Queue, mark, queueElapsed);
+
+        // (c) send: until nothing of the edition is pending or sending
+        Volatile.Write(ref phase, (int)Phase.Send);
+        mark = Mark();
+        clock.Restart();
+        var campaign = DigestCampaign.Of(edition.Key);
+        var nextDecile = 1;
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            var open = await CountAsync(connections, $"campaign = '{campaign}' AND status IN ('pending', 'sending')", cancellationToken);
+            var sent = result.Queued - open;
+            while (nextDecile <= 10 && result.Queued > 0 && sent * 10 >= (long)result.Queued * nextDecile)
+            {
+                self.Refresh();
+                result.Timeline.Add((nextDecile * 10, total.Elapsed, self.WorkingSet64, GC.GetTotalMemory(false)));
+                nextDecile++;
+            }
+            if (open == 0)
+                break;
+            if (clock.Elapsed > deadline)
+            {
+                _failures.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{open} of {result.Queued} messages still unsent after {clock.Elapsed.TotalSeconds:0} s (bound {deadline.TotalSeconds:0} s; {sent / clock.Elapsed.TotalSeconds:0} msg/s so far)"));
+                break;
+            }
+        }
+        var polledTotal = total.Elapsed;
+        Close(Phase.Send, mark, clock.Elapsed);
+        result.SinkCpu = sink.CpuTime() - sinkCpuBefore;
+        await sampling.CancelAsync();
+        await sampler;
+
+        // The poll's granularity is 250 ms: the end is when the last message was marked sent.
+        var lastSent = await ScalarAsync(connections, $"SELECT MAX(sent_at) FROM outbox WHERE campaign = '{campaign}'", cancellationToken);
+        var end = lastSent is string text ? SqlValues.ReadInstant(text) - startedAt : polledTotal;
+        result.Total = end > queuedAt && end <= polledTotal ? end : polledTotal;
+        result.SendElapsed = result.Total - queuedAt;
+        result.Phases[Phase.Send].Elapsed = result.SendElapsed;
+        foreach (var p in new[] { Phase.Build, Phase.Queue, Phase.Send })
+        {
+            result.Phases[p].PeakWorkingSet = peakWorkingSet[(int)p];
+            result.Phases[p].PeakGcHeap = peakHeap[(int)p];
+        }
+        self.Refresh();
+        result.LifetimePeakWorkingSet = self.PeakWorkingSet64;
+
+        // QueueAsync's log line splits its time.
+        var line = logs.Entries.LastOrDefault(e => e.Category == typeof(DigestQueue).FullName && e.Values.ContainsKey("Render"));
+        if (line is null)
+        {
+            _failures.Add("QueueAsync's log line (rendered in … ms, queued in … ms) was not captured");
+            return;
+        }
+        result.QueueLogLine = line.Message;
+        result.BuildLogLine = logs.Entries.LastOrDefault(e => e.Category == typeof(DigestBuilder).FullName)?.Message;
+        result.RenderMs = Convert.ToInt64(line.Values["Render"], CultureInfo.InvariantCulture);
+        result.EnqueueMs = Convert.ToInt64(line.Values["Queue"], CultureInfo.InvariantCulture);
+        result.Copies = Convert.ToInt32(line.Values["Copies"], CultureInfo.InvariantCulture);
+        result.Mailable = Convert.ToInt32(line.Values["Mailable"], CultureInfo.InvariantCulture);
+        result.QueueRest = queueElapsed - TimeSpan.FromMilliseconds(result.RenderMs + result.EnqueueMs);
+        result.SectionsInEdition = (await ScalarAsync(connections, $"SELECT snapshot_json FROM digest_editions WHERE edition_key = '{edition.Key}'", cancellationToken)) is string json
+            ? System.Text.Json.JsonSerializer.Deserialize<DigestSnapshot>(json)!.Sections.Count : 0;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  build {buildElapsed.TotalSeconds:0.00} s, QueueAsync {queueElapsed.TotalSeconds:0.00} s (rendered {result.RenderMs / 1000.0:0.00} s, queued {result.EnqueueMs / 1000.0:0.00} s), send {result.SendElapsed.TotalSeconds:0.00} s: {result.Queued / result.SendElapsed.TotalSeconds:N0} msg/s; total {result.Total.TotalSeconds:0.00} s"));
+    }
+
+    // ------------------------------------------------------------------ breakdown
+
+    /// <summary>
+    /// What QueueAsync's "rendered" time is made of, measured again on the same store once everything is sent
+    /// (warm: the edition's first renders above also paid for JIT): loading the mailable subscribers, grouping
+    /// them by section set, rendering each copy (split into the HTML template, PreMailer's CSS inlining and the
+    /// text template), building the N outbox requests with their two signed links; plus each copy's wire size.
+    /// </summary>
+    private async Task<Breakdown> BreakdownAsync(IServiceProvider services, SqliteConnectionFactory connections, string key, CancellationToken cancellationToken)
+    {
+        output.WriteLine("Breakdown…");
+        var result = new Breakdown();
+        var store = services.GetRequiredService<DigestStore>();
+        var subscribers = services.GetRequiredService<SubscriberStore>();
+        var renderer = services.GetRequiredService<DigestRenderer>();
+        var templates = services.GetRequiredService<TemplateRenderer>();
+        var links = services.GetRequiredService<SubscriberLinks>();
+        var composer = services.GetRequiredService<MessageComposer>();
+        var digest = services.GetRequiredService<IOptions<DigestOptions>>().Value;
+        var site = services.GetRequiredService<IOptions<SiteOptions>>().Value;
+
+        DigestSnapshot snapshot = null!;
+        result.SnapshotReadMs = await MedianMsAsync(3, async () => snapshot = (await store.GetAsync(key, cancellationToken))!.Value.Snapshot!);
+
+        IReadOnlyList<Recipient> recipients = [];
+        result.MailableMs = await MedianMsAsync(3, async () => recipients = await subscribers.MailableAsync(cancellationToken));
+        result.Mailable = recipients.Count;
+
+        List<IGrouping<string, Recipient>> groups = [];
+        result.GroupMs = await MedianMsAsync(3, () =>
+        {
+            groups = recipients.GroupBy(r => r.Sections is null ? "*" : string.Join('\u001f', r.Sections.Order(StringComparer.Ordinal))).ToList();
+            return Task.CompletedTask;
+        });
+
+        foreach (var group in groups)
+        {
+            var sections = group.First().Sections;
+            var copy = new CopyBreakdown { Sections = sections is null ? "all (null)" : string.Join(" + ", sections), Subscribers = group.Count() };
+            RenderedDigest? rendered = null;
+            copy.RenderMs = await MedianMsAsync(5, async () => rendered = await renderer.RenderAsync(snapshot, sections));
+            if (rendered is null)
+            {
+                result.Copies.Add(copy);
+                continue;
+            }
+            copy.HtmlBytes = Encoding.UTF8.GetByteCount(rendered.Html);
+            copy.TextBytes = Encoding.UTF8.GetByteCount(rendered.Text);
+            copy.Shown = rendered.ItemsShown;
+            copy.Hidden = rendered.ItemsHidden;
+
+            // The same model as DigestRenderer's first pass (its Model method is private; this mirrors it).
+            var model = Model(snapshot, sections, digest.MaxItemsPerSection, renderer, links, site);
+            var raw = "";
+            copy.TemplateMs = await MedianMsAsync(5, async () => raw = await templates.RenderAsync(DigestRenderer.HtmlTemplate, model));
+            copy.InlineMs = await MedianMsAsync(5, () =>
+            {
+                _ = PreMailer.Net.PreMailer.MoveCssInline(raw, removeStyleElements: true, removeComments: true, preserveMediaQueries: true).Html;
+                return Task.CompletedTask;
+            });
+            copy.TextMs = await MedianMsAsync(5, async () => _ = await templates.RenderAsync(DigestRenderer.TextTemplate, model));
+
+            // One composed message of this copy, as MailKit sends it to an 8BITMIME relay.
+            var recipient = group.First();
+            var unsubscribe = links.UnsubscribeUrl(recipient.Id);
+            var messageKey = OutboxStore.KeyOf(DigestCampaign.Of(key), recipient.Address);
+            var message = composer.Compose(new OutboxItem
+            {
+                MessageKey = messageKey,
+                Campaign = DigestCampaign.Of(key),
+                Kind = MailKind.Bulk,
+                Recipient = recipient.Address,
+                RecipientName = recipient.Name,
+                Body = new MessageBody(rendered.Subject, rendered.Text, rendered.Html),
+                Variables = new Dictionary<string, string> { ["unsubscribe_url"] = unsubscribe, ["preferences_url"] = links.PreferencesUrl(recipient.Id) },
+                UnsubscribeUrl = unsubscribe,
+                MessageId = OutboxStore.MessageIdOf(messageKey, "en-contact.com"),
+                Attempts = 1,
+            });
+            message.Prepare(EncodingConstraint.EightBit, 998);
+            using var counter = new MemoryStream();
+            message.WriteTo(FormatOptions.Default, counter);
+            copy.WireBytes = (int)counter.Length;
+            result.Copies.Add(copy);
+        }
+
+        // The N requests as QueueAsync builds them: two signed links (HMAC) and a dictionary per subscriber.
+        var campaign = DigestCampaign.Of(key);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        result.RequestsMs = await MedianMsAsync(3, () =>
+        {
+            var requests = recipients.Select(r =>
+            {
+                var unsubscribe = links.UnsubscribeUrl(r.Id);
+                return new OutboxRequest
+                {
+                    Campaign = campaign,
+                    Kind = MailKind.Bulk,
+                    RecipientAddress = r.Address,
+                    RecipientName = r.Name,
+                    UnsubscribeUrl = links.SupportsOneClick ? unsubscribe : null,
+                    Variables = new Dictionary<string, string> { ["unsubscribe_url"] = unsubscribe, ["preferences_url"] = links.PreferencesUrl(r.Id) },
+                };
+            }).ToList();
+            GC.KeepAlive(requests);
+            return Task.CompletedTask;
+        });
+        result.RequestsAllocatedMib = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 3.0 / 1048576.0;
+
+        const string Mailable = "s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)";
+        foreach (var (name, sql) in new[]
+        {
+            ("MailableAsync: sections", $"SELECT x.subscriber_id, x.section FROM subscriber_sections x JOIN subscribers s ON s.subscriber_id = x.subscriber_id WHERE {Mailable} AND s.all_sections = 0 ORDER BY x.subscriber_id, x.section"),
+            ("MailableAsync: subscribers", $"SELECT s.subscriber_id, s.address, s.name, s.all_sections FROM subscribers s WHERE {Mailable} ORDER BY s.subscriber_id"),
+        })
+            result.Plans.Add((name, await PlanAsync(connections, sql, cancellationToken)));
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  MailableAsync {result.MailableMs:0} ms ({result.Mailable:N0}), group {result.GroupMs:0} ms, {result.Copies.Count} copies rendered in {result.Copies.Sum(c => c.RenderMs):0} ms, requests {result.RequestsMs:0} ms"));
+        return result;
+    }
+
+    private static DigestMailModel Model(DigestSnapshot snapshot, IReadOnlyList<string>? readerSections, int limit, DigestRenderer renderer, SubscriberLinks links, SiteOptions site)
+    {
+        var chosen = snapshot.Sections.Where(s => s.Items.Count > 0 && (readerSections is null || (s.Name is not null && readerSections.Contains(s.Name)))).ToList();
+        var webUrl = renderer.WebVersionUrl(snapshot.Number);
+        var views = chosen.Select(s =>
+        {
+            var anchor = s.Name is null ? "autres" : Slugs.From(s.Name);
+            return new DigestSectionView(DigestRenderer.TitleOf(s.Name), anchor, s.Items.Take(limit).ToList(), Math.Max(0, s.Items.Count - limit), $"{webUrl}#{anchor}");
+        }).ToList();
+        var preheader = string.Join(" · ", views.Where(s => s.Items.Count > 0).Select(s => $"{s.Title} : {s.Items[0].Title}"));
+        return new DigestMailModel
+        {
+            SiteTitle = site.Title,
+            SiteUrl = site.BaseUrl,
+            Number = snapshot.Number,
+            DateText = snapshot.DateText,
+            Subject = snapshot.Subject,
+            Preheader = preheader.Length <= 140 ? preheader : preheader[..139].TrimEnd() + "…",
+            Sections = views,
+            WebVersionUrl = webUrl,
+            SubscribeUrl = links.SubscribeUrl,
+            PreferencesUrl = "{{preferences_url}}",
+            UnsubscribeUrl = "{{unsubscribe_url}}",
+        };
+    }
+
+    private static async Task<double> MedianMsAsync(int runs, Func<Task> action)
+    {
+        var times = new List<double>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await action();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return Stats.Median(times);
+    }
+
+    // ------------------------------------------------------------------ SQL helpers
+
+    private static async Task<long> CountAsync(SqliteConnectionFactory connections, string where, CancellationToken cancellationToken) =>
+        Convert.ToInt64(await ScalarAsync(connections, $"SELECT COUNT(*) FROM outbox WHERE {where}", cancellationToken));
+
+    private static async Task<object?> ScalarAsync(SqliteConnectionFactory connections, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DBNull ? null : value;
+    }
+
+    private static async Task<string> PlanAsync(SqliteConnectionFactory connections, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            lines.Add(reader.GetString(3));
+        return string.Join("; ", lines);
+    }
+
+    // ------------------------------------------------------------------ logs
+
+    private sealed record LogEntry(string Category, LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Values);
+
+    /// <summary>Keeps what the gateway's digest classes log (their level is raised to Information for this provider's sake).</summary>
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => category.StartsWith("EnContact.Syndication.Digests", StringComparison.Ordinal);
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (!IsEnabled(logLevel))
+                    return;
+                var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
+                    ? pairs.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value)
+                    : new Dictionary<string, object?>();
+                owner.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), values));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ smtp-sink
+
+    [GeneratedRegex(@"mesg=(\d+)")]
+    private static partial Regex SinkMessages();
+
+    private static string Tail(string path, int bytes)
+    {
+        if (!File.Exists(path))
+            return "";
+        using var stream = File.OpenRead(path);
+        stream.Seek(Math.Max(0, stream.Length - bytes), SeekOrigin.Begin);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// Postfix's smtp-sink on 127.0.0.1 and a free port, as nobody, with <c>-c</c> counters written to a
+    /// file (the last "mesg=" is the number of messages received). The same as the delivery benchmark's.
+    /// </summary>
+    private sealed class SmtpSink : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly string _counterFile;
+        private int _stopped;
+
+        private SmtpSink(Process process, int port, string counterFile)
+        {
+            _process = process;
+            Port = port;
+            _counterFile = counterFile;
+        }
+
+        public int Port { get; }
+
+        public static async Task<SmtpSink> StartAsync(string work, string label, CancellationToken cancellationToken)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+
+            var counterFile = Path.Combine(work, $"sink-{label}.out");
+            var process = Process.Start(new ProcessStartInfo("/bin/sh")
+            {
+                ArgumentList = { "-c", $"exec {SinkPath} -u nobody -c 127.0.0.1:{port} 256 > '{counterFile}' 2>&1" },
+                UseShellExecute = false,
+                WorkingDirectory = work,
+            })!;
+            var sink = new SmtpSink(process, port, counterFile);
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    using var probe = new TcpClient();
+                    await probe.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                    return sink;
+                }
+                catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(5) && !process.HasExited)
+                {
+                    await Task.Delay(20, cancellationToken);
+                }
+                catch
+                {
+                    await sink.DisposeAsync();
+                    throw new InvalidOperationException($"smtp-sink did not listen on 127.0.0.1:{port}: {Tail(counterFile, 500)}");
+                }
+            }
+        }
+
+        /// <summary>User + system CPU time of the sink so far, from /proc.</summary>
+        public TimeSpan CpuTime()
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+            }
+            catch (IOException)
+            {
+                return TimeSpan.Zero;
+            }
+        }
+
+        /// <summary>Stops the sink and returns the messages it counted.</summary>
+        public async Task<long> StopAsync()
+        {
+            await DisposeAsync();
+            var matches = SinkMessages().Matches(Tail(_counterFile, 400).Replace('\r', '\n').TrimEnd());
+            return matches.Count == 0 ? -1 : long.Parse(matches[^1].Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _stopped, 1) != 0)
+                return;
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync(CancellationToken.None);
+            }
+            _process.Dispose();
+        }
+
+        [DllImport("libc", EntryPoint = "sysconf")]
+        private static extern long SysConf(int name);
+
+        private static readonly long ClockTicksPerSecond = Math.Max(1, SysConf(2)); // _SC_CLK_TCK
+    }
+
+    // ------------------------------------------------------------------ report
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:N0} MiB");
+
+    private string Report(RunResult r, Breakdown? b, DateTimeOffset started, string loadBefore, string loadAfter)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        var n = r.Queued;
+        var total = r.Total.TotalSeconds;
+        string Share(double seconds) => (seconds / total * 100).ToString("0.0", inv) + " %";
+        string Sec(double seconds) => seconds.ToString("0.00", inv) + " s";
+
+        text.AppendLine(inv, $"Digest edition ({started:yyyy-MM-dd HH:mm} UTC; load average {loadBefore} before, {loadAfter} after): {options.Subscribers:N0} active subscribers "
+            + $"(half all sections, half spread over the {(1 << options.Sections) - 1} non-empty subsets of {options.Sections} sections), {options.Articles} articles of the last 7 days in "
+            + $"{r.SectionsInEdition} sections; {r.Copies} copies rendered ({r.DistinctBodies} distinct bodies stored); {n:N0} messages; delivery to Postfix's smtp-sink on 127.0.0.1 over {options.Connections} SMTP connections, "
+            + $"Delivery:BatchSize {options.BatchSize}; worker idle before the build, templates compiled at start-up (not timed). Checks passed: {r.Sent:N0} sent = {n:N0} expected = smtp-sink's count, 0 failed or retried.");
+        text.AppendLine();
+        text.AppendLine("| Result | Value |");
+        text.AppendLine("|---|---:|");
+        text.AppendLine(inv, $"| Build → last message accepted (wall) | {Sec(total)} |");
+        text.AppendLine(inv, $"| Messages per second, over the send phase (queued → last accepted) | {n / r.SendElapsed.TotalSeconds:N0} msg/s |");
+        text.AppendLine(inv, $"| Messages per second, overall (build start → last accepted) | {n / total:N0} msg/s |");
+        var peakWs = r.Phases.Values.Max(p => p.PeakWorkingSet);
+        var peakHeap = r.Phases.Values.Max(p => p.PeakGcHeap);
+        text.AppendLine(inv, $"| Peak working set, build → last accepted (100 ms samples) / process lifetime peak (includes set-up) | {Mib(peakWs)} / {Mib(r.LifetimePeakWorkingSet)} |");
+        text.AppendLine(inv, $"| Peak GC heap (GC.GetTotalMemory, 100 ms samples) | {Mib(peakHeap)} |");
+        text.AppendLine(inv, $"| Working set before the build (after set-up and a full GC) | {Mib(r.StartWorkingSet)} |");
+        var cpu = r.Phases.Values.Sum(p => p.Cpu.TotalSeconds);
+        text.AppendLine(inv, $"| CPU, our process (of {Environment.ProcessorCount} × wall available) / smtp-sink during the send | {cpu:0.0} s ({cpu / total / Environment.ProcessorCount * 100:0} % of the machine) / {r.SinkCpu.TotalSeconds:0.0} s |");
+        text.AppendLine(inv, $"| Allocated (all threads), GCs gen0 / gen1 / gen2 | {r.Phases.Values.Sum(p => p.Allocated) / 1048576.0:N0} MiB, {r.Phases.Values.Sum(p => p.Gen0)} / {r.Phases.Values.Sum(p => p.Gen1)} / {r.Phases.Values.Sum(p => p.Gen2)} |");
+        text.AppendLine(inv, $"| Database after the run (+ WAL) | {Mib(r.DatabaseBytes)} |");
+        text.AppendLine();
+
+        text.AppendLine("| Phase | Wall | Share of total | CPU (ours) | Allocated | GCs gen0/1/2 | Peak working set | Peak GC heap |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        void PhaseRow(string name, PhaseResult p) =>
+            text.AppendLine(inv, $"| {name} | {Sec(p.Elapsed.TotalSeconds)} | {Share(p.Elapsed.TotalSeconds)} | {p.Cpu.TotalSeconds:0.00} s | {p.Allocated / 1048576.0:N0} MiB | {p.Gen0}/{p.Gen1}/{p.Gen2} | {Mib(p.PeakWorkingSet)} | {Mib(p.PeakGcHeap)} |");
+        PhaseRow("Build: `DigestBuilder.BuildAsync` (select articles, snapshot, edition row)", r.Phases[Phase.Build]);
+        PhaseRow("Render + queue: `DigestQueue.QueueAsync`", r.Phases[Phase.Queue]);
+        text.AppendLine(inv, $"| … render (as QueueAsync logs it: load {r.Mailable:N0} subscribers, group, render {r.Copies} copies, build {n:N0} requests with links) | {Sec(r.RenderMs / 1000.0)} | {Share(r.RenderMs / 1000.0)} | | | | | |");
+        text.AppendLine(inv, $"| … enqueue (as logged: `OutboxStore.EnqueueManyAsync`, one transaction, + edition → queued) | {Sec(r.EnqueueMs / 1000.0)} | {Share(r.EnqueueMs / 1000.0)} | | | | | |");
+        text.AppendLine(inv, $"| … rest (snapshot read, log) | {Sec(r.QueueRest.TotalSeconds)} | {Share(r.QueueRest.TotalSeconds)} | | | | | |");
+        PhaseRow($"Send: queued → last message accepted ({options.Connections} connections, batch {options.BatchSize}; {r.Phases[Phase.Send].Allocated / 1024.0 / Math.Max(1, n):N0} KiB allocated per message)", r.Phases[Phase.Send]);
+        text.AppendLine(inv, $"| **Total** | **{Sec(total)}** | 100 % | {cpu:0.00} s | {r.Phases.Values.Sum(p => p.Allocated) / 1048576.0:N0} MiB | | {Mib(peakWs)} | {Mib(peakHeap)} |");
+        text.AppendLine();
+        if (r.Timeline.Count > 0)
+        {
+            text.AppendLine("Working set / GC heap while sending (at 10 / 50 / 100 % accepted): " + string.Join(" → ",
+                r.Timeline.Where(t => t.Percent is 10 or 50 or 100).Select(t => string.Create(inv, $"{t.Percent} % at {t.At.TotalSeconds:0.0} s: {t.WorkingSet / 1048576.0:N0} / {t.GcHeap / 1048576.0:N0} MiB"))) + ".");
+            text.AppendLine();
+        }
+        text.AppendLine(inv, $"Set-up (not timed above): {options.Articles} articles saved in {r.ArticlesSetup.TotalSeconds:0.0} s; {options.Subscribers:N0} subscribers imported with `SubscriberStore.ImportAsync` (one transaction) in {r.ImportSetup.TotalSeconds:0.0} s.");
+        text.AppendLine();
+        if (r.QueueLogLine is not null)
+            text.AppendLine($"QueueAsync's log line: “{r.QueueLogLine}”.");
+        text.AppendLine();
+
+        if (b is not null)
+        {
+            text.AppendLine(inv, $"Breakdown of “render”, measured again once all was sent (warm; medians of 3–5): the edition's first renders above were cold (JIT of the templates' code, PreMailer, AngleSharp).");
+            text.AppendLine();
+            text.AppendLine("| Step | Cost |");
+            text.AppendLine("|---|---:|");
+            text.AppendLine(inv, $"| `DigestStore.GetAsync` (snapshot JSON) | {b.SnapshotReadMs:0.0} ms |");
+            text.AppendLine(inv, $"| `SubscriberStore.MailableAsync` ({b.Mailable:N0} recipients) | {b.MailableMs:0} ms ({b.MailableMs * 1000 / Math.Max(1, b.Mailable):0.0} µs each) |");
+            text.AppendLine(inv, $"| Group by section set | {b.GroupMs:0} ms |");
+            text.AppendLine(inv, $"| `DigestRenderer.RenderAsync`, all {b.Copies.Count} copies | {b.Copies.Sum(c => c.RenderMs):0} ms |");
+            text.AppendLine(inv, $"| Build {b.Mailable:N0} `OutboxRequest`s (2 signed links + dictionary each) | {b.RequestsMs:0} ms ({b.RequestsMs * 1000 / Math.Max(1, b.Mailable):0.0} µs each, {b.RequestsAllocatedMib:N0} MiB allocated) |");
+            text.AppendLine(inv, $"| Sum (warm) vs logged “rendered” (cold) | {b.MailableMs + b.GroupMs + b.Copies.Sum(c => c.RenderMs) + b.RequestsMs:0} ms vs {r.RenderMs} ms |");
+            text.AppendLine();
+            text.AppendLine("| Copy (sections) | Subscribers | RenderAsync | HTML template alone | PreMailer inlining alone | text template alone | HTML | text | articles shown / hidden | one message on the wire |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var c in b.Copies.OrderBy(c => c.Sections == "all (null)" ? 0 : 1).ThenBy(c => c.Sections.Count(ch => ch == '+')).ThenBy(c => c.Sections, StringComparer.Ordinal))
+                text.AppendLine(inv, $"| {c.Sections} | {c.Subscribers:N0} | {c.RenderMs:0.0} ms | {c.TemplateMs:0.0} ms | {c.InlineMs:0.0} ms | {c.TextMs:0.0} ms | {c.HtmlBytes / 1024.0:0.0} KiB | {c.TextBytes / 1024.0:0.0} KiB | {c.Shown} / {c.Hidden} | {c.WireBytes / 1024.0:0.0} KiB |");
+            text.AppendLine();
+            text.AppendLine("Query plans:");
+            text.AppendLine();
+            foreach (var (statement, plan) in b.Plans)
+                text.AppendLine($"- {statement}: `{plan}`");
+            text.AppendLine();
+        }
+
+        text.AppendLine(inv,
+            $"Runtime: .NET {Environment.Version}, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, "
+            + $"{Environment.ProcessorCount} logical CPUs, {(GCSettings.IsServerGC ? "server" : "workstation")} GC"
+            + $"{(GCSettings.LatencyMode == GCLatencyMode.Interactive ? " (concurrent)" : "")}; SQLite {SqliteVersion()}.");
+        return text.ToString().TrimEnd();
+    }
+
+    private static string SqliteVersion()
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sqlite_version()";
+        return (string)command.ExecuteScalar()!;
+    }
+}
