@@ -176,6 +176,8 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         public int Copies;
         public long RenderMs;
         public long EnqueueMs;
+        /// <summary>How long the one enqueue transaction held SQLite's write lock (OutboxStore's log line).</summary>
+        public long WriteLockMs;
         public TimeSpan QueueRest;
         public TimeSpan Total;
         public TimeSpan SendElapsed;
@@ -416,6 +418,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             ["Logging:LogLevel:Default"] = "Warning",
             // The digest's own lines (QueueAsync's "rendered in … ms, queued in … ms") reach the capturing provider, not the console.
             ["Logging:LogLevel:EnContact.Syndication.Digests"] = "Information",
+            ["Logging:LogLevel:EnContact.Syndication.Delivery.OutboxStore"] = "Information",
             ["Logging:Console:LogLevel:Default"] = "Warning",
         };
         for (var i = 0; i < SectionNames.Length; i++)
@@ -588,6 +591,8 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         result.BuildLogLine = logs.Entries.LastOrDefault(e => e.Category == typeof(DigestBuilder).FullName)?.Message;
         result.RenderMs = Convert.ToInt64(line.Values["Render"], CultureInfo.InvariantCulture);
         result.EnqueueMs = Convert.ToInt64(line.Values["Queue"], CultureInfo.InvariantCulture);
+        if (logs.Entries.LastOrDefault(e => e.Category == typeof(OutboxStore).FullName && e.Values.ContainsKey("Milliseconds")) is { } locked)
+            result.WriteLockMs = Convert.ToInt64(locked.Values["Milliseconds"], CultureInfo.InvariantCulture);
         result.Copies = Convert.ToInt32(line.Values["Copies"], CultureInfo.InvariantCulture);
         result.Mailable = Convert.ToInt32(line.Values["Mailable"], CultureInfo.InvariantCulture);
         result.QueueRest = queueElapsed - TimeSpan.FromMilliseconds(result.RenderMs + result.EnqueueMs);
@@ -802,7 +807,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         {
             public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-            public bool IsEnabled(LogLevel logLevel) => category.StartsWith("EnContact.Syndication.Digests", StringComparison.Ordinal);
+            public bool IsEnabled(LogLevel logLevel) => category.StartsWith("EnContact.Syndication.Digests", StringComparison.Ordinal) || category == typeof(OutboxStore).FullName;
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
@@ -982,6 +987,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         PhaseRow("Render + queue: `DigestQueue.QueueAsync`", r.Phases[Phase.Queue]);
         text.AppendLine(inv, $"| … render (as QueueAsync logs it: load {r.Mailable:N0} subscribers, group, render {r.Copies} copies, build {n:N0} requests with links) | {Sec(r.RenderMs / 1000.0)} | {Share(r.RenderMs / 1000.0)} | | | | | |");
         text.AppendLine(inv, $"| … enqueue (as logged: `OutboxStore.EnqueueManyAsync`, one transaction, + edition → queued) | {Sec(r.EnqueueMs / 1000.0)} | {Share(r.EnqueueMs / 1000.0)} | | | | | |");
+        text.AppendLine(inv, $"| … … of which SQLite's write lock held (the inserts only; other writers wait up to Storage:BusyTimeout) | {Sec(r.WriteLockMs / 1000.0)} | {Share(r.WriteLockMs / 1000.0)} | | | | | |");
         text.AppendLine(inv, $"| … rest (snapshot read, log) | {Sec(r.QueueRest.TotalSeconds)} | {Share(r.QueueRest.TotalSeconds)} | | | | | |");
         PhaseRow($"Send: queued → last message accepted ({options.Connections} connections, batch {options.BatchSize}; {r.Phases[Phase.Send].Allocated / 1024.0 / Math.Max(1, n):N0} KiB allocated per message)", r.Phases[Phase.Send]);
         text.AppendLine(inv, $"| **Total** | **{Sec(total)}** | 100 % | {cpu:0.00} s | {r.Phases.Values.Sum(p => p.Allocated) / 1048576.0:N0} MiB | | {Mib(peakWs)} | {Mib(peakHeap)} |");

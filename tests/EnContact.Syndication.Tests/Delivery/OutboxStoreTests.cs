@@ -12,7 +12,8 @@ public sealed class OutboxStoreTests
     private static readonly MessageBody Body = new("Sujet", "Texte {{x}}", "<p>HTML {{x}}</p>");
 
     private static OutboxStore Store(Gateway gateway, DeliveryOptions? options = null) =>
-        new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), new OutboxSignal(), Options.Create(options ?? new DeliveryOptions()), gateway.Clock!);
+        new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), new OutboxSignal(), Options.Create(options ?? new DeliveryOptions()), gateway.Clock!,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboxStore>.Instance);
 
     private static OutboxRequest Bulk(string address, string campaign = "digest-48") =>
         new() { Campaign = campaign, Kind = MailKind.Bulk, RecipientAddress = address, UnsubscribeUrl = "https://lettre.en-contact.com/u?t=1" };
