@@ -69,7 +69,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
               Defaults: 100000 subscribers, 20 articles, 3 sections, 8 connections, batch 500. Exit code 1 when a check fails.
         """;
 
-    private const string SinkPath = "/usr/sbin/smtp-sink";
     private const string TokenSecret = "bench-digest-link-secret-0123456789abcdef";
     private const string PublicUrl = "https://lettre.en-contact.com/";
 
@@ -113,9 +112,9 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             Console.Error.WriteLine($"--sections at most {SubscribersOptions.DefaultSections.Length}, --connections at most 64 (Smtp:Connections), --batch at most 10000");
             return 2;
         }
-        if (!File.Exists(SinkPath))
+        if (!File.Exists(SmtpSink.SinkPath))
         {
-            Console.Error.WriteLine($"{SinkPath} is needed: apt-get install postfix (\"No configuration\"), then make sure no Postfix master runs.");
+            Console.Error.WriteLine($"{SmtpSink.SinkPath} is needed: apt-get install postfix (\"No configuration\"), then make sure no Postfix master runs.");
             return 2;
         }
         if (Environment.UserName != "root")
@@ -293,7 +292,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         var ledger = Path.Combine(work, "data", "digest-ledger.txt");
         File.Delete(ledger);
 
-        await using var sink = await SmtpSink.StartAsync(work, "digest", cancellationToken);
+        await using var sink = await SmtpSink.StartAsync(work, "digest", null, cancellationToken);
         var app = await CreateGatewayAsync(work, database, ledger, sink.Port, logs, cancellationToken);
         Breakdown? breakdown = null;
         try
@@ -819,118 +818,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
                 owner.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), values));
             }
         }
-    }
-
-    // ------------------------------------------------------------------ smtp-sink
-
-    [GeneratedRegex(@"mesg=(\d+)")]
-    private static partial Regex SinkMessages();
-
-    private static string Tail(string path, int bytes)
-    {
-        if (!File.Exists(path))
-            return "";
-        using var stream = File.OpenRead(path);
-        stream.Seek(Math.Max(0, stream.Length - bytes), SeekOrigin.Begin);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return reader.ReadToEnd();
-    }
-
-    /// <summary>
-    /// Postfix's smtp-sink on 127.0.0.1 and a free port, as nobody, with <c>-c</c> counters written to a
-    /// file (the last "mesg=" is the number of messages received). The same as the delivery benchmark's.
-    /// </summary>
-    private sealed class SmtpSink : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly string _counterFile;
-        private int _stopped;
-
-        private SmtpSink(Process process, int port, string counterFile)
-        {
-            _process = process;
-            Port = port;
-            _counterFile = counterFile;
-        }
-
-        public int Port { get; }
-
-        public static async Task<SmtpSink> StartAsync(string work, string label, CancellationToken cancellationToken)
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-
-            var counterFile = Path.Combine(work, $"sink-{label}.out");
-            var process = Process.Start(new ProcessStartInfo("/bin/sh")
-            {
-                ArgumentList = { "-c", $"exec {SinkPath} -u nobody -c 127.0.0.1:{port} 256 > '{counterFile}' 2>&1" },
-                UseShellExecute = false,
-                WorkingDirectory = work,
-            })!;
-            var sink = new SmtpSink(process, port, counterFile);
-            var clock = Stopwatch.StartNew();
-            while (true)
-            {
-                try
-                {
-                    using var probe = new TcpClient();
-                    await probe.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                    return sink;
-                }
-                catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(5) && !process.HasExited)
-                {
-                    await Task.Delay(20, cancellationToken);
-                }
-                catch
-                {
-                    await sink.DisposeAsync();
-                    throw new InvalidOperationException($"smtp-sink did not listen on 127.0.0.1:{port}: {Tail(counterFile, 500)}");
-                }
-            }
-        }
-
-        /// <summary>User + system CPU time of the sink so far, from /proc.</summary>
-        public TimeSpan CpuTime()
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
-            }
-            catch (IOException)
-            {
-                return TimeSpan.Zero;
-            }
-        }
-
-        /// <summary>Stops the sink and returns the messages it counted.</summary>
-        public async Task<long> StopAsync()
-        {
-            await DisposeAsync();
-            var matches = SinkMessages().Matches(Tail(_counterFile, 400).Replace('\r', '\n').TrimEnd());
-            return matches.Count == 0 ? -1 : long.Parse(matches[^1].Groups[1].Value, CultureInfo.InvariantCulture);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _stopped, 1) != 0)
-                return;
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync(CancellationToken.None);
-            }
-            _process.Dispose();
-        }
-
-        [DllImport("libc", EntryPoint = "sysconf")]
-        private static extern long SysConf(int name);
-
-        private static readonly long ClockTicksPerSecond = Math.Max(1, SysConf(2)); // _SC_CLK_TCK
     }
 
     // ------------------------------------------------------------------ report
