@@ -20,6 +20,18 @@ public sealed record StoreState(long Articles, long LiveArticles, long SourceFil
 public sealed class BenchGateway : IAsyncDisposable
 {
     public const string AdminToken = "bench-admin-token-0123456789abcd"; // 32 characters
+    public const string LinkSecret = "bench-link-secret-0123456789abcdefghij";
+    public const string PublicUrl = "https://lettre.en-contact.com/";
+
+    /// <summary>The repository's <c>templates</c> folder, found upwards from the current directory, then from the program's folder.</summary>
+    public static string? TemplatesFolder()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+                if (Directory.Exists(Path.Combine(folder.FullName, "templates", "digest")))
+                    return Path.Combine(folder.FullName, "templates");
+        return null;
+    }
 
     private readonly WebApplication _app;
     private readonly bool _ownsDatabase;
@@ -53,6 +65,10 @@ public sealed class BenchGateway : IAsyncDisposable
             ["Ingestion:ContentPath"] = contentPath,
             ["Ingestion:Enabled"] = "false",
             ["Admin:ApiToken"] = AdminToken,
+            // Production settings the gateway requires: templates, a link secret, an https public URL.
+            ["Templates:Path"] = TemplatesFolder() ?? throw new InvalidOperationException("templates/ not found above the current directory: run from the repository"),
+            ["Subscribers:TokenSecret"] = LinkSecret,
+            ["Subscribers:PublicUrl"] = PublicUrl,
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())

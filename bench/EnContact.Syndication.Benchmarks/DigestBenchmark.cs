@@ -69,8 +69,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
               Defaults: 100000 subscribers, 20 articles, 3 sections, 8 connections, batch 500. Exit code 1 when a check fails.
         """;
 
-    private const string TokenSecret = "bench-digest-link-secret-0123456789abcdef";
-    private const string PublicUrl = "https://lettre.en-contact.com/";
 
     private readonly List<string> _failures = [];
 
@@ -122,7 +120,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             Console.Error.WriteLine("smtp-sink is started with -u nobody, which needs root.");
             return 2;
         }
-        if (TemplatesFolder() is null)
+        if (BenchGateway.TemplatesFolder() is null)
         {
             Console.Error.WriteLine("templates/digest/ not found above the current directory or the program's folder: run from the repository.");
             return 2;
@@ -131,16 +129,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         return await new DigestBenchmark(options, output).RunAsync(cancel.Token);
-    }
-
-    /// <summary>The repository's <c>templates</c> folder, found upwards from the current directory, then from the program's folder.</summary>
-    private static string? TemplatesFolder()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
-                if (Directory.Exists(Path.Combine(folder.FullName, "templates", "digest")))
-                    return Path.Combine(folder.FullName, "templates");
-        return null;
     }
 
     // ------------------------------------------------------------------ results
@@ -405,9 +393,9 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             ["Ingestion:ContentPath"] = Path.Combine(work, "content"),
             ["Ingestion:Enabled"] = "false",
             ["Admin:ApiToken"] = BenchGateway.AdminToken,
-            ["Templates:Path"] = TemplatesFolder(),
-            ["Subscribers:PublicUrl"] = PublicUrl,
-            ["Subscribers:TokenSecret"] = TokenSecret,
+            ["Templates:Path"] = BenchGateway.TemplatesFolder(),
+            ["Subscribers:PublicUrl"] = BenchGateway.PublicUrl,
+            ["Subscribers:TokenSecret"] = BenchGateway.LinkSecret,
             ["Digest:LedgerPath"] = ledger,
             ["Smtp:Host"] = "127.0.0.1",
             ["Smtp:Port"] = port.ToString(CultureInfo.InvariantCulture),
