@@ -28,6 +28,12 @@ public sealed class DeliveryWorker(
 
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly Dictionary<string, DateTimeOffset> _lastProgressLog = new(StringComparer.Ordinal);
+    // Editions sent since their last review; reviewed again when the outbox runs dry (their final line).
+    private readonly HashSet<string> _unreviewed = new(StringComparer.Ordinal);
+    private int _permanentFailuresSinceReview;
+
+    /// <summary>How often an edition's progress is counted while it sends (counting 100,000 rows takes ~0.2 s, and sending waits for it).</summary>
+    public static readonly TimeSpan ReviewInterval = TimeSpan.FromSeconds(10);
 
     private int Concurrency => sender is PickupFolderSender ? 2 : smtp.Value.Connections;
 
@@ -51,12 +57,17 @@ public sealed class DeliveryWorker(
 
             if (batch.Count == 0)
             {
+                if (_unreviewed.Count > 0)
+                    await ReviewCampaignsAsync([.. _unreviewed], force: true, stoppingToken);
                 await signal.WaitAsync(settings.PollInterval, time, stoppingToken);
                 continue;
             }
 
             var configurationError = await SendBatchAsync(batch, stoppingToken);
-            await ReviewCampaignsAsync(batch.Select(i => i.Campaign).Distinct(StringComparer.Ordinal).ToArray(), stoppingToken);
+            // A permanent failure is reviewed at once (the edition may have to pause); otherwise progress is
+            // counted every ReviewInterval, not after every batch.
+            var failed = Interlocked.Exchange(ref _permanentFailuresSinceReview, 0) > 0;
+            await ReviewCampaignsAsync(batch.Select(i => i.Campaign).Distinct(StringComparer.Ordinal).ToArray(), failed, stoppingToken);
             if (configurationError)
                 await Task.Delay(TimeSpan.FromMinutes(1), time, stoppingToken); // nothing can go out until the set-up is fixed
         }
@@ -101,6 +112,7 @@ public sealed class DeliveryWorker(
         {
             logger.LogError(e, "Could not compose the {Campaign} message to {Recipient}", item.Campaign, PersonalData.LogId(item.Recipient));
             await outbox.FailAsync(item, $"could not compose the message: {e.Message}", suppress: false, CancellationToken.None);
+            Interlocked.Increment(ref _permanentFailuresSinceReview);
             return FailureKind.MessageRejected;
         }
 
@@ -137,10 +149,12 @@ public sealed class DeliveryWorker(
                 case FailureKind.RecipientRejected:
                     logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", PersonalData.LogId(item.Recipient), reason);
                     await outbox.FailAsync(item, reason, suppress: true, CancellationToken.None);
+                    Interlocked.Increment(ref _permanentFailuresSinceReview);
                     break;
                 case FailureKind.MessageRejected:
                     logger.LogWarning("The relay refused the {Campaign} message to {Recipient} for good: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), reason);
                     await outbox.FailAsync(item, reason, suppress: false, CancellationToken.None);
+                    Interlocked.Increment(ref _permanentFailuresSinceReview);
                     break;
                 default:
                     logger.LogError("Mail cannot be sent until the SMTP settings are fixed; messages stay queued: {Reason}", reason);
@@ -163,12 +177,18 @@ public sealed class DeliveryWorker(
     };
 
     /// <summary>Logs progress (at most every 10 s per edition) and pauses an edition failing too often.</summary>
-    private async Task ReviewCampaignsAsync(IReadOnlyList<string> campaigns, CancellationToken cancellationToken)
+    private async Task ReviewCampaignsAsync(IReadOnlyList<string> campaigns, bool force, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
         foreach (var campaign in campaigns)
         {
+            if (!force && _lastProgressLog.TryGetValue(campaign, out var reviewed) && now - reviewed < ReviewInterval)
+            {
+                _unreviewed.Add(campaign);
+                continue;
+            }
+            _unreviewed.Remove(campaign);
             var progress = (await outbox.ProgressAsync(campaign, cancellationToken)).FirstOrDefault();
             if (progress is null)
                 continue;
@@ -179,7 +199,7 @@ public sealed class DeliveryWorker(
                 await outbox.SetCampaignStateAsync(campaign, "paused", reason, cancellationToken);
                 logger.LogWarning("Edition {Campaign} {Reason}", campaign, reason);
             }
-            if (!_lastProgressLog.TryGetValue(campaign, out var last) || now - last >= TimeSpan.FromSeconds(10) || progress.Pending + progress.Sending == 0)
+            if (!_lastProgressLog.TryGetValue(campaign, out var last) || now - last >= ReviewInterval || progress.Pending + progress.Sending == 0)
             {
                 _lastProgressLog[campaign] = now;
                 logger.LogInformation("Edition {Campaign}: {Sent}/{Total} sent, {Failed} failed, {Suppressed} suppressed, {Pending} pending, {Rate} msg/s, estimated finish {Eta}",
