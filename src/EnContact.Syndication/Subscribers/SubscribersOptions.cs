@@ -54,6 +54,10 @@ public sealed class SubscribersOptions
     [Range(1, 10_000)]
     public int RequestsPerMinutePerClient { get; set; } = 10;
 
+    /// <summary>Subscribe and confirm requests one address (or one confirmation link) may make per hour; more get the same answer and are not processed. Default 10.</summary>
+    [Range(1, 10_000)]
+    public int RequestsPerHourPerAddress { get; set; } = 10;
+
     /// <summary>Largest body accepted by the public pages and the JSON subscribe endpoint, in bytes. Default 16 KiB.</summary>
     [Range(1024, 1024 * 1024)]
     public int MaxPublicBodyBytes { get; set; } = 16 * 1024;

@@ -17,6 +17,7 @@ public static class SubscribersSetup
         services.AddSingleton<SubscriberLinks>();
         services.AddSingleton<SubscriberStore>();
         services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<AddressRateLimiter>();
         services.AddSingleton<SubscriptionPages.Pages>();
         services.AddHostedService<PendingPurgeWorker>();
 

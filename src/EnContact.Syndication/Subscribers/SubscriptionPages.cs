@@ -113,7 +113,8 @@ public static class SubscriptionPages
         });
     }
 
-    private static async Task<IResult> Confirm(string token, HttpContext http, Pages pages, SubscriberStore store, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    private static async Task<IResult> Confirm(string token, HttpContext http, Pages pages, SubscriberStore store, SubscriptionService subscriptions,
+        AddressRateLimiter perAddress, CancellationToken cancellationToken)
     {
         if (!await pages.IsFormValidAsync(http))
             return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
@@ -126,6 +127,8 @@ public static class SubscriptionPages
         }
         if (state != TokenState.Valid)
             return await pages.TokenProblemAsync(http, state, offerResend: true);
+        if (!perAddress.TryAcquire(claims.SubscriberId))
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: "Too many attempts with this link; try again in an hour.");
         switch (await store.ConfirmAsync(claims.SubscriberId, claims.Nonce, cancellationToken))
         {
             case ConfirmOutcome.Confirmed:

@@ -1,6 +1,5 @@
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Hosting;
-using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Templating;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +15,7 @@ public sealed class SubscriptionService(
     SubscriberLinks links,
     OutboxStore outbox,
     TemplateRenderer templates,
+    AddressRateLimiter perAddress,
     IOptions<SubscribersOptions> options,
     IOptions<SiteOptions> site,
     TimeProvider time,
@@ -59,6 +59,11 @@ public sealed class SubscriptionService(
     /// <summary>Records a (valid) request and queues the mail it calls for, unless the address had enough mail for now.</summary>
     public async Task RequestAsync(SubscriptionRequest request, CancellationToken cancellationToken)
     {
+        if (!perAddress.TryAcquire(request.Address))
+        {
+            logger.LogWarning("Subscription requests for {Address} over Subscribers:RequestsPerHourPerAddress: not processed", PersonalData.LogId(request.Address));
+            return;
+        }
         var settings = options.Value;
         var plan = await store.PlanConfirmationAsync(request, settings.ConfirmationResendInterval, settings.MaxConfirmationsPerDay, cancellationToken);
         var who = PersonalData.LogId(request.Address);
@@ -89,6 +94,8 @@ public sealed class SubscriptionService(
     /// <summary>A new confirmation mail for someone whose link expired (their settings are kept).</summary>
     public async Task ResendConfirmationAsync(string subscriberId, CancellationToken cancellationToken)
     {
+        if (!perAddress.TryAcquire(subscriberId))
+            return;
         if (await store.GetAsync(subscriberId, cancellationToken) is { } subscriber)
             await RequestAsync(new SubscriptionRequest(subscriber.Address, subscriber.Name, subscriber.Sections, subscriber.ConsentSource ?? "confirmation renewed"), cancellationToken);
     }

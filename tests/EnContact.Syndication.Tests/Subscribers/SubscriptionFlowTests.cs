@@ -460,6 +460,32 @@ public sealed class SubscriptionFlowTests
     }
 
     [Fact]
+    public async Task RateLimit_PerAddress_OverTheHourlyLimit_SameAnswerButNotProcessed()
+    {
+        await using var running = await StartAsync(new()
+        {
+            ["Subscribers:RequestsPerMinutePerClient"] = "100",
+            ["Subscribers:MaxConfirmationsPerDay"] = "100",
+            ["Subscribers:RequestsPerHourPerAddress"] = "3",
+        });
+        var (gateway, _) = running;
+        using var client = gateway.NewClient(null);
+        var answers = new List<(HttpStatusCode, string)>();
+        for (var i = 0; i < 5; i++)
+        {
+            var response = await client.PostAsync("/subscribe", new StringContent("""{"email":"cible@exemple.fr"}""", Encoding.UTF8, "application/json"));
+            answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync()));
+        }
+        var other = await client.PostAsync("/subscribe", new StringContent("""{"email":"autre@exemple.fr"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Single(answers.Distinct());
+        Assert.Equal(HttpStatusCode.Accepted, answers[0].Item1);
+        var queued = await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None);
+        Assert.Equal(3, queued.Sum(p => p.Total) - 1); // three for the target, one for the other address
+        Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
+    }
+
+    [Fact]
     public async Task Pages_AreFrenchUtf8WithFeedAutodiscoveryAndSafeHeaders()
     {
         await using var running = await StartAsync();
