@@ -51,9 +51,12 @@ public static class DigestArchivePages
         var editions = (await PublishedAsync(store, cancellationToken))
             .Select(e => new ArchiveEntry(e.Snapshot.Number, e.Snapshot.DateText, e.Snapshot.Subject, e.Snapshot.ItemCount, renderer.WebVersionUrl(e.Snapshot.Number)))
             .ToList();
+        var feedUrl = links.Absolute("digests/feed.atom");
+        // The archive's own feed comes first in the page's autodiscovery links.
+        var chrome = pages.Chrome with { Feeds = [new AlternateLink($"{pages.Chrome.SiteTitle} — les lettres", "application/atom+xml", feedUrl), .. pages.Chrome.Feeds] };
         return await pages.RenderAsync(http, "DigestArchive", new DigestArchivePageModel
         {
-            Chrome = pages.Chrome, Title = "Les lettres", Editions = editions, FeedUrl = links.Absolute("digests/feed.atom"), SubscribePath = links.Path("subscribe"),
+            Chrome = chrome, Title = "Les lettres", Editions = editions, FeedUrl = feedUrl, SubscribePath = links.Path("subscribe"),
         }, publicFor: CacheFor);
     }
 

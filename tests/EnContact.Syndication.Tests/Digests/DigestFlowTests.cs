@@ -117,6 +117,7 @@ public sealed class DigestFlowTests
         var feed = CodeHollow.FeedReader.FeedReader.ReadFromString(await client.GetStringAsync("/digests/feed.atom"));
 
         Assert.Equal(["https://lettre.en-contact.com/digests/1"], archive.QuerySelectorAll("main li a").Select(a => a.GetAttribute("href")));
+        Assert.Equal("https://lettre.en-contact.com/digests/feed.atom", archive.QuerySelector("link[rel=alternate]")!.GetAttribute("href"));
         Assert.Equal(HttpStatusCode.OK, web.StatusCode);
         Assert.Contains("Relation client : l’IA &gt; le script &amp; le reste", page);
         Assert.DoesNotContain("unsubscribe/", page);
