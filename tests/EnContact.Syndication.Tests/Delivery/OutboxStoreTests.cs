@@ -161,6 +161,39 @@ public sealed class OutboxStoreTests
     }
 
     [Fact]
+    public async Task Claim_SuppressedFirstCandidates_AreSettledAndTheBatchFilledFromLaterRows()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, Enumerable.Range(0, 12).Select(i => Bulk($"a{i:00}@exemple.fr")).ToList(), None);
+        for (var i = 0; i < 6; i++)
+            await outbox.SuppressAsync($"a{i:00}@exemple.fr", "unsubscribed", None);
+
+        var claimed = await outbox.ClaimAsync("w", 4, None);
+
+        Assert.Equal(["a06@exemple.fr", "a07@exemple.fr", "a08@exemple.fr", "a09@exemple.fr"], claimed.Select(i => i.Recipient));
+        var progress = (await outbox.ProgressAsync("digest-48", None)).Single();
+        Assert.Equal((6L, 4L, 2L), (progress.Suppressed, progress.Sending, progress.Pending));
+    }
+
+    [Fact]
+    public async Task Claim_ExpiredLeasesAndPendingRows_TogetherNeverMoreThanTheLimit_EachOnce()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        await outbox.EnqueueAsync(Body, Enumerable.Range(0, 6).Select(i => Bulk($"b{i}@exemple.fr")).ToList(), None);
+        var crashed = await outbox.ClaimAsync("crashed-worker", 3, None);
+        gateway.Clock!.Advance(new DeliveryOptions().LeaseDuration + TimeSpan.FromSeconds(1));
+
+        var claimed = await outbox.ClaimAsync("w", 4, None);
+
+        Assert.Equal(4, claimed.Count);
+        Assert.Equal(4, claimed.Select(i => i.MessageKey).Distinct().Count());
+        Assert.All(crashed, expired => Assert.Contains(claimed, i => i.MessageKey == expired.MessageKey)); // the crashed worker's messages first
+        Assert.All(claimed.Where(i => crashed.Any(c => c.MessageKey == i.MessageKey)), i => Assert.Equal(2, i.Attempts));
+    }
+
+    [Fact]
     public async Task PauseResumeCancel_ControlWhatIsClaimed()
     {
         await using var gateway = await Gateway.CreateAsync();
