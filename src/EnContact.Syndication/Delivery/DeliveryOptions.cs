@@ -26,9 +26,9 @@ public sealed class DeliveryOptions
     [Required(AllowEmptyStrings = false)]
     public string PickupPath { get; set; } = "outbox";
 
-    /// <summary>Messages a worker claims at a time. Default 50.</summary>
+    /// <summary>Messages a worker claims at a time (measured: 50 → 789 msg/s, 200 → 1,019, 500 → 1,091; BENCHMARKS.md). Default 200.</summary>
     [Range(1, 10_000)]
-    public int BatchSize { get; set; } = 50;
+    public int BatchSize { get; set; } = 200;
 
     /// <summary>How long a claim lasts; a crashed worker's messages are taken up again after it. Default 5 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
