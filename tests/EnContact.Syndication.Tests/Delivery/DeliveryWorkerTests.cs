@@ -52,6 +52,25 @@ public sealed class DeliveryWorkerTests
         WaitForAsync(gateway, campaign, p => p.Pending + p.Sending == 0);
 
     [Fact]
+    public async Task Progress_NotCountedAfterEveryBatch_ButTheFinalLineComesWhenTheOutboxRunsDry()
+    {
+        await using var server = await TestSmtpServer.StartNewAsync();
+        var logs = new LogCapture();
+        var settings = Relay(server);
+        settings["Delivery:BatchSize"] = "2";
+        settings["Logging:LogLevel:EnContact.Syndication.Delivery"] = "Information";
+        // The fake clock does not move: after the first review, only the outbox running dry brings another.
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: settings, logs: logs);
+        await Outbox(gateway).EnqueueAsync(Body, Subscribers(7), None);
+
+        await server.WaitForMessagesAsync(7);
+        var final = await logs.WaitForAsync(l => l.Contains("Edition digest-2026-48: 7/7 sent"));
+
+        Assert.Contains("0 pending", final);
+        Assert.Equal(2, logs.Lines.Count(l => l.Contains("Edition digest-2026-48:"))); // the first batch's review and the final one, not one per batch
+    }
+
+    [Fact]
     public async Task Edition_ManyMessagesFewConnections_EachDeliveredOnceWithListHeaders()
     {
         await using var server = await TestSmtpServer.StartNewAsync();
