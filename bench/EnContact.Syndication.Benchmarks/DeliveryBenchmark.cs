@@ -54,7 +54,7 @@ public sealed record DeliveryBenchmarkOptions
 /// MailKit over sockets that set TCP_NODELAY; <see cref="WhatIf.NoDelayNoLeak"/> also takes the composer's
 /// shared From address off each message once sent, so the message can be collected.
 /// </remarks>
-public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, TextWriter output)
+public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, TextWriter output) : CheckedBenchmark
 {
     public const string Usage = """
           delivery [--messages N] [--size-kb K] [--connections C] [--runs R] [--batch-sizes B1,B2,…]
@@ -74,7 +74,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
     private const string Campaign = "lettre-2026-48";
     private const string FromAddress = "from@en-contact.com";
 
-    private readonly List<string> _failures = [];
     private MessageBody _body = null!;
     private int _wireBytes;
 
@@ -239,18 +238,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         }
     }
 
-    private int Fail()
-    {
-        foreach (var failure in _failures)
-            Console.Error.WriteLine($"CHECK FAILED: {failure}");
-        return 1;
-    }
-
-    private void Check(bool condition, string what)
-    {
-        if (!condition)
-            _failures.Add(what);
-    }
 
     // ------------------------------------------------------------------ our delivery
 
@@ -824,17 +811,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
 
     // ------------------------------------------------------------------ report
 
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
-    }
 
     private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:N0} MiB");
 

@@ -54,7 +54,7 @@ public sealed record DigestBenchmarkOptions
 /// ("rendered in X ms, queued in Y ms", read through a logger provider) splits rendering from enqueuing.
 /// Memory is sampled every 100 ms.
 /// </summary>
-public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, TextWriter output)
+public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, TextWriter output) : CheckedBenchmark
 {
     public const string Usage = """
           digest [--subscribers N] [--articles A] [--sections S] [--connections C] [--batch B] [--seed X]
@@ -70,7 +70,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         """;
 
 
-    private readonly List<string> _failures = [];
 
     /// <summary>Parses the mode's arguments (everything after "digest") and runs it.</summary>
     public static async Task<int> MainAsync(string[] args, TextWriter output)
@@ -240,18 +239,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         }
     }
 
-    private int Fail()
-    {
-        foreach (var failure in _failures)
-            Console.Error.WriteLine($"CHECK FAILED: {failure}");
-        return 1;
-    }
-
-    private void Check(bool condition, string what)
-    {
-        if (!condition)
-            _failures.Add(what);
-    }
 
     private string[] SectionNames => SubscribersOptions.DefaultSections.Take(options.Sections).ToArray();
 
@@ -606,6 +593,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         var renderer = services.GetRequiredService<DigestRenderer>();
         var templates = services.GetRequiredService<TemplateRenderer>();
         var links = services.GetRequiredService<SubscriberLinks>();
+        var queue = services.GetRequiredService<DigestQueue>();
         var composer = services.GetRequiredService<MessageComposer>();
         var digest = services.GetRequiredService<IOptions<DigestOptions>>().Value;
         var site = services.GetRequiredService<IOptions<SiteOptions>>().Value;
@@ -680,19 +668,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         result.RequestsMs = await MedianMsAsync(3, () =>
         {
-            var requests = recipients.Select(r =>
-            {
-                var unsubscribe = links.UnsubscribeUrl(r.Id);
-                return new OutboxRequest
-                {
-                    Campaign = campaign,
-                    Kind = MailKind.Bulk,
-                    RecipientAddress = r.Address,
-                    RecipientName = r.Name,
-                    UnsubscribeUrl = links.SupportsOneClick ? unsubscribe : null,
-                    Variables = new Dictionary<string, string> { ["unsubscribe_url"] = unsubscribe, ["preferences_url"] = links.PreferencesUrl(r.Id) },
-                };
-            }).ToList();
+            var requests = queue.RequestsFor(campaign, recipients);
             GC.KeepAlive(requests);
             return Task.CompletedTask;
         });
@@ -810,17 +786,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
 
     // ------------------------------------------------------------------ report
 
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
-    }
 
     private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:N0} MiB");
 

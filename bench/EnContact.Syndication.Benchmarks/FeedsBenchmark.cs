@@ -33,7 +33,7 @@ public sealed record FeedsBenchmarkOptions
 /// rendering, hashing and compression, mirror write), a start-up build after a restart (mirror files
 /// present), a rebuild after one article changed and a rebuild with nothing changed.
 /// </summary>
-public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter output)
+public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter output) : CheckedBenchmark
 {
     private const string FirstBuild = "first-build";
     private const string StoreRead = "store-read";
@@ -51,7 +51,6 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
 
     private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
 
-    private readonly List<string> _failures = [];
     private long _totalBytes;
     private int _published;
     private List<DateTimeOffset> _publishedDates = [];
@@ -127,18 +126,6 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
         }
     }
 
-    private int Fail()
-    {
-        foreach (var failure in _failures)
-            Console.Error.WriteLine($"CHECK FAILED: {failure}");
-        return 1;
-    }
-
-    private void Check(bool condition, string what)
-    {
-        if (!condition)
-            _failures.Add(what);
-    }
 
     /// <summary>One run: a fresh app (empty feed cache) and an empty mirror folder on the shared store. Run -1 is the warm-up.</summary>
     private async Task<Dictionary<string, Sample>> RunOnceAsync(string work, string contentFolder, string database, int run, CancellationToken cancellationToken)

@@ -23,7 +23,7 @@ public sealed record IngestionBenchmarkOptions
 /// and a rescan after 1 % of them changed, against what reading (and hashing) the files costs
 /// alone, measured in the same run so the ratios hold on a noisy machine.
 /// </summary>
-public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWriter output)
+public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWriter output) : CheckedBenchmark
 {
     private const string Enumerate = "enumerate";
     private const string Read = "read";
@@ -36,7 +36,6 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
     private const string Rescan = "rescan";
     private const string RescanChanged = "rescan-1pct";
 
-    private readonly List<string> _failures = [];
     private int _fileCount;
     private long _totalBytes;
 
@@ -93,18 +92,6 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
         }
     }
 
-    private int Fail()
-    {
-        foreach (var failure in _failures)
-            Console.Error.WriteLine($"CHECK FAILED: {failure}");
-        return 1;
-    }
-
-    private void Check(bool condition, string what)
-    {
-        if (!condition)
-            _failures.Add(what);
-    }
 
     /// <summary>One run on a fresh empty database. Run -1 is the warm-up (checked, not recorded).</summary>
     private async Task<Dictionary<string, Sample>> RunOnceAsync(

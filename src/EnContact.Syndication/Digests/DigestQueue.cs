@@ -25,19 +25,7 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
             var sections = group.First().Sections;
             if (await renderer.RenderAsync(snapshot, sections) is not { } rendered)
                 continue;
-            var requests = group.Select(r =>
-            {
-                var unsubscribe = links.UnsubscribeUrl(r.Id);
-                return new OutboxRequest
-                {
-                    Campaign = campaign,
-                    Kind = MailKind.Bulk,
-                    RecipientAddress = r.Address,
-                    RecipientName = r.Name,
-                    UnsubscribeUrl = links.SupportsOneClick ? unsubscribe : null,
-                    Variables = new Dictionary<string, string> { ["unsubscribe_url"] = unsubscribe, ["preferences_url"] = links.PreferencesUrl(r.Id) },
-                };
-            }).ToList();
+            var requests = RequestsFor(campaign, group);
             batches.Add((new MessageBody(rendered.Subject, rendered.Text, rendered.Html), requests));
             mailed += requests.Count;
         }
@@ -48,4 +36,19 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
             key, mailed, recipients.Count, batches.Count, (int)rendering.TotalMilliseconds, (int)(TimeProvider.System.GetElapsedTime(started) - rendering).TotalMilliseconds);
         return mailed;
     }
+
+    /// <summary>One bulk message per recipient, each with their own signed unsubscribe and preferences links.</summary>
+    public List<OutboxRequest> RequestsFor(string campaign, IEnumerable<Recipient> recipients) => recipients.Select(r =>
+    {
+        var unsubscribe = links.UnsubscribeUrl(r.Id);
+        return new OutboxRequest
+        {
+            Campaign = campaign,
+            Kind = MailKind.Bulk,
+            RecipientAddress = r.Address,
+            RecipientName = r.Name,
+            UnsubscribeUrl = links.SupportsOneClick ? unsubscribe : null,
+            Variables = new Dictionary<string, string> { ["unsubscribe_url"] = unsubscribe, ["preferences_url"] = links.PreferencesUrl(r.Id) },
+        };
+    }).ToList();
 }

@@ -1,0 +1,33 @@
+namespace EnContact.Syndication.Benchmarks;
+
+/// <summary>What every benchmark mode shares: the checks it makes as it goes (exit code 1 when one fails) and the machine's load.</summary>
+public abstract class CheckedBenchmark
+{
+    protected readonly List<string> _failures = [];
+
+    protected int Fail()
+    {
+        foreach (var failure in _failures)
+            Console.Error.WriteLine($"CHECK FAILED: {failure}");
+        return 1;
+    }
+
+    protected void Check(bool condition, string what)
+    {
+        if (!condition)
+            _failures.Add(what);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (the machine is shared: say how busy it was).</summary>
+    protected static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+}
