@@ -80,52 +80,38 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
     /// <summary>Parses the mode's arguments (everything after "delivery") and runs it.</summary>
     public static async Task<int> MainAsync(string[] args, TextWriter output)
     {
-        var options = new DeliveryBenchmarkOptions();
-        for (var i = 0; i < args.Length; i++)
+        var options = BenchArgs.Parse(args, new DeliveryBenchmarkOptions(), Usage, (o, name, a) => name switch
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Count(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
-                ? v : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}");
-            try
+            "--messages" => o with { Messages = a.Count(1) },
+            "--size-kb" => o with { SizeKb = a.Count(2) },
+            "--connections" => o with { Connections = a.Count(1) },
+            "--runs" => o with { Runs = a.Count(1) },
+            "--batch-sizes" => o with
             {
-                options = args[i] switch
-                {
-                    "--messages" => options with { Messages = Count(1) },
-                    "--size-kb" => options with { SizeKb = Count(2) },
-                    "--connections" => options with { Connections = Count(1) },
-                    "--runs" => options with { Runs = Count(1) },
-                    "--batch-sizes" => options with
-                    {
-                        BatchSizes = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                            .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 10_000
-                                ? v : throw new ArgumentException($"--batch-sizes: '{s}' is not a whole number from 1 to 10000"))
-                            .ToArray(),
-                    },
-                    "--chunk" => options with { EnqueueChunk = Count(1) },
-                    "--warmup" => options with { WarmupMessages = Count(0) },
-                    "--no-reconnect-source" => options with { SourceReconnect = false },
-                    "--no-breakdown" => options with { Breakdown = false },
-                    "--no-what-if" => options with { WhatIfs = [] },
-                    "--what-if" => options with
-                    {
-                        WhatIfs = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                            .Select(s => Enum.TryParse<WhatIf>(s, ignoreCase: true, out var w) && w != WhatIf.None ? w : throw new ArgumentException($"--what-if: '{s}' is not NoDelay or NoDelayNoLeak"))
-                            .ToArray(),
-                    },
-                    "--timeout-minutes" => options with { Timeout = TimeSpan.FromMinutes(Count(1)) },
-                    "--hold" => options with { HoldSeconds = Count(0) },
-                    "--work" => options with { WorkFolder = Path.GetFullPath(Next()) },
-                    "--keep" => options with { Keep = true },
-                    _ => throw new ArgumentException($"unknown option {args[i]}"),
-                };
-            }
-            catch (ArgumentException e)
+                BatchSizes = a.Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 10_000
+                        ? v : throw new ArgumentException($"--batch-sizes: '{s}' is not a whole number from 1 to 10000"))
+                    .ToArray(),
+            },
+            "--chunk" => o with { EnqueueChunk = a.Count(1) },
+            "--warmup" => o with { WarmupMessages = a.Count(0) },
+            "--no-reconnect-source" => o with { SourceReconnect = false },
+            "--no-breakdown" => o with { Breakdown = false },
+            "--no-what-if" => o with { WhatIfs = [] },
+            "--what-if" => o with
             {
-                Console.Error.WriteLine(e.Message);
-                Console.Error.WriteLine(Usage);
-                return 2;
-            }
-        }
+                WhatIfs = a.Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => Enum.TryParse<WhatIf>(s, ignoreCase: true, out var w) && w != WhatIf.None ? w : throw new ArgumentException($"--what-if: '{s}' is not NoDelay or NoDelayNoLeak"))
+                    .ToArray(),
+            },
+            "--timeout-minutes" => o with { Timeout = TimeSpan.FromMinutes(a.Count(1)) },
+            "--hold" => o with { HoldSeconds = a.Count(0) },
+            "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
+            "--keep" => o with { Keep = true },
+            _ => throw BenchArgs.Unknown(name),
+        });
+        if (options is null)
+            return 2;
         if (options.BatchSizes.Count == 0 || options.Connections > 64)
         {
             Console.Error.WriteLine("--batch-sizes needs at least one value and --connections at most 64 (Smtp:Connections)");

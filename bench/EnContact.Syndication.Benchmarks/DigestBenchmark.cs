@@ -74,36 +74,22 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
     /// <summary>Parses the mode's arguments (everything after "digest") and runs it.</summary>
     public static async Task<int> MainAsync(string[] args, TextWriter output)
     {
-        var options = new DigestBenchmarkOptions();
-        for (var i = 0; i < args.Length; i++)
+        var options = BenchArgs.Parse(args, new DigestBenchmarkOptions(), Usage, (o, name, a) => name switch
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Count(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
-                ? v : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}");
-            try
-            {
-                options = args[i] switch
-                {
-                    "--subscribers" => options with { Subscribers = Count(1) },
-                    "--articles" => options with { Articles = Count(1) },
-                    "--sections" => options with { Sections = Count(1) },
-                    "--connections" => options with { Connections = Count(1) },
-                    "--batch" => options with { BatchSize = Count(1) },
-                    "--seed" => options with { Seed = Count(0) },
-                    "--no-breakdown" => options with { Breakdown = false },
-                    "--timeout-minutes" => options with { Timeout = TimeSpan.FromMinutes(Count(1)) },
-                    "--work" => options with { WorkFolder = Path.GetFullPath(Next()) },
-                    "--keep" => options with { Keep = true },
-                    _ => throw new ArgumentException($"unknown option {args[i]}"),
-                };
-            }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine(e.Message);
-                Console.Error.WriteLine(Usage);
-                return 2;
-            }
-        }
+            "--subscribers" => o with { Subscribers = a.Count(1) },
+            "--articles" => o with { Articles = a.Count(1) },
+            "--sections" => o with { Sections = a.Count(1) },
+            "--connections" => o with { Connections = a.Count(1) },
+            "--batch" => o with { BatchSize = a.Count(1) },
+            "--seed" => o with { Seed = a.Count(0) },
+            "--no-breakdown" => o with { Breakdown = false },
+            "--timeout-minutes" => o with { Timeout = TimeSpan.FromMinutes(a.Count(1)) },
+            "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
+            "--keep" => o with { Keep = true },
+            _ => throw BenchArgs.Unknown(name),
+        });
+        if (options is null)
+            return 2;
         if (options.Sections > SubscribersOptions.DefaultSections.Length || options.Connections > 64 || options.BatchSize > 10_000)
         {
             Console.Error.WriteLine($"--sections at most {SubscribersOptions.DefaultSections.Length}, --connections at most 64 (Smtp:Connections), --batch at most 10000");

@@ -43,32 +43,18 @@ switch (args[0])
 {
     case "ingestion":
     {
-        var options = new IngestionBenchmarkOptions();
-        for (var i = 1; i < args.Length; i++)
+        var options = BenchArgs.Parse(args[1..], new IngestionBenchmarkOptions(), Usage, (o, name, a) => name switch
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Count(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
-                ? v : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}");
-            try
-            {
-                options = args[i] switch
-                {
-                    "--articles" => options with { Articles = Count(1) },
-                    "--runs" => options with { Runs = Count(1) },
-                    "--warmup" => options with { WarmupArticles = Count(1) },
-                    "--seed" => options with { Seed = Count(0) },
-                    "--work" => options with { WorkFolder = Path.GetFullPath(Next()) },
-                    "--keep" => options with { Keep = true },
-                    _ => throw new ArgumentException($"unknown option {args[i]}"),
-                };
-            }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine(e.Message);
-                Console.Error.WriteLine(Usage);
-                return 2;
-            }
-        }
+            "--articles" => o with { Articles = a.Count(1) },
+            "--runs" => o with { Runs = a.Count(1) },
+            "--warmup" => o with { WarmupArticles = a.Count(1) },
+            "--seed" => o with { Seed = a.Count(0) },
+            "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
+            "--keep" => o with { Keep = true },
+            _ => throw BenchArgs.Unknown(name),
+        });
+        if (options is null)
+            return 2;
 
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -77,31 +63,17 @@ switch (args[0])
 
     case "feeds":
     {
-        var options = new FeedsBenchmarkOptions();
-        for (var i = 1; i < args.Length; i++)
+        var options = BenchArgs.Parse(args[1..], new FeedsBenchmarkOptions(), Usage, (o, name, a) => name switch
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Count(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
-                ? v : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}");
-            try
-            {
-                options = args[i] switch
-                {
-                    "--articles" => options with { Articles = Count(1) },
-                    "--runs" => options with { Runs = Count(1) },
-                    "--seed" => options with { Seed = Count(0) },
-                    "--work" => options with { WorkFolder = Path.GetFullPath(Next()) },
-                    "--keep" => options with { Keep = true },
-                    _ => throw new ArgumentException($"unknown option {args[i]}"),
-                };
-            }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine(e.Message);
-                Console.Error.WriteLine(Usage);
-                return 2;
-            }
-        }
+            "--articles" => o with { Articles = a.Count(1) },
+            "--runs" => o with { Runs = a.Count(1) },
+            "--seed" => o with { Seed = a.Count(0) },
+            "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
+            "--keep" => o with { Keep = true },
+            _ => throw BenchArgs.Unknown(name),
+        });
+        if (options is null)
+            return 2;
 
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
