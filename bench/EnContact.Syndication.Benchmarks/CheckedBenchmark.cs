@@ -12,6 +12,18 @@ public abstract class CheckedBenchmark
         return 1;
     }
 
+    /// <summary>Prints the checks that passed and the Markdown block to paste into BENCHMARKS.md; exit code 0.</summary>
+    protected static int Succeed(TextWriter output, string checksPassed, string markdown)
+    {
+        output.WriteLine();
+        output.WriteLine("All checks passed: " + checksPassed);
+        output.WriteLine();
+        output.WriteLine("----- Markdown for BENCHMARKS.md -----");
+        output.WriteLine(markdown);
+        output.WriteLine("----- end -----");
+        return 0;
+    }
+
     protected void Check(bool condition, string what)
     {
         if (!condition)

@@ -209,13 +209,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
                     return Fail();
             }
 
-            output.WriteLine();
-            output.WriteLine($"All checks passed: every delivery sent exactly {options.Messages} messages (outbox and smtp-sink's counter agree), nothing failed or was retried; smtp-source delivered {options.Messages} too.");
-            output.WriteLine();
-            output.WriteLine("----- Markdown for BENCHMARKS.md -----");
-            output.WriteLine(Report(runs, breakdown, started, loadBefore, LoadAverage()));
-            output.WriteLine("----- end -----");
-            return 0;
+            return Succeed(output, $"every delivery sent exactly {options.Messages} messages (outbox and smtp-sink's counter agree), nothing failed or was retried; smtp-source delivered {options.Messages} too.", Report(runs, breakdown, started, loadBefore, LoadAverage()));
         }
         finally
         {

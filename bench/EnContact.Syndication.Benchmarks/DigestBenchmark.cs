@@ -210,13 +210,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             var (result, breakdown) = await RunEditionAsync(work, cancellationToken);
             if (_failures.Count > 0)
                 return Fail();
-            output.WriteLine();
-            output.WriteLine($"All checks passed: {result.Sent:N0} messages sent for {result.Queued:N0} expected recipients (outbox and smtp-sink's counter agree), none failed, suppressed or retried.");
-            output.WriteLine();
-            output.WriteLine("----- Markdown for BENCHMARKS.md -----");
-            output.WriteLine(Report(result, breakdown, started, loadBefore, LoadAverage()));
-            output.WriteLine("----- end -----");
-            return 0;
+            return Succeed(output, $"{result.Sent:N0} messages sent for {result.Queued:N0} expected recipients (outbox and smtp-sink's counter agree), none failed, suppressed or retried.", Report(result, breakdown, started, loadBefore, LoadAverage()));
         }
         finally
         {

@@ -109,15 +109,9 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
                     + $"nothing changed {Ms(samples[NothingChanged])}");
             }
 
-            output.WriteLine();
-            output.WriteLine("All checks passed: every build published the same documents; all.atom/all.rss/all.json parse and hold Feeds:ItemCount items; "
+            return Succeed(output, "every build published the same documents; all.atom/all.rss/all.json parse and hold Feeds:ItemCount items; "
                 + "the archive pages hold every article once; gzip and Brotli forms decompress to the same bytes; the mirror matches; "
-                + "the one-article rebuild changed only the feeds holding that article and the no-change rebuild changed nothing.");
-            output.WriteLine();
-            output.WriteLine("----- Markdown for BENCHMARKS.md -----");
-            output.WriteLine(Report(runs));
-            output.WriteLine("----- end -----");
-            return 0;
+                + "the one-article rebuild changed only the feeds holding that article and the no-change rebuild changed nothing.", Report(runs));
         }
         finally
         {

@@ -77,13 +77,7 @@ public sealed class IngestionBenchmark(IngestionBenchmarkOptions options, TextWr
                     + $"CPU half {Ms(samples[ParseNormalize])}, SQLite half {Ms(samples[StoreWrites])}");
             }
 
-            output.WriteLine();
-            output.WriteLine("All checks passed: import created every article with no problem, the unchanged rescan wrote nothing, the 1 % rescan updated exactly the edited files.");
-            output.WriteLine();
-            output.WriteLine("----- Markdown for BENCHMARKS.md -----");
-            output.WriteLine(Report(runs));
-            output.WriteLine("----- end -----");
-            return 0;
+            return Succeed(output, "import created every article with no problem, the unchanged rescan wrote nothing, the 1 % rescan updated exactly the edited files.", Report(runs));
         }
         finally
         {
