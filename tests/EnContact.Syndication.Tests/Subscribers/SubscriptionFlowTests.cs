@@ -486,6 +486,24 @@ public sealed class SubscriptionFlowTests
     }
 
     [Fact]
+    public async Task ConfirmLink_UsedMoreThanTheHourlyLimit_Is429()
+    {
+        await using var running = await StartAsync(new() { ["Subscribers:RequestsPerHourPerAddress"] = "1" });
+        var (gateway, server) = running;
+        using var browser = new Browser(gateway);
+        await SubscribeThroughFormAsync(browser, "lien@exemple.fr");
+        await server.WaitForMessagesAsync(1);
+        var link = Browser.LinkPath(server.Messages[0].Message, ConfirmPrefix);
+        await browser.GetAsync(link);
+        var csrf = browser.Current!.Document.QuerySelector("input[name=csrf]")!.GetAttribute("value")!;
+
+        var first = await browser.PostFormAsync(link, [new("csrf", csrf)]);
+        var second = await browser.PostFormAsync(link, [new("csrf", csrf)]);
+
+        Assert.Equal(("Abonnement confirmé", HttpStatusCode.TooManyRequests), (first.Heading, second.Status));
+    }
+
+    [Fact]
     public async Task Pages_AreFrenchUtf8WithFeedAutodiscoveryAndSafeHeaders()
     {
         await using var running = await StartAsync();
