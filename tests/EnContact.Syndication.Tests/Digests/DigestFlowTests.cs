@@ -190,6 +190,9 @@ public sealed class DigestFlowTests
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         Assert.Equal((EditionStatus.Queued, 2), ((await Store(gateway).GetAsync(key, None))!.Value.Edition is var e ? (e.Status, e.Recipients) : default));
         Assert.Equal(HttpStatusCode.Conflict, (await gateway.Client.PostAsync($"/api/digests/{key}/approve", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.PostAsync("/api/digests/2031-01-06-0800/approve", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/api/digests/2031-01-06-0800")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/api/digests/2031-01-06-0800/preview")).StatusCode);
     }
 
     [Fact]

@@ -39,6 +39,20 @@ public sealed class TemplateRendererTests
     }
 
     [Fact]
+    public async Task StartUp_WithABrokenDigestPartial_FailsNamingItToo()
+    {
+        using var templates = CopyOfTemplates();
+        var article = Path.Combine(templates.Path, "digest", "_Article.cshtml");
+        File.WriteAllText(article, File.ReadAllText(article).Replace("@Model.Title", "@Model.Titre"));
+
+        var failure = await Assert.ThrowsAsync<TemplateException>(() =>
+            Gateway.CreateAsync(start: true, settings: new Dictionary<string, string?> { ["Templates:Path"] = templates.Path }));
+
+        Assert.All(failure.Problems, p => Assert.StartsWith($"{Path.GetFileName(templates.Path)}/digest/_Article.cshtml:", p));
+        Assert.Contains(failure.Problems, p => p.Contains("Titre"));
+    }
+
+    [Fact]
     public async Task StartUp_WithoutTheTemplatesFolder_FailsNamingIt()
     {
         using var empty = new TempDirectory();
