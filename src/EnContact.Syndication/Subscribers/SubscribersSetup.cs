@@ -18,7 +18,7 @@ public static class SubscribersSetup
         services.AddSingleton<SubscriberStore>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<AddressRateLimiter>();
-        services.AddSingleton<SubscriptionPages.Pages>();
+        services.AddSingleton<SubscriptionPageKit>();
         services.AddHostedService<PendingPurgeWorker>();
 
         // The pages' forms carry ASP.NET Core's anti-forgery field; its keys survive restarts so an open form still works.

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Templating;
-using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Subscribers;
@@ -41,14 +39,14 @@ public static class SubscriptionPages
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
     };
 
-    private static async Task<IResult> ShowSubscribeForm(HttpContext http, Pages pages) =>
+    private static async Task<IResult> ShowSubscribeForm(HttpContext http, SubscriptionPageKit pages) =>
         await pages.RenderAsync(http, "Subscribe", new SubscribePageModel
         {
             Chrome = pages.Chrome, Title = "S’abonner", Csrf = pages.Csrf(http),
             Sections = pages.Options.EffectiveSections.Select(s => new SectionChoice(s, true)).ToList(),
         });
 
-    private static async Task<IResult> Subscribe(HttpContext http, Pages pages, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    private static async Task<IResult> Subscribe(HttpContext http, SubscriptionPageKit pages, SubscriptionService subscriptions, CancellationToken cancellationToken)
     {
         if (http.Request.HasJsonContentType())
             return await SubscribeJsonAsync(http, subscriptions, cancellationToken);
@@ -100,12 +98,12 @@ public static class SubscriptionPages
         return TypedResults.Accepted((string?)null, new { message = "If this address can receive our letter, a message is on its way to it. Follow its link to confirm." });
     }
 
-    private static async Task<IResult> ShowConfirm(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowConfirm(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, CancellationToken cancellationToken)
     {
         var (subscriber, problem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Confirm, store, cancellationToken, offerResend: true);
         if (subscriber is null)
             return problem!;
-        if (Pages.IsSubscribed(subscriber))
+        if (SubscriptionPageKit.IsSubscribed(subscriber))
             return await pages.ConfirmedAsync(http, subscriber.Id, alreadyConfirmed: true);
         return await pages.RenderAsync(http, "Confirm", new ConfirmPageModel
         {
@@ -113,7 +111,7 @@ public static class SubscriptionPages
         });
     }
 
-    private static async Task<IResult> Confirm(string token, HttpContext http, Pages pages, SubscriberStore store, SubscriptionService subscriptions,
+    private static async Task<IResult> Confirm(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, SubscriptionService subscriptions,
         AddressRateLimiter perAddress, CancellationToken cancellationToken)
     {
         if (!await pages.IsFormValidAsync(http))
@@ -143,24 +141,24 @@ public static class SubscriptionPages
         }
     }
 
-    private static async Task<IResult> ShowPreferences(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowPreferences(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, CancellationToken cancellationToken)
     {
         var (subscriber, problem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
         if (subscriber is null)
             return problem!;
-        return Pages.IsSubscribed(subscriber)
+        return SubscriptionPageKit.IsSubscribed(subscriber)
             ? await pages.PreferencesAsync(http, subscriber, saved: false, error: null)
             : await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> SavePreferences(string token, HttpContext http, Pages pages, SubscriberStore store, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    private static async Task<IResult> SavePreferences(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, SubscriptionService subscriptions, CancellationToken cancellationToken)
     {
         if (!await pages.IsFormValidAsync(http))
             return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
         var (subscriber, linkProblem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
         if (subscriber is null)
             return linkProblem!;
-        if (!Pages.IsSubscribed(subscriber))
+        if (!SubscriptionPageKit.IsSubscribed(subscriber))
             return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
 
         var form = await http.Request.ReadFormAsync(cancellationToken);
@@ -180,7 +178,7 @@ public static class SubscriptionPages
         return await pages.PreferencesAsync(http, updated, saved: true, error: null);
     }
 
-    private static async Task<IResult> ShowUnsubscribe(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowUnsubscribe(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, CancellationToken cancellationToken)
     {
         var (subscriber, problem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Unsubscribe, store, cancellationToken);
         if (subscriber is null)
@@ -198,7 +196,7 @@ public static class SubscriptionPages
     /// one-click POST (body <c>List-Unsubscribe=One-Click</c>, no cookies): 200, no redirect. A link past
     /// its date still unsubscribes: stopping mail is always safe, and it must never fail the reader.
     /// </summary>
-    private static async Task<IResult> Unsubscribe(string token, HttpContext http, Pages pages, SubscriberStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> Unsubscribe(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType)
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type",
@@ -214,103 +212,5 @@ public static class SubscriptionPages
                 : await pages.TokenProblemAsync(http, TokenState.Invalid);
         pages.Logger.LogInformation("Subscriber {Subscriber} unsubscribed ({How})", claims.SubscriberId, oneClick ? "one-click" : "page");
         return oneClick ? TypedResults.Text("Désabonnement enregistré.\n", "text/plain; charset=utf-8") : await pages.UnsubscribedAsync(http);
-    }
-
-    /// <summary>Public bodies are small: a larger one is refused before it is read; forms are parsed with tight limits.</summary>
-    private sealed class PublicBodyLimit(IOptions<SubscribersOptions> options) : IEndpointFilter
-    {
-        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-        {
-            var http = context.HttpContext;
-            var limit = options.Value.MaxPublicBodyBytes;
-            if (http.Request.ContentLength > limit)
-                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: $"At most {limit} bytes.");
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-                size.MaxRequestBodySize = limit;
-            http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions
-            {
-                ValueCountLimit = 64,
-                ValueLengthLimit = limit,
-                KeyLengthLimit = 100,
-                MultipartBodyLengthLimit = limit,
-                MultipartHeadersCountLimit = 8,
-                BufferBody = false,
-            }));
-            try
-            {
-                return await next(context);
-            }
-            catch (Exception e) when (e is BadHttpRequestException or InvalidDataException)
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unreadable form", detail: e.Message);
-            }
-        }
-    }
-
-    /// <summary>What the handlers share: rendering with the chrome and security headers, the anti-forgery field, tokens.</summary>
-    public sealed class Pages(
-        PageRenderer pages, IAntiforgery antiforgery, SubscriberTokens tokens, SubscriberLinks links,
-        IOptions<SubscribersOptions> options, ILogger<Pages> logger)
-    {
-        public SubscribersOptions Options => options.Value;
-        public SubscriberTokens Tokens => tokens;
-        public ILogger Logger => logger;
-        public PageChrome Chrome => pages.Chrome;
-
-        public CsrfField Csrf(HttpContext http)
-        {
-            var set = antiforgery.GetAndStoreTokens(http);
-            return new CsrfField(set.FormFieldName, set.RequestToken!);
-        }
-
-        public Task<bool> IsFormValidAsync(HttpContext http) =>
-            http.Request.HasFormContentType ? antiforgery.IsRequestValidAsync(http) : Task.FromResult(false);
-
-        public Task<IResult> RenderAsync<TModel>(HttpContext http, string page, TModel model, int status = StatusCodes.Status200OK) =>
-            pages.RenderAsync(http, page, model, status);
-
-        /// <summary>The subscriber a valid link of <paramref name="purpose"/> names; else the page that says what is wrong with the link.</summary>
-        public async Task<(Subscriber? Subscriber, IResult? Problem)> SubscriberOfAsync(HttpContext http, string token, TokenPurpose purpose, SubscriberStore store,
-            CancellationToken cancellationToken, bool offerResend = false)
-        {
-            var state = tokens.Read(token, purpose, out var claims);
-            if (state != TokenState.Valid)
-                return (null, await TokenProblemAsync(http, state, offerResend));
-            return await store.GetAsync(claims.SubscriberId, cancellationToken) is { } subscriber
-                ? (subscriber, null)
-                : (null, await TokenProblemAsync(http, TokenState.Invalid));
-        }
-
-        /// <summary>The preferences link of someone who is no longer (or not yet) subscribed.</summary>
-        public static bool IsSubscribed(Subscriber subscriber) => subscriber.Status is SubscriberStatus.Active or SubscriberStatus.Paused;
-
-        public Task<IResult> TokenProblemAsync(HttpContext http, TokenState state, bool offerResend = false) =>
-            state == TokenState.Expired
-                ? ProblemAsync(http, LinkProblem.Expired, StatusCodes.Status410Gone, offerResend)
-                : ProblemAsync(http, LinkProblem.Invalid, StatusCodes.Status400BadRequest);
-
-        public Task<IResult> ProblemAsync(HttpContext http, LinkProblem problem, int status, bool offerResend = false) =>
-            RenderAsync(http, "LinkProblem", new LinkProblemPageModel
-            {
-                Chrome = Chrome, Title = problem == LinkProblem.FormExpired ? "Formulaire expiré" : "Lien inutilisable", Problem = problem,
-                SubscribePath = links.Path("subscribe"), ResendCsrf = offerResend ? Csrf(http) : null,
-            }, status);
-
-        public Task<IResult> ConfirmedAsync(HttpContext http, string subscriberId, bool alreadyConfirmed) =>
-            RenderAsync(http, "Confirmed", new ConfirmedPageModel
-            {
-                Chrome = Chrome, Title = "Abonnement confirmé", WasAlreadyConfirmed = alreadyConfirmed, PreferencesUrl = links.PreferencesUrl(subscriberId),
-            });
-
-        public Task<IResult> UnsubscribedAsync(HttpContext http) =>
-            RenderAsync(http, "Unsubscribed", new UnsubscribedPageModel { Chrome = Chrome, Title = "Désabonnement enregistré", SubscribePath = links.Path("subscribe") });
-
-        public Task<IResult> PreferencesAsync(HttpContext http, Subscriber subscriber, bool saved, string? error, int status = StatusCodes.Status200OK) =>
-            RenderAsync(http, "Preferences", new PreferencesPageModel
-            {
-                Chrome = Chrome, Title = "Vos préférences", Csrf = Csrf(http), Address = subscriber.Address,
-                Sections = Options.EffectiveSections.Select(s => new SectionChoice(s, subscriber.Sections is null || subscriber.Sections.Contains(s))).ToList(),
-                Paused = subscriber.Status == SubscriberStatus.Paused, UnsubscribePath = links.UnsubscribeLocalPath(subscriber.Id), Saved = saved, Error = error,
-            }, status);
     }
 }

@@ -1,0 +1,72 @@
+using EnContact.Syndication.Templating;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Subscribers;
+
+/// <summary>What the handlers share: rendering with the chrome and security headers, the anti-forgery field, tokens.</summary>
+public sealed class SubscriptionPageKit(
+    PageRenderer pages, IAntiforgery antiforgery, SubscriberTokens tokens, SubscriberLinks links,
+    IOptions<SubscribersOptions> options, ILogger<SubscriptionPageKit> logger)
+{
+    public SubscribersOptions Options => options.Value;
+    public SubscriberTokens Tokens => tokens;
+    public ILogger Logger => logger;
+    public PageChrome Chrome => pages.Chrome;
+
+    public CsrfField Csrf(HttpContext http)
+    {
+        var set = antiforgery.GetAndStoreTokens(http);
+        return new CsrfField(set.FormFieldName, set.RequestToken!);
+    }
+
+    public Task<bool> IsFormValidAsync(HttpContext http) =>
+        http.Request.HasFormContentType ? antiforgery.IsRequestValidAsync(http) : Task.FromResult(false);
+
+    public Task<IResult> RenderAsync<TModel>(HttpContext http, string page, TModel model, int status = StatusCodes.Status200OK) =>
+        pages.RenderAsync(http, page, model, status);
+
+    /// <summary>The subscriber a valid link of <paramref name="purpose"/> names; else the page that says what is wrong with the link.</summary>
+    public async Task<(Subscriber? Subscriber, IResult? Problem)> SubscriberOfAsync(HttpContext http, string token, TokenPurpose purpose, SubscriberStore store,
+        CancellationToken cancellationToken, bool offerResend = false)
+    {
+        var state = tokens.Read(token, purpose, out var claims);
+        if (state != TokenState.Valid)
+            return (null, await TokenProblemAsync(http, state, offerResend));
+        return await store.GetAsync(claims.SubscriberId, cancellationToken) is { } subscriber
+            ? (subscriber, null)
+            : (null, await TokenProblemAsync(http, TokenState.Invalid));
+    }
+
+    /// <summary>The preferences link of someone who is no longer (or not yet) subscribed.</summary>
+    public static bool IsSubscribed(Subscriber subscriber) => subscriber.Status is SubscriberStatus.Active or SubscriberStatus.Paused;
+
+    public Task<IResult> TokenProblemAsync(HttpContext http, TokenState state, bool offerResend = false) =>
+        state == TokenState.Expired
+            ? ProblemAsync(http, LinkProblem.Expired, StatusCodes.Status410Gone, offerResend)
+            : ProblemAsync(http, LinkProblem.Invalid, StatusCodes.Status400BadRequest);
+
+    public Task<IResult> ProblemAsync(HttpContext http, LinkProblem problem, int status, bool offerResend = false) =>
+        RenderAsync(http, "LinkProblem", new LinkProblemPageModel
+        {
+            Chrome = Chrome, Title = problem == LinkProblem.FormExpired ? "Formulaire expiré" : "Lien inutilisable", Problem = problem,
+            SubscribePath = links.Path("subscribe"), ResendCsrf = offerResend ? Csrf(http) : null,
+        }, status);
+
+    public Task<IResult> ConfirmedAsync(HttpContext http, string subscriberId, bool alreadyConfirmed) =>
+        RenderAsync(http, "Confirmed", new ConfirmedPageModel
+        {
+            Chrome = Chrome, Title = "Abonnement confirmé", WasAlreadyConfirmed = alreadyConfirmed, PreferencesUrl = links.PreferencesUrl(subscriberId),
+        });
+
+    public Task<IResult> UnsubscribedAsync(HttpContext http) =>
+        RenderAsync(http, "Unsubscribed", new UnsubscribedPageModel { Chrome = Chrome, Title = "Désabonnement enregistré", SubscribePath = links.Path("subscribe") });
+
+    public Task<IResult> PreferencesAsync(HttpContext http, Subscriber subscriber, bool saved, string? error, int status = StatusCodes.Status200OK) =>
+        RenderAsync(http, "Preferences", new PreferencesPageModel
+        {
+            Chrome = Chrome, Title = "Vos préférences", Csrf = Csrf(http), Address = subscriber.Address,
+            Sections = Options.EffectiveSections.Select(s => new SectionChoice(s, subscriber.Sections is null || subscriber.Sections.Contains(s))).ToList(),
+            Paused = subscriber.Status == SubscriberStatus.Paused, UnsubscribePath = links.UnsubscribeLocalPath(subscriber.Id), Saved = saved, Error = error,
+        }, status);
+}
