@@ -135,29 +135,30 @@ public sealed class DeliveryWorker(
         {
             var kind = SmtpFailureClassifier.Classify(e);
             var reason = $"{e.GetType().Name}: {e.Message}";
+            var logged = PersonalData.Redact(reason); // a relay's reply often names the recipient
             switch (kind)
             {
                 case FailureKind.Transient when RelayUnavailable(e):
                     // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
-                    logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), reason);
+                    logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), logged);
                     await outbox.ReleaseAsync(item, options.Value.RetryDelay, reason, CancellationToken.None);
                     break;
                 case FailureKind.Transient:
-                    logger.LogDebug("The {Campaign} message to {Recipient} will be retried: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), reason);
+                    logger.LogDebug("The {Campaign} message to {Recipient} will be retried: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), logged);
                     await outbox.RescheduleAsync(item, reason, CancellationToken.None);
                     break;
                 case FailureKind.RecipientRejected:
-                    logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", PersonalData.LogId(item.Recipient), reason);
+                    logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", PersonalData.LogId(item.Recipient), logged);
                     await outbox.FailAsync(item, reason, suppress: true, CancellationToken.None);
                     Interlocked.Increment(ref _permanentFailuresSinceReview);
                     break;
                 case FailureKind.MessageRejected:
-                    logger.LogWarning("The relay refused the {Campaign} message to {Recipient} for good: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), reason);
+                    logger.LogWarning("The relay refused the {Campaign} message to {Recipient} for good: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), logged);
                     await outbox.FailAsync(item, reason, suppress: false, CancellationToken.None);
                     Interlocked.Increment(ref _permanentFailuresSinceReview);
                     break;
                 default:
-                    logger.LogError("Mail cannot be sent until the SMTP settings are fixed; messages stay queued: {Reason}", reason);
+                    logger.LogError("Mail cannot be sent until the SMTP settings are fixed; messages stay queued: {Reason}", logged);
                     await outbox.ReleaseAsync(item, TimeSpan.FromMinutes(1), reason, CancellationToken.None);
                     break;
             }

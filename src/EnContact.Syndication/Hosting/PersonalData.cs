@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace EnContact.Syndication.Hosting;
 
@@ -8,7 +9,7 @@ namespace EnContact.Syndication.Hosting;
 /// leave only <see cref="AddressHash"/>. Both are derived from the normalised address, so the same
 /// person gives the same value and an operator can still find "their" lines in a log.
 /// </summary>
-public static class PersonalData
+public static partial class PersonalData
 {
     private const string Domain = "encontact-address:";
 
@@ -18,4 +19,14 @@ public static class PersonalData
 
     /// <summary>A short, stable, non-reversible label for logs: "addr:3f2a9c1b04de".</summary>
     public static string LogId(string normalizedAddress) => "addr:" + AddressHash(normalizedAddress)[..12];
+
+    /// <summary>
+    /// Free text for a log (a relay's reply such as "550 5.1.1 &lt;marie@exemple.fr&gt;: unknown user") with
+    /// every address in it replaced by its <see cref="LogId"/>.
+    /// </summary>
+    public static string Redact(string text) =>
+        AddressPattern().Replace(text, match => LogId(match.Value.ToLowerInvariant()));
+
+    [GeneratedRegex(@"[^\s<>""'(),;:@\[\]]+@[^\s<>""'(),;:@\[\]]+\.[^\s<>""'(),;:@\[\]]+")]
+    private static partial Regex AddressPattern();
 }

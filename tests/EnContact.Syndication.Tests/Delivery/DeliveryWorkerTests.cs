@@ -100,7 +100,10 @@ public sealed class DeliveryWorkerTests
         await using var server = await TestSmtpServer.StartNewAsync();
         server.RejectRecipient("lecteur2@exemple.fr", 451, times: 2);
         server.RejectRecipient("lecteur3@exemple.fr", 550);
-        await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: Relay(server, retryAttempts: 0));
+        var logs = new LogCapture();
+        var settings = Relay(server, retryAttempts: 0);
+        settings["Logging:LogLevel:EnContact.Syndication.Delivery"] = "Debug";
+        await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: settings, logs: logs);
 
         await Outbox(gateway).EnqueueAsync(Body, Subscribers(4), None);
         var progress = await WaitUntilSettledAsync(gateway, "digest-2026-48");
@@ -109,6 +112,11 @@ public sealed class DeliveryWorkerTests
         Assert.Equal(3, server.RecipientAttempts("lecteur2@exemple.fr")); // two 451s, then accepted
         Assert.Equal(1, server.RecipientAttempts("lecteur3@exemple.fr")); // 550: never retried
         Assert.True(await Outbox(gateway).IsSuppressedAsync("lecteur3@exemple.fr", None));
+        // The relay's refusal names the address; the log line names only its label.
+        Assert.Contains("<lecteur3@exemple.fr>: Recipient address rejected", (await Outbox(gateway).GetAsync(OutboxStore.KeyOf("digest-2026-48", "lecteur3@exemple.fr"), None))!.Value.LastError);
+        var refusal = await logs.WaitForAsync(l => l.Contains("refused addr:"));
+        Assert.Contains(EnContact.Syndication.Hosting.PersonalData.LogId("lecteur3@exemple.fr"), refusal);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("lecteur3@", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(server.Messages, m => m.To.Single() == "lecteur2@exemple.fr");
         Assert.DoesNotContain(server.Messages, m => m.To.Single() == "lecteur3@exemple.fr");
 

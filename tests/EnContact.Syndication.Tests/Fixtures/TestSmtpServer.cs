@@ -269,7 +269,10 @@ public sealed class TestSmtpServer : IAsyncDisposable
         public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
         {
             if (owner.TakeRecipientFault(to.AsAddress()) is { } code)
-                throw new SmtpResponseException(Reply(code)); // the session writes this reply to RCPT
+                // The session writes this reply to RCPT; like Postfix, a refusal names the address.
+                throw new SmtpResponseException(code >= 500
+                    ? new RelayReply((SmtpReplyCode)code, $"5.1.1 <{to.AsAddress()}>: Recipient address rejected: User unknown")
+                    : Reply(code));
             return Task.FromResult(true);
         }
     }
