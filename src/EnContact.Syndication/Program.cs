@@ -34,6 +34,7 @@ public static class Program
         builder.Services.AddDigests();
 
         var app = builder.Build();
+        app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();

@@ -23,6 +23,13 @@ public sealed class AdminOptions
     [Range(1, 100_000)]
     public int PublicRequestsPerMinute { get; set; } = 120;
 
+    /// <summary>
+    /// Addresses of reverse proxies (nginx, a load balancer) whose <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> are believed, so that per-client rate limits see the real client. Empty:
+    /// those headers are ignored (anyone could forge them). Default none.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Set at start-up when <see cref="ApiToken"/> was generated for this Development run (so it must be shown once).</summary>
     internal bool TokenWasGenerated { get; set; }
 }

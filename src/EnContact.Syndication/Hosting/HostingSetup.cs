@@ -45,6 +45,24 @@ public static class HostingSetup
         return services;
     }
 
+    /// <summary>Behind the proxies of <see cref="AdminOptions.TrustedProxies"/>, the client address and scheme come from their forwarded headers.</summary>
+    public static WebApplication UseTrustedProxies(this WebApplication app)
+    {
+        var proxies = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.TrustedProxies;
+        if (proxies.Count == 0)
+            return app;
+        var forwarded = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+        };
+        forwarded.KnownIPNetworks.Clear();
+        forwarded.KnownProxies.Clear();
+        foreach (var proxy in proxies)
+            forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        app.UseForwardedHeaders(forwarded);
+        return app;
+    }
+
     private static IEnumerable<string> SiteRules(SiteOptions site)
     {
         if (!Uri.TryCreate(site.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -57,6 +75,9 @@ public static class HostingSetup
 
     private static IEnumerable<string> AdminRules(AdminOptions admin, IHostEnvironment environment)
     {
+        for (var i = 0; i < admin.TrustedProxies.Count; i++)
+            if (!System.Net.IPAddress.TryParse(admin.TrustedProxies[i], out _))
+                yield return $"TrustedProxies:{i}: '{admin.TrustedProxies[i]}' is not an IP address";
         if (environment.IsDevelopment())
             yield break;
         if (string.IsNullOrWhiteSpace(admin.ApiToken))
