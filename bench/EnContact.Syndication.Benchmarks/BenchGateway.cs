@@ -5,6 +5,7 @@ using EnContact.Syndication.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Benchmarks;
@@ -57,7 +58,15 @@ public sealed class BenchGateway : IAsyncDisposable
     /// <paramref name="ownsDatabase"/> is false, disposing leaves the database file for another instance.
     /// </summary>
     public static async Task<BenchGateway> CreateAsync(string root, string contentPath, string databasePath, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string?>? extra = null, bool ownsDatabase = true)
+        IReadOnlyDictionary<string, string?>? extra = null, bool ownsDatabase = true) =>
+        new(await CreateAppAsync(root, contentPath, databasePath, extra, null, cancellationToken), databasePath, ownsDatabase);
+
+    /// <summary>
+    /// The gateway as <see cref="CreateAsync"/> builds it, for modes that manage its life themselves:
+    /// Production settings, validated, migrated; <paramref name="logs"/> receives its log lines too.
+    /// </summary>
+    public static async Task<WebApplication> CreateAppAsync(string root, string contentPath, string databasePath,
+        IReadOnlyDictionary<string, string?>? extra, ILoggerProvider? logs, CancellationToken cancellationToken)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -79,12 +88,13 @@ public sealed class BenchGateway : IAsyncDisposable
             ContentRoot = root,
             ReadEnvironmentVariables = false,
             Overrides = overrides,
+            LoggerProvider = logs,
         });
         try
         {
             app.Services.GetRequiredService<IStartupValidator>().Validate();
             await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-            return new BenchGateway(app, databasePath, ownsDatabase);
+            return app;
         }
         catch
         {

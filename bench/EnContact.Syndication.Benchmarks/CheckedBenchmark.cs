@@ -30,6 +30,14 @@ public abstract class CheckedBenchmark
             _failures.Add(what);
     }
 
+    /// <summary>Runs a mode until it ends or Ctrl-C (which cancels it cleanly instead of killing the process mid-write).</summary>
+    public static async Task<int> RunInterruptiblyAsync(Func<CancellationToken, Task<int>> run)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        return await run(cancel.Token);
+    }
+
     /// <summary>The 1, 5 and 15 minute load averages (the machine is shared: say how busy it was).</summary>
     protected static string LoadAverage()
     {

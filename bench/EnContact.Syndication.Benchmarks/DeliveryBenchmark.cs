@@ -128,9 +128,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
             return 2;
         }
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        return await new DeliveryBenchmark(options, output).RunAsync(cancel.Token);
+        return await CheckedBenchmark.RunInterruptiblyAsync(new DeliveryBenchmark(options, output).RunAsync);
     }
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)

@@ -111,9 +111,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             return 2;
         }
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        return await new DigestBenchmark(options, output).RunAsync(cancel.Token);
+        return await CheckedBenchmark.RunInterruptiblyAsync(new DigestBenchmark(options, output).RunAsync);
     }
 
     // ------------------------------------------------------------------ results
@@ -356,20 +354,12 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
     {
         var overrides = new Dictionary<string, string?>
         {
-            ["Storage:DatabasePath"] = database,
-            ["Ingestion:ContentPath"] = Path.Combine(work, "content"),
-            ["Ingestion:Enabled"] = "false",
-            ["Admin:ApiToken"] = BenchGateway.AdminToken,
-            ["Templates:Path"] = BenchGateway.TemplatesFolder(),
-            ["Subscribers:PublicUrl"] = BenchGateway.PublicUrl,
-            ["Subscribers:TokenSecret"] = BenchGateway.LinkSecret,
             ["Digest:LedgerPath"] = ledger,
             ["Smtp:Host"] = "127.0.0.1",
             ["Smtp:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Smtp:Security"] = "None",
             ["Smtp:Connections"] = options.Connections.ToString(CultureInfo.InvariantCulture),
             ["Delivery:BatchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
             // The digest's own lines (QueueAsync's "rendered in … ms, queued in … ms") reach the capturing provider, not the console.
             ["Logging:LogLevel:EnContact.Syndication.Digests"] = "Information",
             ["Logging:LogLevel:EnContact.Syndication.Delivery.OutboxStore"] = "Information",
@@ -377,25 +367,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         };
         for (var i = 0; i < SectionNames.Length; i++)
             overrides[$"Subscribers:Sections:{i}"] = SectionNames[i];
-        var app = Program.CreateApp(new GatewaySettings
-        {
-            EnvironmentName = "Production",
-            ContentRoot = work,
-            ReadEnvironmentVariables = false,
-            Overrides = overrides,
-            LoggerProvider = logs,
-        });
-        try
-        {
-            app.Services.GetRequiredService<IStartupValidator>().Validate();
-            await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-            return app;
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
+        return await BenchGateway.CreateAppAsync(work, Path.Combine(work, "content"), database, overrides, logs, cancellationToken);
     }
 
     /// <summary>Build, queue, send; memory sampled every 100 ms, CPU and allocations per phase.</summary>

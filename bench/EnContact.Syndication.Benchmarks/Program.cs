@@ -56,9 +56,7 @@ switch (args[0])
         if (options is null)
             return 2;
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        return await new IngestionBenchmark(options, Console.Out).RunAsync(cancel.Token);
+        return await CheckedBenchmark.RunInterruptiblyAsync(new IngestionBenchmark(options, Console.Out).RunAsync);
     }
 
     case "feeds":
@@ -75,9 +73,7 @@ switch (args[0])
         if (options is null)
             return 2;
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        return await new FeedsBenchmark(options, Console.Out).RunAsync(cancel.Token);
+        return await CheckedBenchmark.RunInterruptiblyAsync(new FeedsBenchmark(options, Console.Out).RunAsync);
     }
 
     case "generate":

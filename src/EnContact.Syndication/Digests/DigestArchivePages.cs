@@ -37,18 +37,9 @@ public static class DigestArchivePages
         return app;
     }
 
-    private static async Task<IReadOnlyList<(EditionSummary Edition, DigestSnapshot Snapshot)>> PublishedAsync(DigestStore store, CancellationToken cancellationToken)
-    {
-        var result = new List<(EditionSummary, DigestSnapshot)>();
-        foreach (var edition in (await store.ListAsync(cancellationToken)).Where(e => e.Status == EditionStatus.Queued && e.Number is not null))
-            if ((await store.GetAsync(edition.Key, cancellationToken))?.Snapshot is { } snapshot)
-                result.Add((edition, snapshot));
-        return result;
-    }
-
     private static async Task<IResult> Archive(HttpContext http, DigestStore store, DigestRenderer renderer, PageRenderer pages, SubscriberLinks links, CancellationToken cancellationToken)
     {
-        var editions = (await PublishedAsync(store, cancellationToken))
+        var editions = (await store.PublishedAsync(cancellationToken))
             .Select(e => new ArchiveEntry(e.Snapshot.Number, e.Snapshot.DateText, e.Snapshot.Subject, e.Snapshot.ItemCount, renderer.WebVersionUrl(e.Snapshot.Number)))
             .ToList();
         var feedUrl = links.Absolute("digests/feed.atom");
@@ -69,7 +60,7 @@ public static class DigestArchivePages
 
     private static async Task<IResult> Feed(DigestStore store, DigestRenderer renderer, SubscriberLinks links, IOptions<SiteOptions> site, IOptions<FeedsOptions> feeds, CancellationToken cancellationToken)
     {
-        var editions = await PublishedAsync(store, cancellationToken);
+        var editions = await store.PublishedAsync(cancellationToken);
         var self = links.Absolute("digests/feed.atom");
         var feed = new SyndicationFeed($"{site.Value.Title} — la lettre", "Les lettres hebdomadaires d’" + site.Value.Title, new Uri(links.Absolute("digests")))
         {

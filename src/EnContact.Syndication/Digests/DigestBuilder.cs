@@ -28,17 +28,10 @@ public sealed class DigestBuilder(
         }
 
         var settings = options.Value;
-        var since = await store.PeriodStartAsync(cancellationToken) ?? fireAt - settings.FirstEditionLookback;
-        var candidates = await articles.PublishedBetweenAsync(since, fireAt, cancellationToken);
-        var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken);
-        var fresh = candidates.Where(a => !sent.Contains(a.Id)).ToList();
-        var sections = Group(fresh);
+        var (since, sections) = await PeriodAsync(fireAt, cancellationToken);
         var count = sections.Sum(s => s.Items.Count);
-        var dateText = DigestRenderer.LongDate(fireAt, schedule.Zone);
-
         var (edition, created) = await store.CreateAsync(key, fireAt, since,
-            number => count < settings.MinimumItems ? null : new DigestSnapshot(key, number, fireAt, since,
-                settings.Subject.Replace("{number}", number.ToString()).Replace("{date}", dateText), dateText, sections),
+            number => count < settings.MinimumItems ? null : Snapshot(key, number, fireAt, since, sections),
             settings.RequireApproval ? EditionStatus.AwaitingApproval : EditionStatus.Ready, EditionStatus.Empty,
             $"{count} new article(s) since {since:u}; Digest:MinimumItems is {settings.MinimumItems}", cancellationToken);
         if (created)
@@ -56,7 +49,7 @@ public sealed class DigestBuilder(
     /// <summary>Records a period without building it (the gateway came back too late, or the ledger says it was built); its articles wait for the next edition.</summary>
     public async Task<EditionSummary> RecordAsync(string key, DateTimeOffset fireAt, EditionStatus status, string reason, CancellationToken cancellationToken)
     {
-        var since = await store.PeriodStartAsync(cancellationToken) ?? fireAt - options.Value.FirstEditionLookback;
+        var since = await SinceAsync(fireAt, cancellationToken);
         var (edition, created) = await store.CreateAsync(key, fireAt, since, _ => null, status, status, reason, cancellationToken);
         if (created)
             ledger.Record(key);
@@ -67,26 +60,38 @@ public sealed class DigestBuilder(
     public async Task<DigestSnapshot> PreviewAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var since = await store.PeriodStartAsync(cancellationToken) ?? now - options.Value.FirstEditionLookback;
-        var candidates = await articles.PublishedBetweenAsync(since, now, cancellationToken);
+        var (since, sections) = await PeriodAsync(now, cancellationToken);
+        return Snapshot("preview", await store.NextNumberAsync(cancellationToken), schedule.Next(now) ?? now, since, sections);
+    }
+
+    /// <summary>Where the period ending at <paramref name="until"/> starts: the last cut-off, or the first edition's look-back.</summary>
+    private async Task<DateTimeOffset> SinceAsync(DateTimeOffset until, CancellationToken cancellationToken) =>
+        await store.PeriodStartAsync(cancellationToken) ?? until - options.Value.FirstEditionLookback;
+
+    /// <summary>The period's articles that no earlier edition carried, grouped by section.</summary>
+    private async Task<(DateTimeOffset Since, List<DigestSection> Sections)> PeriodAsync(DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var since = await SinceAsync(until, cancellationToken);
+        var candidates = await articles.PublishedBetweenAsync(since, until, cancellationToken);
         var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken);
-        var number = (await store.ListAsync(cancellationToken)).Select(e => e.Number ?? 0).DefaultIfEmpty(0).Max() + 1;
-        var fireAt = schedule.Next(now) ?? now;
+        return (since, Group(candidates.Where(a => !sent.Contains(a.Id)).ToList()));
+    }
+
+    private DigestSnapshot Snapshot(string key, int number, DateTimeOffset fireAt, DateTimeOffset since, List<DigestSection> sections)
+    {
         var dateText = DigestRenderer.LongDate(fireAt, schedule.Zone);
-        return new DigestSnapshot("preview", number, fireAt, since,
-            options.Value.Subject.Replace("{number}", number.ToString()).Replace("{date}", dateText), dateText,
-            Group(candidates.Where(a => !sent.Contains(a.Id)).ToList()));
+        return new DigestSnapshot(key, number, fireAt, since,
+            options.Value.Subject.Replace("{number}", number.ToString()).Replace("{date}", dateText), dateText, sections);
     }
 
     /// <summary>Sections in the configured order, then other sections alphabetically, then articles without one; newest first inside a section.</summary>
     private List<DigestSection> Group(IReadOnlyList<Article> fresh)
     {
-        var order = subscribers.Value.EffectiveSections;
+        var order = subscribers.Value.EffectiveSections.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index);
         var zone = site.Value.TimeZoneInfo;
         return fresh
             .GroupBy(a => a.Section)
-            .OrderBy(g => g.Key is null ? 2 : order.Contains(g.Key) ? 0 : 1)
-            .ThenBy(g => g.Key is not null && order.Contains(g.Key) ? order.ToList().IndexOf(g.Key) : 0)
+            .OrderBy(g => g.Key is null ? int.MaxValue : order.GetValueOrDefault(g.Key, order.Count))
             .ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new DigestSection(g.Key, g.OrderByDescending(a => a.PublishedAt).ThenBy(a => a.Id, StringComparer.Ordinal)
                 .Select(a => new DigestItem(a.Id, a.Title, a.CanonicalUrl, a.Summary, a.Authors, a.PublishedAt, DigestRenderer.LongDate(a.PublishedAt, zone),

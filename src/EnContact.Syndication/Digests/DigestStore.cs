@@ -25,7 +25,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
             // BEGIN IMMEDIATE: a second builder waits here, then finds the edition and stops.
             if (await ScalarAsync(connection, transaction, "SELECT 1 FROM digest_editions WHERE edition_key = @key", cancellationToken, ("@key", key)) is null)
             {
-                var number = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(number), 0) + 1 FROM digest_editions", cancellationToken));
+                var number = await NextNumberAsync(connection, transaction, cancellationToken);
                 var snapshot = build(number);
                 await ExecuteAsync(connection, transaction, $"""
                     INSERT INTO digest_editions ({Columns}, snapshot_json)
@@ -43,6 +43,16 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
         }
         return ((await GetAsync(key, cancellationToken))!.Value.Edition, false);
     }
+
+    /// <summary>The number the next edition carrying articles will get.</summary>
+    public async Task<int> NextNumberAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await NextNumberAsync(connection, null, cancellationToken);
+    }
+
+    private static async Task<int> NextNumberAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
+        Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(number), 0) + 1 FROM digest_editions", cancellationToken));
 
     /// <summary>Which of <paramref name="articleIds"/> an earlier edition already carried.</summary>
     public async Task<HashSet<string>> AlreadySentAsync(IReadOnlyCollection<string> articleIds, CancellationToken cancellationToken)
@@ -92,6 +102,11 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     /// <summary>Every edition, newest first (without snapshots).</summary>
     public async Task<IReadOnlyList<EditionSummary>> ListAsync(CancellationToken cancellationToken) =>
         (await QueryAsync("", [], withSnapshot: false, cancellationToken)).Select(e => e.Edition).ToList();
+
+    /// <summary>The editions that went out (the public archive), newest first, with their snapshots: one query.</summary>
+    public async Task<IReadOnlyList<(EditionSummary Edition, DigestSnapshot Snapshot)>> PublishedAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync("WHERE status = 'queued' AND number IS NOT NULL", [], withSnapshot: true, cancellationToken))
+            .Where(e => e.Snapshot is not null).Select(e => (e.Edition, e.Snapshot!)).ToList();
 
     /// <summary>Editions in the given states (e.g. ready ones left by a crash before they were queued).</summary>
     public async Task<IReadOnlyList<EditionSummary>> WithStatusAsync(EditionStatus status, CancellationToken cancellationToken) =>

@@ -33,23 +33,8 @@ public sealed class DeliveryWorkerTests
 
     private static OutboxStore Outbox(Gateway gateway) => gateway.Services.GetRequiredService<OutboxStore>();
 
-    /// <summary>Waits (on the outbox's change signal, bounded) until the edition satisfies <paramref name="done"/>.</summary>
-    private static async Task<CampaignProgress> WaitForAsync(Gateway gateway, string campaign, Func<CampaignProgress, bool> done)
-    {
-        var outbox = Outbox(gateway);
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var seen = outbox.Changes.Version;
-            var progress = (await outbox.ProgressAsync(campaign, None)).SingleOrDefault();
-            if (progress is not null && done(progress))
-                return progress;
-            await outbox.Changes.WaitForChangeAsync(seen, limit.Token);
-        }
-    }
-
     private static Task<CampaignProgress> WaitUntilSettledAsync(Gateway gateway, string campaign) =>
-        WaitForAsync(gateway, campaign, p => p.Pending + p.Sending == 0);
+        gateway.WaitForCampaignAsync(campaign, p => p.Pending + p.Sending == 0);
 
     [Fact]
     public async Task Progress_NotCountedAfterEveryBatch_ButTheFinalLineComesWhenTheOutboxRunsDry()
@@ -230,7 +215,7 @@ public sealed class DeliveryWorkerTests
         await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: settings);
 
         await Outbox(gateway).EnqueueAsync(Body, Subscribers(30), None);
-        var progress = await WaitForAsync(gateway, "digest-2026-48", p => p.State == "paused");
+        var progress = await gateway.WaitForCampaignAsync("digest-2026-48", p => p.State == "paused");
 
         Assert.Contains("paused automatically", progress.Reason);
         Assert.True(progress.Pending > 0, "the rest of the edition waits for the operator");

@@ -19,31 +19,11 @@ public sealed class DigestFlowTests
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly HtmlParser Parser = new();
 
-    private static async Task WaitUntilSentAsync(Gateway gateway, string campaign)
-    {
-        var outbox = gateway.Services.GetRequiredService<OutboxStore>();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var seen = outbox.Changes.Version;
-            if ((await outbox.ProgressAsync(campaign, None)).SingleOrDefault() is { Pending: 0, Sending: 0 })
-                return;
-            await outbox.Changes.WaitForChangeAsync(seen, limit.Token);
-        }
-    }
+    private static Task WaitUntilSentAsync(Gateway gateway, string campaign) =>
+        gateway.WaitForCampaignAsync(campaign, p => p is { Pending: 0, Sending: 0 });
 
-    private static async Task<EditionSummary> WaitForEditionAsync(Gateway gateway)
-    {
-        var outbox = gateway.Services.GetRequiredService<OutboxStore>();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var seen = outbox.Changes.Version;
-            if ((await Store(gateway).ListAsync(None)).FirstOrDefault(e => e.Status == EditionStatus.Queued) is { } edition)
-                return edition;
-            await outbox.Changes.WaitForChangeAsync(seen, limit.Token);
-        }
-    }
+    private static async Task<EditionSummary> WaitForEditionAsync(Gateway gateway) =>
+        await gateway.WaitForOutboxAsync(async () => (await Store(gateway).ListAsync(None)).FirstOrDefault(e => e.Status == EditionStatus.Queued));
 
     [Fact]
     public async Task MondayMorning_EachSubscriberGetsTheirSections_EveryMessageAndLinkChecked()

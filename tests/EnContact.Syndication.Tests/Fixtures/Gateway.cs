@@ -55,6 +55,25 @@ public sealed class Gateway : IAsyncDisposable
         await Feeds.WaitForStoreVersionAsync(version, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
     }
     public ArticleStore Articles => Services.GetRequiredService<ArticleStore>();
+
+    /// <summary>Waits on the outbox's change signal (not on a timer; 60 s at most) until <paramref name="probe"/> finds what it looks for.</summary>
+    public async Task<T> WaitForOutboxAsync<T>(Func<Task<T?>> probe) where T : class
+    {
+        var outbox = Services.GetRequiredService<EnContact.Syndication.Delivery.OutboxStore>();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var seen = outbox.Changes.Version;
+            if (await probe() is { } found)
+                return found;
+            await outbox.Changes.WaitForChangeAsync(seen, limit.Token);
+        }
+    }
+
+    /// <summary>Waits until the edition (or purpose) <paramref name="campaign"/> satisfies <paramref name="done"/>.</summary>
+    public Task<EnContact.Syndication.Delivery.CampaignProgress> WaitForCampaignAsync(string campaign, Func<EnContact.Syndication.Delivery.CampaignProgress, bool> done) =>
+        WaitForOutboxAsync(async () =>
+            (await Services.GetRequiredService<EnContact.Syndication.Delivery.OutboxStore>().ProgressAsync(campaign, CancellationToken.None)).SingleOrDefault() is { } p && done(p) ? p : null);
     public ContentScanner Scanner => Services.GetRequiredService<ContentScanner>();
     public ContentSourceStore Sources => Services.GetRequiredService<ContentSourceStore>();
 
