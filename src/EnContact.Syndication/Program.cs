@@ -24,6 +24,7 @@ public static class Program
         builder.Services.AddSingleton(settings.TimeProvider ?? TimeProvider.System);
         builder.Services.AddSite();
         builder.Services.AddAdmin(builder.Environment);
+        builder.Services.AddAdminAuthentication();
         builder.Services.AddStorage();
         builder.Services.AddArticles();
         builder.Services.AddIngestion();
@@ -38,15 +39,19 @@ public static class Program
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapHealth();
-        app.MapArticlesApi();
         app.MapFeeds();
-        app.MapDeliveryApi();
         app.MapSubscriptionPages();
-        app.MapSubscribersApi();
         app.MapDigestArchive();
-        app.MapDigestsApi();
+
+        var admin = app.MapAdminApi();
+        admin.MapArticlesApi();
+        admin.MapDeliveryApi();
+        admin.MapSubscribersApi();
+        admin.MapDigestsApi();
         app.LogStartupSummary();
         return app;
     }

@@ -1,5 +1,6 @@
 using EnContact.Syndication.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Delivery;
 
@@ -8,9 +9,9 @@ public static class DeliveryApi
 {
     public sealed record TestRequest(string? To);
 
-    public static RouteGroupBuilder MapDeliveryApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapDeliveryApi(this RouteGroupBuilder admin)
     {
-        var api = app.MapGroup("/api/deliveries").RequireAdminToken().WithTags("Admin");
+        var api = admin.MapGroup("/deliveries");
         api.MapGet("/", ListProgress);
         api.MapGet("/{campaign}", GetProgress);
         api.MapPost("/{campaign}/pause", (string campaign, OutboxStore outbox, CancellationToken ct) => SetStateAsync(campaign, "paused", "paused by the operator", outbox, ct));
@@ -35,9 +36,13 @@ public static class DeliveryApi
     }
 
     /// <summary>Queues one transactional test message, to check the relay end to end.</summary>
-    private static async Task<Results<Accepted<CampaignProgress>, ValidationProblem>> QueueTest(TestRequest? request, OutboxStore outbox, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<CampaignProgress>, ValidationProblem, ProblemHttpResult>> QueueTest(
+        HttpRequest http, OutboxStore outbox, IOptions<AdminOptions> admin, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!MailInput.TryNormalizeAddress("to", request?.To, out var address, out var error))
+        var (request, unreadable) = await JsonBody.ReadAsync<TestRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
+        if (request is null)
+            return unreadable!;
+        if (!MailInput.TryNormalizeAddress("to", request.To, out var address, out var error))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [error] });
         var campaign = $"test-{time.GetUtcNow():yyyyMMddHHmmss}";
         await outbox.EnqueueAsync(DeliveryTestMessage.Body, [new OutboxRequest { Campaign = campaign, Kind = MailKind.Transactional, RecipientAddress = address }], cancellationToken);

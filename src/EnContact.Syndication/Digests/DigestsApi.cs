@@ -1,5 +1,6 @@
 using EnContact.Syndication.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Digests;
 
@@ -12,9 +13,9 @@ public static class DigestsApi
 
     public sealed record EditionDetail(EditionSummary Edition, DigestSnapshot? Snapshot);
 
-    public static RouteGroupBuilder MapDigestsApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapDigestsApi(this RouteGroupBuilder admin)
     {
-        var api = app.MapGroup("/api/digests").RequireAdminToken().WithTags("Admin");
+        var api = admin.MapGroup("/digests");
         api.MapGet("/", ListEditions);
         api.MapGet("/schedule", (DigestSchedule schedule, TimeProvider time) => TypedResults.Ok(schedule.Upcoming(time.GetUtcNow(), 5)));
         api.MapGet("/preview", (string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(null, subscriber, editions, ct));
@@ -50,9 +51,13 @@ public static class DigestsApi
     }
 
     /// <summary>Queues one test copy of the next edition; delivery sends it like any transactional mail.</summary>
-    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> SendTest(TestRequest? request, DigestEditions editions, Delivery.OutboxStore outbox, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> SendTest(
+        HttpRequest http, DigestEditions editions, Delivery.OutboxStore outbox, IOptions<AdminOptions> admin, CancellationToken cancellationToken)
     {
-        var (body, message, problem) = await editions.TestCopyAsync(request?.To ?? "", cancellationToken);
+        var (request, unreadable) = await JsonBody.ReadAsync<TestRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
+        if (request is null)
+            return unreadable!;
+        var (body, message, problem) = await editions.TestCopyAsync(request.To ?? "", cancellationToken);
         if (body is null || message is null)
             return problem!.StartsWith("to:", StringComparison.Ordinal)
                 ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [problem] })

@@ -7,21 +7,14 @@ using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Ingestion;
 
-/// <summary>The admin API for articles and ingestion problems; every route needs the admin token.</summary>
+/// <summary>The admin API for articles and ingestion problems, mapped inside the admin group (<see cref="AdminAuthentication.MapAdminApi"/>).</summary>
 public static class ArticlesApi
 {
     public const int MaxPageSize = 200;
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    public static RouteGroupBuilder MapArticlesApi(this RouteGroupBuilder admin)
     {
-        // A misspelt field ("titel") must be an error, not silently dropped.
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-        MaxDepth = 16,
-    };
-
-    public static RouteGroupBuilder MapArticlesApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapGroup("/api").RequireAdminToken().WithTags("Admin");
+        var api = admin;
         api.MapGet("/articles", ListArticles);
         api.MapGet("/articles/{id}", GetArticle);
         api.MapPut("/articles/{id}", PutArticle);
@@ -82,33 +75,9 @@ public static class ArticlesApi
         string id, HttpRequest request, ArticleStore store, ArticleNormalizer normalizer, IOptions<AdminOptions> admin,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (!request.HasJsonContentType())
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: "Send the article as JSON with 'Content-Type: application/json'.");
-        var limit = admin.Value.MaxRequestBodyBytes;
-        if (request.ContentLength > limit)
-            return TooLarge(limit);
-
-        ArticleRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<ArticleRequest>(request.Body, Json, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            var field = FieldOf(e.Path);
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [field] = [$"the body is not a valid article: {Describe(e)}"],
-            }, title: "The request body could not be read");
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge(limit);
-        }
-
+        var (body, unreadable) = await JsonBody.ReadAsync<ArticleRequest>(request, admin.Value.MaxRequestBodyBytes, cancellationToken);
         if (body is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["the body is empty or null; send a JSON object"] });
+            return unreadable!;
         if (body.Id is not null && body.Id != id)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"'{body.Id}' does not match the id in the URL ('{id}')"] });
 
@@ -177,22 +146,6 @@ public static class ArticlesApi
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The article comes from the content folder",
             detail: $"Article '{article.Id}' is managed by the file {article.Source[Article.FileSourcePrefix.Length..]}; change or remove that file instead.");
 
-    private static ProblemHttpResult TooLarge(long limit) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
-            detail: $"The body is larger than the {limit}-byte limit (setting Admin:MaxRequestBodyBytes).");
-
     /// <summary>Front-matter names are the API's JSON names, except the body.</summary>
     private static string JsonName(string field) => field == "content" ? "contentMarkdown" : field;
-
-    private static string FieldOf(string? jsonPath) =>
-        string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.TrimStart('$', '.').Split('[', '.')[0] is { Length: > 0 } name ? name : "body";
-
-    private static string Describe(JsonException e)
-    {
-        // System.Text.Json's messages name .NET types; say it in the API's own terms.
-        var what = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field (see the API reference for the accepted fields)"
-            : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "wrong type of value (text, list of texts or true/false expected)"
-            : e.Message.Split(" Path:")[0];
-        return e.LineNumber is { } line ? $"{what} (line {line + 1}, byte {e.BytePositionInLine + 1})" : what;
-    }
 }

@@ -9,9 +9,9 @@ namespace EnContact.Syndication.Subscribers;
 /// <summary>The admin API for subscribers (bearer token): search, counts, CSV import and export, erasure.</summary>
 public static class SubscribersApi
 {
-    public static RouteGroupBuilder MapSubscribersApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapSubscribersApi(this RouteGroupBuilder admin)
     {
-        var api = app.MapGroup("/api/subscribers").RequireAdminToken().WithTags("Admin");
+        var api = admin.MapGroup("/subscribers");
         api.MapGet("/", ListSubscribers);
         api.MapGet("/counts", Counts);
         api.MapGet("/export", Export);
@@ -116,11 +116,15 @@ public static class SubscribersApi
         return TypedResults.Ok(report);
     }
 
-    private static async Task<Results<Ok<ErasureReport>, ValidationProblem>> EraseByAddress(EraseRequest? request, SubscriberStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ErasureReport>, ValidationProblem, ProblemHttpResult>> EraseByAddress(
+        HttpRequest http, SubscriberStore store, IOptions<AdminOptions> admin, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (!Delivery.MailInput.TryNormalizeAddress("email", request?.Email, out var address, out var error))
+        var (request, unreadable) = await JsonBody.ReadAsync<EraseRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
+        if (request is null)
+            return unreadable!;
+        if (!Delivery.MailInput.TryNormalizeAddress("email", request.Email, out var address, out var error))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [error] });
-        return TypedResults.Ok(await EraseAsync(store, address, request?.KeepSuppression ?? true, loggers, cancellationToken));
+        return TypedResults.Ok(await EraseAsync(store, address, request.KeepSuppression ?? true, loggers, cancellationToken));
     }
 
     private static async Task<Results<Ok<ErasureReport>, ProblemHttpResult>> EraseById(string id, bool? keepSuppression, SubscriberStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
