@@ -74,6 +74,8 @@ public enum LinkProblem
     NotSubscribed,
     /// <summary>The form was sent without its anti-forgery field, or it expired.</summary>
     FormExpired,
+    /// <summary>The body is not a form this page could have sent (too many fields, a cut-off upload…).</summary>
+    UnreadableForm,
 }
 
 /// <summary>pages/LinkProblem.cshtml: what went wrong and what the reader can do.</summary>

@@ -1,11 +1,21 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Subscribers;
 
-/// <summary>Public bodies are small: a larger one is refused before it is read; forms are parsed with tight limits.</summary>
-internal sealed class PublicBodyLimit(IOptions<SubscribersOptions> options) : IEndpointFilter
+/// <summary>
+/// Public bodies are small: a larger one is refused before it is read. A form is parsed here, once,
+/// with tight limits, before anything else looks at it (the anti-forgery check, the handler): a
+/// body that is not a form this site could have sent (too many values, a key too long, a multipart
+/// upload cut short) gets the French "unreadable form" page and a 400, logged as the reader's
+/// mistake it is (Information, no stack trace), never a 500.
+/// </summary>
+internal sealed class PublicBodyLimit(IOptions<SubscribersOptions> options, SubscriptionPageKit pages) : IEndpointFilter
 {
+    public const int MaxFormValues = 64;
+    public const int MaxKeyLength = 100;
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
@@ -16,20 +26,29 @@ internal sealed class PublicBodyLimit(IOptions<SubscribersOptions> options) : IE
             size.MaxRequestBodySize = limit;
         http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions
         {
-            ValueCountLimit = 64,
+            ValueCountLimit = MaxFormValues,
             ValueLengthLimit = limit,
-            KeyLengthLimit = 100,
+            KeyLengthLimit = MaxKeyLength,
             MultipartBodyLengthLimit = limit,
             MultipartHeadersCountLimit = 8,
             BufferBody = false,
         }));
-        try
+
+        if (http.Request.HasFormContentType)
         {
-            return await next(context);
+            try
+            {
+                await http.Request.ReadFormAsync(http.RequestAborted);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException or AntiforgeryValidationException)
+            {
+                if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+                    return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: $"At most {limit} bytes.");
+                // The route's pattern, not the path: a path carries the reader's link token.
+                pages.Logger.LogInformation("Unreadable form posted to {Route}: {Reason}", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText, e.Message);
+                return await pages.ProblemAsync(http, LinkProblem.UnreadableForm, StatusCodes.Status400BadRequest);
+            }
         }
-        catch (Exception e) when (e is BadHttpRequestException or InvalidDataException)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unreadable form", detail: e.Message);
-        }
+        return await next(context);
     }
 }

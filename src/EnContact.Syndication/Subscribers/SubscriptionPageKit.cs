@@ -49,7 +49,8 @@ public sealed class SubscriptionPageKit(
     public Task<IResult> ProblemAsync(HttpContext http, LinkProblem problem, int status, bool offerResend = false) =>
         RenderAsync(http, "LinkProblem", new LinkProblemPageModel
         {
-            Chrome = Chrome, Title = problem == LinkProblem.FormExpired ? "Formulaire expiré" : "Lien inutilisable", Problem = problem,
+            Chrome = Chrome, Problem = problem,
+            Title = problem switch { LinkProblem.FormExpired => "Formulaire expiré", LinkProblem.UnreadableForm => "Formulaire illisible", _ => "Lien inutilisable" },
             SubscribePath = links.Path("subscribe"), ResendCsrf = offerResend ? Csrf(http) : null,
         }, status);
 
