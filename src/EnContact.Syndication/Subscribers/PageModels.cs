@@ -22,18 +22,22 @@ public sealed record SubscribePageModel : PageModel
 /// <summary>pages/CheckInbox.cshtml: the one answer to every subscription request.</summary>
 public sealed record CheckInboxPageModel : PageModel;
 
-/// <summary>pages/Confirm.cshtml: a button; the GET that shows it changes nothing.</summary>
+/// <summary>pages/Confirm.cshtml: what the link would confirm, and a button; the GET that shows it changes nothing.</summary>
 public sealed record ConfirmPageModel : PageModel
 {
     public required CsrfField Csrf { get; init; }
     public required string Address { get; init; }
+    /// <summary>The name given with this request, if any.</summary>
+    public string? Name { get; init; }
+    /// <summary>The sections asked for; null means all of them.</summary>
+    public IReadOnlyList<string>? Sections { get; init; }
 }
 
-/// <summary>pages/Confirmed.cshtml.</summary>
+/// <summary>pages/Confirmed.cshtml: just confirmed (with the preferences link), or confirmed earlier (no link).</summary>
 public sealed record ConfirmedPageModel : PageModel
 {
-    public required bool WasAlreadyConfirmed { get; init; }
-    public required string PreferencesUrl { get; init; }
+    /// <summary>Null when the subscription was confirmed earlier: a used link gives nothing more.</summary>
+    public required string? PreferencesUrl { get; init; }
 }
 
 /// <summary>pages/Preferences.cshtml: sections, pause, and a way out.</summary>

@@ -110,11 +110,12 @@ public sealed partial class SubscriberStore
                     await ExecuteAsync(connection, transaction, """
                         UPDATE subscribers SET status = 'active', name = COALESCE(@name, name), search_key = CASE WHEN @name IS NULL THEN search_key ELSE @key END,
                             all_sections = @all, consent_at = @consent, consent_source = @source,
-                            confirm_nonce = NULL, confirmed_at = @consent, updated_at = @now
+                            confirmed_at = @consent, updated_at = @now
                         WHERE subscriber_id = @id
                         """, cancellationToken, ("@id", pendingId), ("@name", SqlValues.OrNull(row.Name)), ("@key", SearchKey(row.Address, row.Name)), ("@all", row.Sections is null ? 1 : 0),
                         ("@consent", SqlValues.Instant(row.ConsentAt)), ("@source", row.ConsentSource), ("@now", now));
                     await WriteSectionsAsync(connection, transaction, pendingId, row.Sections, cancellationToken);
+                    await ForgetRequestsAsync(connection, transaction, pendingId, cancellationToken);
                     outcomes.Add(new ImportOutcome(row.Line, row.Address, ImportResult.Activated, null));
                     break;
                 case "unsubscribed":
@@ -192,8 +193,9 @@ public sealed partial class SubscriberStore
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         const string Stale = "status = 'pending' AND created_at < @cutoff AND (confirm_sent_at IS NULL OR confirm_sent_at < @cutoff)";
-        await ExecuteAsync(connection, transaction, $"DELETE FROM subscriber_sections WHERE subscriber_id IN (SELECT subscriber_id FROM subscribers WHERE {Stale})",
-            cancellationToken, ("@cutoff", SqlValues.Instant(cutoff)));
+        foreach (var child in new[] { "subscriber_sections", "confirmation_requests" })
+            await ExecuteAsync(connection, transaction, $"DELETE FROM {child} WHERE subscriber_id IN (SELECT subscriber_id FROM subscribers WHERE {Stale})",
+                cancellationToken, ("@cutoff", SqlValues.Instant(cutoff)));
         var purged = await ExecuteAsync(connection, transaction, $"DELETE FROM subscribers WHERE {Stale}", cancellationToken, ("@cutoff", SqlValues.Instant(cutoff)));
         await transaction.CommitAsync(cancellationToken);
         return purged;
@@ -212,6 +214,7 @@ public sealed partial class SubscriberStore
         if (id is not null)
         {
             await ExecuteAsync(connection, transaction, "DELETE FROM subscriber_sections WHERE subscriber_id = @id", cancellationToken, ("@id", id));
+            await ForgetRequestsAsync(connection, transaction, id, cancellationToken);
             await ExecuteAsync(connection, transaction, "DELETE FROM subscribers WHERE subscriber_id = @id", cancellationToken, ("@id", id));
         }
         var messages = await ExecuteAsync(connection, transaction, "DELETE FROM outbox WHERE recipient = @address", cancellationToken, ("@address", address));

@@ -16,6 +16,9 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
 {
     public const int MaxPageSize = 1000;
 
+    /// <summary>Confirmation links of one address that work at the same time (the newest ones).</summary>
+    public const int MaxOutstandingRequests = 10;
+
     private const string Columns = """
         s.subscriber_id, s.address, s.name, s.status, s.all_sections, s.consent_at, s.consent_source,
         s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at,
@@ -45,7 +48,9 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
     /// Someone asked (form or API) to subscribe <paramref name="request"/>'s address. Creates a pending
     /// subscriber if the address is new; says which mail to send (a confirmation, or "you are already
     /// subscribed") or that none may be sent yet (too soon after the last one, or too many today).
-    /// An active subscriber's settings never change here: only the person, through a link, can.
+    /// A confirmation is recorded with its own nonce and choices (<see cref="MaxOutstandingRequests"/>
+    /// kept): asking again never changes what an earlier link confirms, nor the subscriber's settings.
+    /// Only the person, through a link, can.
     /// </summary>
     public async Task<ConfirmationPlan> PlanConfirmationAsync(SubscriptionRequest request, TimeSpan resendInterval, int maxPerDay, CancellationToken cancellationToken)
     {
@@ -65,20 +70,19 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
             await WriteSectionsAsync(connection, transaction, id, request.Sections, cancellationToken);
 
         string status;
-        string? nonce, sentAt, day;
+        string? sentAt, day;
         long dayCount;
         await using (var select = Command(connection, transaction,
-            "SELECT subscriber_id, status, confirm_nonce, confirm_sent_at, confirm_day, confirm_day_count FROM subscribers WHERE address = @address",
+            "SELECT subscriber_id, status, confirm_sent_at, confirm_day, confirm_day_count FROM subscribers WHERE address = @address",
             ("@address", request.Address)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
             id = reader.GetString(0);
             status = reader.GetString(1);
-            nonce = reader.IsDBNull(2) ? null : reader.GetString(2);
-            sentAt = reader.IsDBNull(3) ? null : reader.GetString(3);
-            day = reader.IsDBNull(4) ? null : reader.GetString(4);
-            dayCount = reader.GetInt64(5);
+            sentAt = reader.IsDBNull(2) ? null : reader.GetString(2);
+            day = reader.IsDBNull(3) ? null : reader.GetString(3);
+            dayCount = reader.GetInt64(4);
         }
 
         var sentToday = day == today ? dayCount : 0;
@@ -86,34 +90,51 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
             return new ConfirmationPlan(ConfirmationMail.None, id, null, (int)sentToday);
 
         var alreadySubscribed = status is "active" or "paused";
+        string? nonce = null;
         if (!alreadySubscribed)
         {
-            // Keep an outstanding link valid: the person may click the first mail after asking twice.
-            nonce ??= NewNonce();
-            if (!created)
-            {
-                // Not yet (or no longer) mailed, so what this request asks for can be taken as is.
-                await ExecuteAsync(connection, transaction, """
-                    UPDATE subscribers SET name = COALESCE(@name, name), search_key = CASE WHEN @name IS NULL THEN search_key ELSE @key END,
-                        all_sections = @all, consent_source = @source
-                    WHERE subscriber_id = @id
-                    """, cancellationToken, ("@id", id), ("@name", SqlValues.OrNull(request.Name)), ("@key", SearchKey(request.Address, request.Name)),
-                    ("@all", request.Sections is null ? 1 : 0), ("@source", request.Source));
-                await WriteSectionsAsync(connection, transaction, id, request.Sections, cancellationToken);
-            }
+            nonce = NewNonce();
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO confirmation_requests (subscriber_id, nonce, name, all_sections, sections, consent_source, created_at)
+                VALUES (@id, @nonce, @name, @all, @sections, @source, @now)
+                """, cancellationToken, ("@id", id), ("@nonce", nonce), ("@name", SqlValues.OrNull(request.Name)), ("@all", request.Sections is null ? 1 : 0),
+                ("@sections", string.Join('\n', request.Sections ?? [])), ("@source", request.Source), ("@now", SqlValues.Instant(now)));
+            await ExecuteAsync(connection, transaction, $"""
+                DELETE FROM confirmation_requests WHERE subscriber_id = @id AND nonce NOT IN
+                    (SELECT nonce FROM confirmation_requests WHERE subscriber_id = @id ORDER BY created_at DESC, nonce LIMIT {MaxOutstandingRequests})
+                """, cancellationToken, ("@id", id));
         }
         await ExecuteAsync(connection, transaction, """
-            UPDATE subscribers SET confirm_nonce = @nonce, confirm_sent_at = @now, confirm_day = @today, confirm_day_count = @count, updated_at = @now
+            UPDATE subscribers SET confirm_sent_at = @now, confirm_day = @today, confirm_day_count = @count, updated_at = @now
             WHERE subscriber_id = @id
-            """, cancellationToken, ("@id", id), ("@nonce", SqlValues.OrNull(alreadySubscribed ? null : nonce)), ("@now", SqlValues.Instant(now)),
-            ("@today", today), ("@count", sentToday + 1));
+            """, cancellationToken, ("@id", id), ("@now", SqlValues.Instant(now)), ("@today", today), ("@count", sentToday + 1));
         await transaction.CommitAsync(cancellationToken);
-        return new ConfirmationPlan(alreadySubscribed ? ConfirmationMail.AlreadySubscribed : ConfirmationMail.Confirm, id, alreadySubscribed ? null : nonce, (int)sentToday + 1);
+        return new ConfirmationPlan(alreadySubscribed ? ConfirmationMail.AlreadySubscribed : ConfirmationMail.Confirm, id, nonce, (int)sentToday + 1);
+    }
+
+    /// <summary>What the confirmation link with <paramref name="nonce"/> would confirm; null once used, replaced or never sent.</summary>
+    public async Task<ConfirmationChoices?> PendingChoicesAsync(string id, string nonce, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await PendingChoicesAsync(connection, null, id, nonce, cancellationToken);
+    }
+
+    private static async Task<ConfirmationChoices?> PendingChoicesAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, string nonce, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, transaction,
+            "SELECT name, all_sections, sections, consent_source FROM confirmation_requests WHERE subscriber_id = @id AND nonce = @nonce",
+            ("@id", id), ("@nonce", nonce));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        var sections = reader.GetInt64(1) == 1 ? null : reader.GetString(2).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return new ConfirmationChoices(reader.IsDBNull(0) ? null : reader.GetString(0), sections, reader.GetString(3));
     }
 
     /// <summary>
-    /// Uses a confirmation link: the subscriber becomes active with consent recorded now, and any
-    /// suppression of the address is lifted (this is the re-confirmation the suppression waits for).
+    /// Uses a confirmation link: the subscriber becomes active with the choices of the request that sent
+    /// this link and consent recorded now; every other outstanding link stops working; any suppression
+    /// of the address is lifted (this is the re-confirmation the suppression waits for).
     /// </summary>
     public async Task<ConfirmOutcome> ConfirmAsync(string id, string nonce, CancellationToken cancellationToken)
     {
@@ -121,26 +142,32 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         string address, status;
-        string? stored;
-        await using (var select = Command(connection, transaction, "SELECT address, status, confirm_nonce FROM subscribers WHERE subscriber_id = @id", ("@id", id)))
+        await using (var select = Command(connection, transaction, "SELECT address, status FROM subscribers WHERE subscriber_id = @id", ("@id", id)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
                 return ConfirmOutcome.Unknown;
-            (address, status, stored) = (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+            (address, status) = (reader.GetString(0), reader.GetString(1));
         }
-        if (stored is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(stored), Convert.FromHexString(nonce)))
+        if (await PendingChoicesAsync(connection, transaction, id, nonce, cancellationToken) is not { } choices)
             return status is "active" or "paused" ? ConfirmOutcome.AlreadyConfirmed : ConfirmOutcome.Used;
 
         await ExecuteAsync(connection, transaction, """
-            UPDATE subscribers SET status = 'active', confirm_nonce = NULL, confirmed_at = @now, consent_at = @now,
-                unsubscribed_at = NULL, updated_at = @now
+            UPDATE subscribers SET status = 'active', name = @name, search_key = @key, all_sections = @all, consent_source = @source,
+                confirmed_at = @now, consent_at = @now, unsubscribed_at = NULL, updated_at = @now
             WHERE subscriber_id = @id
-            """, cancellationToken, ("@id", id), ("@now", now));
+            """, cancellationToken, ("@id", id), ("@name", SqlValues.OrNull(choices.Name)), ("@key", SearchKey(address, choices.Name)),
+            ("@all", choices.Sections is null ? 1 : 0), ("@source", choices.Source), ("@now", now));
+        await WriteSectionsAsync(connection, transaction, id, choices.Sections, cancellationToken);
+        await ForgetRequestsAsync(connection, transaction, id, cancellationToken);
         await LiftSuppressionAsync(connection, transaction, address, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ConfirmOutcome.Confirmed;
     }
+
+    /// <summary>Every outstanding confirmation link of the subscriber stops working.</summary>
+    private static Task ForgetRequestsAsync(SqliteConnection connection, SqliteTransaction transaction, string id, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, "DELETE FROM confirmation_requests WHERE subscriber_id = @id", cancellationToken, ("@id", id));
 
     /// <summary>Unsubscribes and suppresses the address, at once. Doing it twice changes nothing more. False when the subscriber does not exist.</summary>
     public async Task<bool> UnsubscribeAsync(string id, string reason, CancellationToken cancellationToken)
@@ -152,9 +179,10 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         if (address is null)
             return false;
         await ExecuteAsync(connection, transaction, """
-            UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, confirm_nonce = NULL, updated_at = @now
+            UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, updated_at = @now
             WHERE subscriber_id = @id AND status <> 'unsubscribed'
             """, cancellationToken, ("@id", id), ("@now", now));
+        await ForgetRequestsAsync(connection, transaction, id, cancellationToken);
         await ExecuteAsync(connection, transaction, "INSERT INTO suppressions (address, reason, created_at) VALUES (@address, @reason, @now) ON CONFLICT (address) DO NOTHING",
             cancellationToken, ("@address", address), ("@reason", reason), ("@now", now));
         await transaction.CommitAsync(cancellationToken);
@@ -265,6 +293,9 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
     private static DateTimeOffset? ReadInstant(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : SqlValues.ReadInstant(reader.GetString(ordinal));
 }
+
+/// <summary>What one confirmation link would confirm: the name and sections (null: all) asked for, and where the request came from.</summary>
+public sealed record ConfirmationChoices(string? Name, IReadOnlyList<string>? Sections, string Source);
 
 /// <summary>What someone asked for on the form or the JSON endpoint, already validated and normalised.</summary>
 public sealed record SubscriptionRequest(string Address, string? Name, IReadOnlyList<string>? Sections, string Source);

@@ -54,11 +54,13 @@ public sealed class SubscriptionPageKit(
             SubscribePath = links.Path("subscribe"), ResendCsrf = offerResend ? Csrf(http) : null,
         }, status);
 
-    public Task<IResult> ConfirmedAsync(HttpContext http, string subscriberId, bool alreadyConfirmed) =>
-        RenderAsync(http, "Confirmed", new ConfirmedPageModel
-        {
-            Chrome = Chrome, Title = "Abonnement confirmé", WasAlreadyConfirmed = alreadyConfirmed, PreferencesUrl = links.PreferencesUrl(subscriberId),
-        });
+    /// <summary>Right after confirming: the preferences link, shown this once.</summary>
+    public Task<IResult> ConfirmedAsync(HttpContext http, string subscriberId) =>
+        RenderAsync(http, "Confirmed", new ConfirmedPageModel { Chrome = Chrome, Title = "Abonnement confirmé", PreferencesUrl = links.PreferencesUrl(subscriberId) });
+
+    /// <summary>A used confirmation link: says so, and hands out no link (a capability) to whoever holds it.</summary>
+    public Task<IResult> AlreadyConfirmedAsync(HttpContext http) =>
+        RenderAsync(http, "Confirmed", new ConfirmedPageModel { Chrome = Chrome, Title = "Abonnement déjà confirmé", PreferencesUrl = null });
 
     public Task<IResult> UnsubscribedAsync(HttpContext http) =>
         RenderAsync(http, "Unsubscribed", new UnsubscribedPageModel { Chrome = Chrome, Title = "Désabonnement enregistré", SubscribePath = links.Path("subscribe") });

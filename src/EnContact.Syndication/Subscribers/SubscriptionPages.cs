@@ -103,11 +103,16 @@ public static class SubscriptionPages
         var (subscriber, problem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Confirm, store, cancellationToken, offerResend: true);
         if (subscriber is null)
             return problem!;
-        if (SubscriptionPageKit.IsSubscribed(subscriber))
-            return await pages.ConfirmedAsync(http, subscriber.Id, alreadyConfirmed: true);
+        pages.Tokens.Read(token, TokenPurpose.Confirm, out var claims);
+        // What this link would confirm is what its own request asked for: shown, so a reader can tell a request that was not theirs.
+        if (await store.PendingChoicesAsync(subscriber.Id, claims.Nonce, cancellationToken) is not { } choices)
+            return SubscriptionPageKit.IsSubscribed(subscriber)
+                ? await pages.AlreadyConfirmedAsync(http)
+                : await pages.ProblemAsync(http, LinkProblem.Used, StatusCodes.Status410Gone);
         return await pages.RenderAsync(http, "Confirm", new ConfirmPageModel
         {
             Chrome = pages.Chrome, Title = "Confirmer votre abonnement", Csrf = pages.Csrf(http), Address = subscriber.Address,
+            Name = choices.Name, Sections = choices.Sections,
         });
     }
 
@@ -120,7 +125,7 @@ public static class SubscriptionPages
         var state = pages.Tokens.Read(token, TokenPurpose.Confirm, out var claims);
         if (form["action"] == "resend" && state is TokenState.Expired or TokenState.Valid)
         {
-            await subscriptions.ResendConfirmationAsync(claims.SubscriberId, cancellationToken);
+            await subscriptions.ResendConfirmationAsync(claims.SubscriberId, claims.Nonce, cancellationToken);
             return await pages.RenderAsync(http, "CheckInbox", new CheckInboxPageModel { Chrome = pages.Chrome, Title = "Vérifiez votre messagerie" });
         }
         if (state != TokenState.Valid)
@@ -131,9 +136,9 @@ public static class SubscriptionPages
         {
             case ConfirmOutcome.Confirmed:
                 pages.Logger.LogInformation("Subscriber {Subscriber} confirmed", claims.SubscriberId);
-                return await pages.ConfirmedAsync(http, claims.SubscriberId, alreadyConfirmed: false);
+                return await pages.ConfirmedAsync(http, claims.SubscriberId);
             case ConfirmOutcome.AlreadyConfirmed:
-                return await pages.ConfirmedAsync(http, claims.SubscriberId, alreadyConfirmed: true);
+                return await pages.AlreadyConfirmedAsync(http);
             case ConfirmOutcome.Used:
                 return await pages.ProblemAsync(http, LinkProblem.Used, StatusCodes.Status410Gone);
             default:

@@ -91,13 +91,17 @@ public sealed class SubscriptionService(
         }
     }
 
-    /// <summary>A new confirmation mail for someone whose link expired (their settings are kept).</summary>
-    public async Task ResendConfirmationAsync(string subscriberId, CancellationToken cancellationToken)
+    /// <summary>A new confirmation mail for someone whose link (<paramref name="nonce"/>) expired, asking for what that link asked for.</summary>
+    public async Task ResendConfirmationAsync(string subscriberId, string nonce, CancellationToken cancellationToken)
     {
         if (!perAddress.TryAcquire(subscriberId))
             return;
-        if (await store.GetAsync(subscriberId, cancellationToken) is { } subscriber)
-            await RequestAsync(new SubscriptionRequest(subscriber.Address, subscriber.Name, subscriber.Sections, subscriber.ConsentSource ?? "confirmation renewed"), cancellationToken);
+        if (await store.GetAsync(subscriberId, cancellationToken) is not { } subscriber)
+            return;
+        var request = await store.PendingChoicesAsync(subscriberId, nonce, cancellationToken) is { } choices
+            ? new SubscriptionRequest(subscriber.Address, choices.Name, choices.Sections, choices.Source)
+            : new SubscriptionRequest(subscriber.Address, subscriber.Name, subscriber.Sections, subscriber.ConsentSource ?? "confirmation renewed");
+        await RequestAsync(request, cancellationToken);
     }
 
     private async Task QueueAsync<TModel>(string purpose, string address, int sendNumber, string template, TModel model,

@@ -70,6 +70,37 @@ public sealed class MigratorTests
     }
 
     [Fact]
+    public async Task Migrate_OutstandingConfirmationLink_StillConfirmsWithTheSettingsItWasSentWith()
+    {
+        using var folder = new TempDirectory();
+        var dbPath = folder.Combine("data", "gateway.db");
+        var factory = new SqliteConnectionFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DatabasePath = dbPath }));
+        await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 5);
+        const string Id = "0123456789abcdef0123456789abcdef";
+        await using (var connection = await factory.OpenAsync(None))
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = $"""
+                INSERT INTO subscribers (subscriber_id, address, name, search_key, status, all_sections, consent_source, confirm_nonce,
+                    confirm_sent_at, confirm_day_count, created_at, updated_at)
+                VALUES ('{Id}', 'lea@exemple.fr', 'Léa', 'lea@exemple.fr', 'pending', 0, 'web form', 'aaaabbbbccccdddd',
+                    '2026-11-26T09:00:00.0000000Z', 1, '2026-11-26T09:00:00.0000000Z', '2026-11-26T09:00:00.0000000Z');
+                INSERT INTO subscriber_sections VALUES ('{Id}', 'analyses'), ('{Id}', 'études');
+                """;
+            await insert.ExecuteNonQueryAsync();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using var gateway = await Gateway.CreateAsync(folder: folder);
+        var store = gateway.Services.GetRequiredService<EnContact.Syndication.Subscribers.SubscriberStore>();
+
+        Assert.Equal(EnContact.Syndication.Subscribers.ConfirmOutcome.Confirmed, await store.ConfirmAsync(Id, "aaaabbbbccccdddd", None));
+        var confirmed = await store.GetAsync(Id, None);
+        Assert.Equal(("Léa", "analyses,études"), (confirmed!.Name, string.Join(",", confirmed.Sections!)));
+        Assert.Equal(EnContact.Syndication.Subscribers.ConfirmOutcome.AlreadyConfirmed, await store.ConfirmAsync(Id, "aaaabbbbccccdddd", None));
+    }
+
+    [Fact]
     public async Task Migrate_FailingMigration_RollsBackItsOwnTransaction()
     {
         using var folder = new TempDirectory();

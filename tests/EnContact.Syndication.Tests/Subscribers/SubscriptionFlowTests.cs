@@ -14,10 +14,10 @@ namespace EnContact.Syndication.Tests.Subscribers;
 public sealed class SubscriptionFlowTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private const string ConfirmPrefix = Gateway.PublicUrl + "confirm/";
+    internal const string ConfirmPrefix = Gateway.PublicUrl + "confirm/";
 
     /// <summary>A started gateway sending through a loopback SMTP server; disposing stops the gateway first, then the server.</summary>
-    private sealed record Running(Gateway Gateway, TestSmtpServer Server) : IAsyncDisposable
+    internal sealed record Running(Gateway Gateway, TestSmtpServer Server) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -26,7 +26,7 @@ public sealed class SubscriptionFlowTests
         }
     }
 
-    private static async Task<Running> StartAsync(Dictionary<string, string?>? extra = null, LogCapture? logs = null)
+    internal static async Task<Running> StartAsync(Dictionary<string, string?>? extra = null, LogCapture? logs = null)
     {
         var server = await TestSmtpServer.StartNewAsync();
         var settings = server.GatewaySettings();
@@ -36,9 +36,9 @@ public sealed class SubscriptionFlowTests
         return new Running(await Gateway.CreateAsync(start: true, settings: settings, logs: logs), server);
     }
 
-    private static SubscriberStore Store(Gateway gateway) => gateway.Services.GetRequiredService<SubscriberStore>();
+    internal static SubscriberStore Store(Gateway gateway) => gateway.Services.GetRequiredService<SubscriberStore>();
 
-    private static async Task<Page> SubscribeThroughFormAsync(Browser browser, string email, params (string, string?)[] fields)
+    internal static async Task<Page> SubscribeThroughFormAsync(Browser browser, string email, params (string, string?)[] fields)
     {
         await browser.GetAsync("/subscribe");
         return await browser.SubmitAsync(0, [("email", email), .. fields]);
