@@ -56,6 +56,8 @@ public sealed class ContentScanner(
 
     public static string SourceOf(string relativePath) => Article.FileSourcePrefix + relativePath;
 
+    private static bool IsFileSource(string source) => source.StartsWith(Article.FileSourcePrefix, StringComparison.Ordinal);
+
     public async Task<ScanReport> ScanAsync(string root, ScanMode mode, IReadOnlyCollection<string>? changedPaths, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -67,7 +69,9 @@ public sealed class ContentScanner(
         var known = await sources.LoadSourceFilesAsync(connection, cancellationToken);
         var problemHashes = await sources.LoadProblemHashesAsync(connection, cancellationToken);
 
-        var (present, gone) = FindFiles(root, mode, changedPaths, known);
+        // Files the store knows: ingested ones, and broken ones whose problem must go when they do.
+        var tracked = known.Keys.Concat(problemHashes.Keys.Where(IsFileSource).Select(s => s[Article.FileSourcePrefix.Length..])).ToHashSet(StringComparer.Ordinal);
+        var (present, gone) = FindFiles(root, mode, changedPaths, tracked);
         var goneByHash = gone.Where(known.ContainsKey).GroupBy(p => known[p].FileHash).ToDictionary(g => g.Key, g => g.First());
 
         var maxBytes = options.Value.MaxFileBytes;
@@ -117,7 +121,7 @@ public sealed class ContentScanner(
     }
 
     private static (List<string> Present, List<string> Gone) FindFiles(
-        string root, ScanMode mode, IReadOnlyCollection<string>? changedPaths, Dictionary<string, ContentSourceStore.SourceFile> known)
+        string root, ScanMode mode, IReadOnlyCollection<string>? changedPaths, HashSet<string> tracked)
     {
         var present = new SortedSet<string>(StringComparer.Ordinal);
         var gone = new SortedSet<string>(StringComparer.Ordinal);
@@ -129,37 +133,36 @@ public sealed class ContentScanner(
                 var relative = Relative(root, path);
                 if (relative.StartsWith("../", StringComparison.Ordinal) || relative == "..")
                     continue;
-                if (File.Exists(path))
+                if (ContentFiles.IsLink(path))
+                {
+                    present.Add(relative); // reported, never followed
+                }
+                else if (File.Exists(path))
                 {
                     if (IsContentFile(relative))
                         present.Add(relative);
                 }
                 else if (Directory.Exists(path))
                 {
-                    present.UnionWith(Enumerate(root, path));
+                    present.UnionWith(ContentFiles.Enumerate(root, path));
                 }
                 else
                 {
                     var prefix = relative == "." ? "" : relative + "/";
-                    gone.UnionWith(known.Keys.Where(k => k == relative || k.StartsWith(prefix, StringComparison.Ordinal)));
+                    gone.UnionWith(tracked.Where(k => k == relative || k.StartsWith(prefix, StringComparison.Ordinal)));
                 }
             }
             gone.ExceptWith(present);
         }
         else
         {
-            present.UnionWith(Enumerate(root, root));
+            present.UnionWith(ContentFiles.Enumerate(root, root));
             if (mode == ScanMode.Full)
-                gone.UnionWith(known.Keys.Where(k => !present.Contains(k)));
+                gone.UnionWith(tracked.Where(k => !present.Contains(k)));
         }
 
         return (present.ToList(), gone.ToList());
     }
-
-    private static IEnumerable<string> Enumerate(string root, string folder) =>
-        Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System })
-            .Select(f => Relative(root, f))
-            .Where(IsContentFile);
 
     /// <summary>Markdown files, except README.md and anything whose name or folder starts with '.' or '_'.</summary>
     public static bool IsContentFile(string relativePath)
@@ -181,25 +184,14 @@ public sealed class ContentScanner(
         Dictionary<string, string> goneByHash,
         CancellationToken cancellationToken)
     {
-        var full = Path.Combine(root, path);
-        byte[] bytes;
-        try
+        var read = await ContentFiles.ReadAsync(root, path, maxBytes, cancellationToken);
+        if (read.Bytes is not { } bytes)
         {
-            var info = new FileInfo(full);
-            if (info.Length > maxBytes)
+            return new FileOutcome(path, read.Marker, read.Size)
             {
-                var marker = $"size:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
-                return new FileOutcome(path, marker, info.Length)
-                {
-                    StillBroken = problemHashes.TryGetValue(SourceOf(path), out var h) && h == marker,
-                    Problem = $"the file is {info.Length / 1048576.0:0.0} MiB; the limit is {maxBytes / 1048576.0:0.0} MiB (Ingestion:MaxFileBytes)",
-                };
-            }
-            bytes = await File.ReadAllBytesAsync(full, cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return new FileOutcome(path, "unreadable", 0) { Problem = $"the file cannot be read: {e.Message}" };
+                StillBroken = problemHashes.TryGetValue(SourceOf(path), out var h) && h == read.Marker,
+                Problem = read.Problem,
+            };
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -1,5 +1,6 @@
 using System.Text;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace EnContact.Syndication.Ingestion;
@@ -70,6 +71,8 @@ public static class FrontMatterParser
         YamlMappingNode root;
         try
         {
+            if (NestingTooDeep(yaml) is { } deepLine)
+                return Fail($"the front matter nests lists or mappings more than {MaxNesting} levels deep; it is a list of 'key: value' lines whose values are single values or short lists", firstYamlLine - 1 + deepLine);
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
@@ -164,6 +167,32 @@ public static class FrontMatterParser
     }
 
     private static ParsedFile Fail(string problem, int? line) => new(null, problem, line, []);
+
+    /// <summary>How deep lists and mappings may nest: the front matter's own mapping, a list, and room for a clear error beyond.</summary>
+    public const int MaxNesting = 4;
+
+    /// <summary>
+    /// The line where nesting first goes deeper than <see cref="MaxNesting"/>, read from the parser's
+    /// events (an iterative state machine), before the node tree is built: building it recurses once
+    /// per level, and 30,000 levels overflow the stack, which no handler can catch.
+    /// </summary>
+    private static int? NestingTooDeep(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case MappingStart or SequenceStart when ++depth > MaxNesting:
+                    return (int)parser.Current!.Start.Line;
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+        return null;
+    }
 
     private static bool IsNull(YamlScalarNode scalar) =>
         scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
