@@ -10,6 +10,7 @@ namespace EnContact.Syndication.Ingestion;
 /// </summary>
 public sealed class ContentFolderWorker(
     ContentScanner scanner,
+    IngestionHealth health,
     IOptions<IngestionOptions> options,
     TimeProvider time,
     ILogger<ContentFolderWorker> logger) : BackgroundService
@@ -87,23 +88,36 @@ public sealed class ContentFolderWorker(
 
     private async Task ScanAsync(string root, ScanMode mode, IReadOnlyCollection<string>? paths, CancellationToken stoppingToken)
     {
+        if (!Directory.Exists(root))
+        {
+            logger.LogWarning("Content folder {Root} does not exist; nothing to ingest (set Ingestion:ContentPath)", root);
+            health.FolderMissing();
+            return;
+        }
+        // A scan that overruns is stopped (each committed batch stays; the one in progress rolls back) and reported.
+        using var limit = new CancellationTokenSource(options.Value.ScanTimeout, time);
+        using var scan = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, limit.Token);
+        health.ScanStarted();
+        logger.LogDebug("Scanning {Root} ({Mode})", root, mode);
         try
         {
-            if (!Directory.Exists(root))
-            {
-                logger.LogWarning("Content folder {Root} does not exist; nothing to ingest (set Ingestion:ContentPath)", root);
-                return;
-            }
-            await scanner.ScanAsync(root, mode, paths, stoppingToken);
+            await scanner.ScanAsync(root, mode, paths, scan.Token);
+            health.ScanCompleted();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             throw;
         }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            logger.LogError("Scan of {Root} ({Mode}) stopped after Ingestion:ScanTimeout ({Timeout}); the next change or rescan will try again", root, mode, options.Value.ScanTimeout);
+            health.ScanFailed($"stopped after running longer than Ingestion:ScanTimeout ({options.Value.ScanTimeout})");
+        }
         catch (Exception e)
         {
-            // A failed scan (disk, database lock) is retried by the next event or rescan; the worker stays up.
+            // A failed scan (disk, database lock) is retried by the next event or rescan; the worker stays up, /healthz says why.
             logger.LogError(e, "Scan of {Root} ({Mode}) failed; the next change or rescan will try again", root, mode);
+            health.ScanFailed(e.Message);
         }
     }
 

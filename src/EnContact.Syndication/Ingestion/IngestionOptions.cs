@@ -25,6 +25,10 @@ public sealed class IngestionOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan DebounceDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Longest a scan may run: past it, the scan is stopped and <c>/healthz</c> reports ingestion unhealthy. Default 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ScanTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Largest article file read; bigger files are reported and skipped. Default 4 MiB.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxFileBytes { get; set; } = 4 * 1024 * 1024;

@@ -14,6 +14,8 @@ public static class IngestionSetup
         services.AddSingleton<ContentSourceStore>();
         services.AddSingleton<ContentScanner>();
         services.AddSingleton<ContentFolderWorker>();
+        services.AddSingleton<IngestionHealth>();
+        services.AddHealthChecks().AddCheck<IngestionHealth>("ingestion");
         services.AddHostedService(sp => sp.GetRequiredService<ContentFolderWorker>());
         return services;
     }
