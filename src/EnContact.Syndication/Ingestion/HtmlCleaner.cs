@@ -66,6 +66,55 @@ public static class HtmlCleaner
         return sanitizer;
     }
 
+    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> UncountedElements =
+        System.Collections.Frozen.FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
+            // Void elements never hold others; these may leave their end tag out, so nothing is known of their depth.
+            "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+            "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "colgroup", "rb", "rt", "rtc", "rp",
+            "html", "head", "body").GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>
+    /// How deep elements nest in <paramref name="html"/>, counted in one pass over the tags before any
+    /// parser sees them, and stopped as soon as it passes <paramref name="stopAt"/>. It errs on the high
+    /// side (an element left open counts as open); void elements and those whose end tag is optional do not count.
+    /// </summary>
+    public static int NestingDepth(string html, int stopAt)
+    {
+        int depth = 0, deepest = 0;
+        for (var i = html.IndexOf('<'); i >= 0 && i < html.Length - 1; i = html.IndexOf('<', i))
+        {
+            if (html.AsSpan(i).StartsWith("<!--"))
+            {
+                var close = html.IndexOf("-->", i + 4, StringComparison.Ordinal);
+                if (close < 0)
+                    break;
+                i = close + 3;
+                continue;
+            }
+            var closing = html[i + 1] == '/';
+            var start = i + (closing ? 2 : 1);
+            var end = start;
+            while (end < html.Length && char.IsAsciiLetterOrDigit(html[end]))
+                end++;
+            if (end == start || !char.IsAsciiLetter(html[start]))
+            {
+                i++;
+                continue;
+            }
+            var tagEnd = html.IndexOf('>', end);
+            if (tagEnd < 0)
+                break;
+            if (!UncountedElements.Contains(html.AsSpan(start, end - start)) && html[tagEnd - 1] != '/')
+            {
+                depth = closing ? Math.Max(0, depth - 1) : depth + 1;
+                if ((deepest = Math.Max(deepest, depth)) > stopAt)
+                    return deepest;
+            }
+            i = tagEnd + 1;
+        }
+        return deepest;
+    }
+
     /// <summary>The plain text of the first paragraph with words in it, cut at a word boundary.</summary>
     public static string FirstParagraphText(string html, int maxLength)
     {

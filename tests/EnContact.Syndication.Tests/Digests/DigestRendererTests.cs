@@ -25,17 +25,17 @@ public sealed class DigestRendererTests
     public async Task HostileTitle_EscapedOnceInHtml_KeptAsIsInText_FrenchStaysUtf8()
     {
         await using var gateway = await Gateway.CreateAsync();
-        await ArticleAsync(gateway, "h1", "L’IA > le script & 5 < 6 : « CRM » \"tout\" <b", "analyses", "2026-11-26 09:00", summary: "Résumé : 5 < 6 & « ça » marche.");
+        await ArticleAsync(gateway, "h1", "L’IA > le script & 5 < 6 : « CRM » \"tout\" <3", "analyses", "2026-11-26 09:00", summary: "Résumé : 5 < 6 & « ça » marche.");
 
         var copy = (await Renderer(gateway).RenderAsync(await SnapshotAsync(gateway), null))!;
 
         var document = Parser.ParseDocument(copy.Html);
-        Assert.Equal("L’IA > le script & 5 < 6 : « CRM » \"tout\" <b", document.QuerySelector("h3 a")!.TextContent);
+        Assert.Equal("L’IA > le script & 5 < 6 : « CRM » \"tout\" <3", document.QuerySelector("h3 a")!.TextContent);
         Assert.Empty(document.QuerySelectorAll("h3 b"));
         Assert.DoesNotContain("&amp;amp;", copy.Html);
         Assert.DoesNotContain("&#xE9;", copy.Html);
         Assert.Contains("« CRM »", copy.Html);
-        Assert.Contains("* L’IA > le script & 5 < 6 : « CRM » \"tout\" <b", copy.Text);
+        Assert.Contains("* L’IA > le script & 5 < 6 : « CRM » \"tout\" <3", copy.Text);
         Assert.Contains("Résumé : 5 < 6 & « ça » marche.", copy.Text);
     }
 

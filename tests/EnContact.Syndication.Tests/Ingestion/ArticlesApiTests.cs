@@ -289,6 +289,19 @@ public sealed class ArticlesApiTests
     }
 
     [Fact]
+    public async Task Put_MarkdownNestedTooDeeply_Is400NamingTheFieldAndStoresNothing()
+    {
+        await using var gateway = await Gateway.CreateAsync(start: true);
+
+        var response = await gateway.Client.PutAsJsonAsync("/api/articles/profond", new { title = "Profond", published = "2026-11-20 09:30", contentMarkdown = new string('>', 50_000) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
+        Assert.Contains("nests too deeply", (string?)errors["contentMarkdown"]![0]);
+        Assert.Null(await gateway.Articles.GetAsync("profond", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Health_IsPublic()
     {
         await using var gateway = await Gateway.CreateAsync(start: true);
