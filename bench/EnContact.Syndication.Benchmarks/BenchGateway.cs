@@ -77,6 +77,7 @@ public sealed class BenchGateway : IAsyncDisposable
             // Production settings the gateway requires: templates, a link secret, an https public URL.
             ["Templates:Path"] = TemplatesFolder() ?? throw new InvalidOperationException("templates/ not found above the current directory: run from the repository"),
             ["Subscribers:TokenSecret"] = LinkSecret,
+            ["PersonalData:HashKey"] = LinkSecret,
             ["Subscribers:PublicUrl"] = PublicUrl,
             ["Logging:LogLevel:Default"] = "Warning",
         };

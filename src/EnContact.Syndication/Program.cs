@@ -23,6 +23,7 @@ public static class Program
 
         builder.Services.AddSingleton(settings.TimeProvider ?? TimeProvider.System);
         builder.Services.AddSite();
+        builder.Services.AddPersonalData(builder.Environment);
         builder.Services.AddAdmin(builder.Environment);
         builder.Services.AddAdminAuthentication();
         builder.Services.AddStorage();

@@ -17,6 +17,7 @@ public sealed class DeliveryWorker(
     OutboxStore outbox,
     OutboxSignal signal,
     MessageComposer composer,
+    PersonalData personalData,
     IMailSender sender,
     IOptions<DeliveryOptions> options,
     IOptions<SmtpOptions> smtp,
@@ -110,7 +111,7 @@ public sealed class DeliveryWorker(
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Could not compose the {Campaign} message to {Recipient}", item.Campaign, PersonalData.LogId(item.Recipient));
+            logger.LogError(e, "Could not compose the {Campaign} message to {Recipient}", item.Campaign, personalData.LogId(item.Recipient));
             await outbox.FailAsync(item, $"could not compose the message: {e.Message}", suppress: false, CancellationToken.None);
             Interlocked.Increment(ref _permanentFailuresSinceReview);
             return FailureKind.MessageRejected;
@@ -135,25 +136,25 @@ public sealed class DeliveryWorker(
         {
             var kind = SmtpFailureClassifier.Classify(e);
             var reason = $"{e.GetType().Name}: {e.Message}";
-            var logged = PersonalData.Redact(reason); // a relay's reply often names the recipient
+            var logged = personalData.Redact(reason); // a relay's reply often names the recipient
             switch (kind)
             {
                 case FailureKind.Transient when RelayUnavailable(e):
                     // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
-                    logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), logged);
+                    logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, personalData.LogId(item.Recipient), logged);
                     await outbox.ReleaseAsync(item, options.Value.RetryDelay, reason, CancellationToken.None);
                     break;
                 case FailureKind.Transient:
-                    logger.LogDebug("The {Campaign} message to {Recipient} will be retried: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), logged);
+                    logger.LogDebug("The {Campaign} message to {Recipient} will be retried: {Reason}", item.Campaign, personalData.LogId(item.Recipient), logged);
                     await outbox.RescheduleAsync(item, reason, CancellationToken.None);
                     break;
                 case FailureKind.RecipientRejected:
-                    logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", PersonalData.LogId(item.Recipient), logged);
+                    logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", personalData.LogId(item.Recipient), logged);
                     await outbox.FailAsync(item, reason, suppress: true, CancellationToken.None);
                     Interlocked.Increment(ref _permanentFailuresSinceReview);
                     break;
                 case FailureKind.MessageRejected:
-                    logger.LogWarning("The relay refused the {Campaign} message to {Recipient} for good: {Reason}", item.Campaign, PersonalData.LogId(item.Recipient), logged);
+                    logger.LogWarning("The relay refused the {Campaign} message to {Recipient} for good: {Reason}", item.Campaign, personalData.LogId(item.Recipient), logged);
                     await outbox.FailAsync(item, reason, suppress: false, CancellationToken.None);
                     Interlocked.Increment(ref _permanentFailuresSinceReview);
                     break;

@@ -224,7 +224,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             {
                 if (candidate.Item.Kind == MailKind.Bulk && suppressed.Contains(candidate.Item.Recipient))
                     await Sql.ExecuteAsync(connection, transaction,
-                        "UPDATE outbox SET status = 'suppressed', lease_until = NULL, last_error = 'address is suppressed' WHERE message_key = @key",
+                        $"UPDATE outbox SET status = 'suppressed', lease_until = NULL, last_error = 'address is suppressed', {Settled} WHERE message_key = @key",
                         cancellationToken, ("@key", candidate.Item.MessageKey));
                 else
                 {
@@ -264,8 +264,8 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
 
     /// <summary>Records the relay's acceptance. Only the lease holder's row in 'sending' changes.</summary>
     public Task MarkSentAsync(OutboxItem item, string reply, CancellationToken cancellationToken) =>
-        ExecuteAsync("""
-            UPDATE outbox SET status = 'sent', smtp_reply = @reply, sent_at = @now, lease_until = NULL, last_error = NULL
+        ExecuteAsync($"""
+            UPDATE outbox SET status = 'sent', smtp_reply = @reply, sent_at = @now, lease_until = NULL, last_error = NULL, {Settled}
             WHERE message_key = @key AND status = 'sending'
             """, cancellationToken, ("@key", item.MessageKey), ("@reply", Truncate(reply)), ("@now", SqlValues.Instant(time.GetUtcNow())));
 
@@ -293,8 +293,8 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     /// <summary>A permanent failure; with <paramref name="suppress"/> the address is never mailed again (a hard bounce).</summary>
     public async Task FailAsync(OutboxItem item, string error, bool suppress, CancellationToken cancellationToken)
     {
-        await ExecuteAsync("""
-            UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = @error WHERE message_key = @key AND status = 'sending'
+        await ExecuteAsync($"""
+            UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = @error, {Settled} WHERE message_key = @key AND status = 'sending'
             """, cancellationToken, ("@key", item.MessageKey), ("@error", Truncate(error)));
         if (suppress)
             await SuppressAsync(item.Recipient, $"hard bounce: {error}", cancellationToken);
@@ -325,7 +325,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             ON CONFLICT (campaign) DO UPDATE SET state = excluded.state, reason = excluded.reason, changed_at = excluded.changed_at
             """, cancellationToken, ("@campaign", campaign), ("@state", state), ("@reason", SqlValues.OrNull(reason)), ("@now", SqlValues.Instant(time.GetUtcNow())));
         if (state == "cancelled")
-            await ExecuteAsync("UPDATE outbox SET status = 'cancelled', last_error = 'edition cancelled' WHERE campaign = @campaign AND status = 'pending'",
+            await ExecuteAsync($"UPDATE outbox SET status = 'cancelled', last_error = 'edition cancelled', {Settled} WHERE campaign = @campaign AND status = 'pending'",
                 cancellationToken, ("@campaign", campaign));
         if (state == "active")
             signal.Notify();
@@ -397,6 +397,12 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         _bodies[bodyKey] = body;
         return body;
     }
+
+    /// <summary>
+    /// What settling a message clears: its personal values (live confirm, preferences and unsubscribe
+    /// links) are needed to compose it, never after; a sent message's row must not keep capabilities.
+    /// </summary>
+    private const string Settled = "variables_json = '{}', unsubscribe_url = NULL";
 
     public static string KindText(MailKind kind) => kind == MailKind.Transactional ? "transactional" : "bulk";
 

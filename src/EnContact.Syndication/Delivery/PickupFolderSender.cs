@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using EnContact.Syndication.Storage;
 using MimeKit;
 
 namespace EnContact.Syndication.Delivery;
@@ -17,7 +18,7 @@ public sealed class PickupFolderSender : IMailSender
     public PickupFolderSender(IOptions<DeliveryOptions> options, IHostEnvironment environment)
     {
         Folder = Path.GetFullPath(options.Value.PickupPath, environment.ContentRootPath);
-        Directory.CreateDirectory(Folder);
+        PrivateFiles.CreateFolder(Folder);
     }
 
     /// <summary>Absolute path of the folder the .eml files go to.</summary>
@@ -36,7 +37,8 @@ public sealed class PickupFolderSender : IMailSender
         var temporary = Path.Combine(Folder, $".{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16 * 1024, FileOptions.Asynchronous))
+            // Owner-only: a queued message carries the reader's address and personal links.
+            await using (var stream = new FileStream(temporary, PrivateFiles.Create(FileMode.CreateNew, FileAccess.Write, options: FileOptions.Asynchronous)))
             {
                 await message.WriteToAsync(stream, cancellationToken);
                 await stream.FlushAsync(cancellationToken);

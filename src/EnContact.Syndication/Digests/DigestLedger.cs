@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Digests;
@@ -30,8 +31,8 @@ public sealed class DigestLedger(IOptions<DigestOptions> options, IHostEnvironme
         {
             if (Contains(key))
                 return;
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            PrivateFiles.CreateFolder(System.IO.Path.GetDirectoryName(Path)!);
+            using var stream = new FileStream(Path, PrivateFiles.Create(FileMode.Append, FileAccess.Write, FileShare.Read));
             stream.Write(System.Text.Encoding.UTF8.GetBytes(key + "\n"));
             stream.Flush(flushToDisk: true);
         }

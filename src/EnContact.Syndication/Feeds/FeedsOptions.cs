@@ -38,8 +38,8 @@ public sealed class FeedsOptions
     [RegularExpression(@"^[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?$")]
     public string TagAuthority { get; set; } = "en-contact.com,2026";
 
-    /// <summary>Folder the feed files are mirrored to after each rebuild (for nginx or a CDN); empty turns mirroring off. Default <c>data/feeds</c>.</summary>
-    public string? MirrorPath { get; set; } = "data/feeds";
+    /// <summary>Folder the feed files are mirrored to after each rebuild (for nginx or a CDN); empty turns mirroring off. It is public, so it stays outside the owner-only <c>data/</c>. Default <c>public/feeds</c>.</summary>
+    public string? MirrorPath { get; set; } = "public/feeds";
 
     /// <summary>Optional square icon URL (Atom icon, JSON Feed favicon).</summary>
     public string? IconUrl { get; set; }

@@ -18,6 +18,7 @@ public static class ConfigDump
         var root = new JsonObject
         {
             [SiteOptions.Section] = Describe(services.GetRequiredService<IOptions<SiteOptions>>().Value),
+            [PersonalDataOptions.Section] = Describe(services.GetRequiredService<IOptions<PersonalDataOptions>>().Value),
             [StorageOptions.Section] = Describe(services.GetRequiredService<IOptions<StorageOptions>>().Value),
             [IngestionOptions.Section] = Describe(services.GetRequiredService<IOptions<IngestionOptions>>().Value),
             [AdminOptions.Section] = Describe(services.GetRequiredService<IOptions<AdminOptions>>().Value),

@@ -15,6 +15,32 @@ public static class HostingSetup
         return services;
     }
 
+    /// <summary>The keyed hash of addresses (log labels, erasure hashes) and its key.</summary>
+    public static IServiceCollection AddPersonalData(this IServiceCollection services, IHostEnvironment environment)
+    {
+        services.AddSectionOptions<PersonalDataOptions>(PersonalDataOptions.Section, options => PersonalDataRules(options, environment));
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<PersonalDataOptions>>().Value;
+            return new PersonalDataKey(!string.IsNullOrEmpty(options.HashKey)
+                ? options.HashKey
+                : DevelopmentSecret.ReadOrCreate(Path.GetFullPath(options.DevelopmentKeyPath, environment.ContentRootPath)));
+        });
+        services.AddSingleton<PersonalData>();
+        return services;
+    }
+
+    private static IEnumerable<string> PersonalDataRules(PersonalDataOptions options, IHostEnvironment environment)
+    {
+        if (string.IsNullOrEmpty(options.HashKey))
+        {
+            if (!environment.IsDevelopment())
+                yield return $"HashKey: is required outside Development; set ENCONTACT__PersonalData__HashKey to a random secret of at least {PersonalDataOptions.MinKeyLength} characters, and keep it: erased addresses are recognised by it";
+        }
+        else if (options.HashKey.Length < PersonalDataOptions.MinKeyLength)
+            yield return $"HashKey: is {options.HashKey.Length} characters long; use at least {PersonalDataOptions.MinKeyLength}";
+    }
+
     public static IServiceCollection AddAdmin(this IServiceCollection services, IHostEnvironment environment)
     {
         services.AddSectionOptions<AdminOptions>(AdminOptions.Section, admin => AdminRules(admin, environment));

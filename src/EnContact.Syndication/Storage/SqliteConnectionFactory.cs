@@ -26,11 +26,38 @@ public sealed class SqliteConnectionFactory
 
     public string DatabasePath { get; }
 
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Once per process: the database's folder (created 0700 when missing) and the file itself, created
+    /// 0600 before SQLite opens it, since SQLite gives its -wal and -shm files the database's mode.
+    /// Files an earlier release left readable by others are restricted.
+    /// </summary>
+    private void PrepareFiles()
     {
         var directory = Path.GetDirectoryName(DatabasePath);
         if (!string.IsNullOrEmpty(directory))
-            Directory.CreateDirectory(directory);
+            PrivateFiles.CreateFolder(directory);
+        if (!File.Exists(DatabasePath))
+        {
+            try
+            {
+                new FileStream(DatabasePath, PrivateFiles.Create(FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite)).Dispose();
+            }
+            catch (IOException) when (File.Exists(DatabasePath))
+            {
+                // Another process created it first.
+            }
+        }
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            PrivateFiles.Restrict(DatabasePath + suffix);
+        Volatile.Write(ref _prepared, 1);
+    }
+
+    private int _prepared;
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _prepared) == 0)
+            PrepareFiles();
 
         var connection = new SqliteConnection(_connectionString);
         try

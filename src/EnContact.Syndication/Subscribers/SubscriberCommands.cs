@@ -102,7 +102,8 @@ public static class SubscriberCommands
     {
         var store = await StoreAsync(app, cancellationToken);
         var temporary = file.FullName + ".tmp";
-        await using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(false)))
+        // Addresses and names: the file is the operator's alone, like the database it comes from.
+        await using (var writer = new StreamWriter(new FileStream(temporary, PrivateFiles.Create(FileMode.Create, FileAccess.Write)), new UTF8Encoding(false)))
             await SubscriberCsv.WriteAsync(store.ExportAsync(cancellationToken), writer, cancellationToken);
         File.Move(temporary, file.FullName, overwrite: true);
         Console.WriteLine($"subscribers written to {file.FullName}");
@@ -117,7 +118,7 @@ public static class SubscriberCommands
             return 1;
         }
         var report = await (await StoreAsync(app, cancellationToken)).EraseAsync(normalized, keepSuppression, cancellationToken);
-        Console.WriteLine($"{PersonalData.LogId(normalized)}: subscriber {(report.SubscriberRemoved ? "removed" : "not found")}, " +
+        Console.WriteLine($"{app.Services.GetRequiredService<PersonalData>().LogId(normalized)}: subscriber {(report.SubscriberRemoved ? "removed" : "not found")}, " +
             $"{report.MessagesRemoved} message(s) removed, {(report.SuppressionHashKept ? "a suppression hash kept" : "no trace kept")}");
         return 0;
     }

@@ -221,7 +221,7 @@ public sealed partial class SubscriberStore
         await LiftSuppressionAsync(connection, transaction, address, cancellationToken);
         if (keepSuppression)
             await ExecuteAsync(connection, transaction, "INSERT INTO suppression_hashes (address_hash, reason, created_at) VALUES (@hash, 'erased on request', @now) ON CONFLICT (address_hash) DO NOTHING",
-                cancellationToken, ("@hash", PersonalData.AddressHash(address)), ("@now", SqlValues.Instant(time.GetUtcNow())));
+                cancellationToken, ("@hash", personalData.AddressHash(address)), ("@now", SqlValues.Instant(time.GetUtcNow())));
         await transaction.CommitAsync(cancellationToken);
         return new ErasureReport(id is not null, messages, keepSuppression);
     }

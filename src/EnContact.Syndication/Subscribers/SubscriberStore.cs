@@ -12,7 +12,7 @@ namespace EnContact.Syndication.Subscribers;
 /// hold together (confirming and lifting a suppression, unsubscribing and suppressing, erasing) is
 /// one transaction.
 /// </summary>
-public sealed partial class SubscriberStore(SqliteConnectionFactory connections, TimeProvider time)
+public sealed partial class SubscriberStore(SqliteConnectionFactory connections, PersonalData personalData, TimeProvider time)
 {
     public const int MaxPageSize = 1000;
 
@@ -215,17 +215,18 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         return await SuppressionOfAsync(connection, null, address, cancellationToken);
     }
 
-    private static async Task<string?> SuppressionOfAsync(SqliteConnection connection, SqliteTransaction? transaction, string address, CancellationToken cancellationToken) =>
+    private async Task<string?> SuppressionOfAsync(SqliteConnection connection, SqliteTransaction? transaction, string address, CancellationToken cancellationToken) =>
         await ScalarAsync(connection, transaction, """
             SELECT reason FROM suppressions WHERE address = @address
-            UNION ALL SELECT reason FROM suppression_hashes WHERE address_hash = @hash
+            UNION ALL SELECT reason FROM suppression_hashes WHERE address_hash IN (@hash, @legacy)
             LIMIT 1
-            """, cancellationToken, ("@address", address), ("@hash", PersonalData.AddressHash(address))) as string;
+            """, cancellationToken, ("@address", address), ("@hash", personalData.AddressHash(address)), ("@legacy", PersonalData.LegacyAddressHash(address))) as string;
 
-    private static async Task LiftSuppressionAsync(SqliteConnection connection, SqliteTransaction transaction, string address, CancellationToken cancellationToken)
+    private async Task LiftSuppressionAsync(SqliteConnection connection, SqliteTransaction transaction, string address, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, "DELETE FROM suppressions WHERE address = @address", cancellationToken, ("@address", address));
-        await ExecuteAsync(connection, transaction, "DELETE FROM suppression_hashes WHERE address_hash = @hash", cancellationToken, ("@hash", PersonalData.AddressHash(address)));
+        await ExecuteAsync(connection, transaction, "DELETE FROM suppression_hashes WHERE address_hash IN (@hash, @legacy)", cancellationToken,
+            ("@hash", personalData.AddressHash(address)), ("@legacy", PersonalData.LegacyAddressHash(address)));
     }
 
     private static async Task WriteSectionsAsync(SqliteConnection connection, SqliteTransaction transaction, string id, IReadOnlyList<string>? sections, CancellationToken cancellationToken)

@@ -117,29 +117,29 @@ public static class SubscribersApi
     }
 
     private static async Task<Results<Ok<ErasureReport>, ValidationProblem, ProblemHttpResult>> EraseByAddress(
-        HttpRequest http, SubscriberStore store, IOptions<AdminOptions> admin, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest http, SubscriberStore store, PersonalData personalData, IOptions<AdminOptions> admin, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<EraseRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
         if (request is null)
             return unreadable!;
         if (!Delivery.MailInput.TryNormalizeAddress("email", request.Email, out var address, out var error))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [error] });
-        return TypedResults.Ok(await EraseAsync(store, address, request.KeepSuppression ?? true, loggers, cancellationToken));
+        return TypedResults.Ok(await EraseAsync(store, personalData, address, request.KeepSuppression ?? true, loggers, cancellationToken));
     }
 
-    private static async Task<Results<Ok<ErasureReport>, ProblemHttpResult>> EraseById(string id, bool? keepSuppression, SubscriberStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ErasureReport>, ProblemHttpResult>> EraseById(string id, bool? keepSuppression, SubscriberStore store, PersonalData personalData, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await store.GetAsync(id, cancellationToken) is not { } subscriber)
             return NotFound(id);
-        return TypedResults.Ok(await EraseAsync(store, subscriber.Address, keepSuppression ?? true, loggers, cancellationToken));
+        return TypedResults.Ok(await EraseAsync(store, personalData, subscriber.Address, keepSuppression ?? true, loggers, cancellationToken));
     }
 
-    private static async Task<ErasureReport> EraseAsync(SubscriberStore store, string address, bool keepSuppression, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<ErasureReport> EraseAsync(SubscriberStore store, PersonalData personalData, string address, bool keepSuppression, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var report = await store.EraseAsync(address, keepSuppression, cancellationToken);
         loggers.CreateLogger(typeof(SubscribersApi)).LogInformation(
             "Erased {Address} on request: subscriber removed {Removed}, {Messages} message(s) removed, suppression hash kept {Kept}",
-            PersonalData.LogId(address), report.SubscriberRemoved, report.MessagesRemoved, report.SuppressionHashKept);
+            personalData.LogId(address), report.SubscriberRemoved, report.MessagesRemoved, report.SuppressionHashKept);
         return report;
     }
 

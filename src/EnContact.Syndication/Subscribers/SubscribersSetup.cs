@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Threading.RateLimiting;
 using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
@@ -24,8 +24,12 @@ public static class SubscribersSetup
         // The pages' forms carry ASP.NET Core's anti-forgery field; its keys survive restarts so an open form still works.
         services.AddDataProtection().SetApplicationName("EnContact.Syndication");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<SubscribersOptions>>((keys, options) =>
+        {
+            var folder = Path.GetFullPath(options.Value.KeysPath, environment.ContentRootPath);
+            PrivateFiles.CreateFolder(folder); // before the repository creates it with the default mode
             keys.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(
-                new DirectoryInfo(Path.GetFullPath(options.Value.KeysPath, environment.ContentRootPath)), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+                new DirectoryInfo(folder), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        });
         services.AddAntiforgery(antiforgery =>
         {
             antiforgery.FormFieldName = "csrf";
@@ -70,19 +74,8 @@ public static class SubscribersSetup
     }
 
     /// <summary>The configured secret; in Development without one, a random secret kept in the keys folder so links survive restarts.</summary>
-    private static TokenSecret LoadSecret(SubscribersOptions options, IHostEnvironment environment)
-    {
-        if (!string.IsNullOrEmpty(options.TokenSecret))
-            return new TokenSecret(options.TokenSecret);
-        var folder = Path.GetFullPath(options.KeysPath, environment.ContentRootPath);
-        var file = Path.Combine(folder, "link-token.secret");
-        if (File.Exists(file))
-            return new TokenSecret(File.ReadAllText(file).Trim());
-        Directory.CreateDirectory(folder);
-        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        File.WriteAllText(file, secret);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return new TokenSecret(secret);
-    }
+    private static TokenSecret LoadSecret(SubscribersOptions options, IHostEnvironment environment) =>
+        new(!string.IsNullOrEmpty(options.TokenSecret)
+            ? options.TokenSecret
+            : DevelopmentSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(options.KeysPath, environment.ContentRootPath), "link-token.secret")));
 }

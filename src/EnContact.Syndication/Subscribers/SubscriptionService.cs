@@ -16,6 +16,7 @@ public sealed class SubscriptionService(
     OutboxStore outbox,
     TemplateRenderer templates,
     AddressRateLimiter perAddress,
+    PersonalData personalData,
     IOptions<SubscribersOptions> options,
     IOptions<SiteOptions> site,
     TimeProvider time,
@@ -61,12 +62,12 @@ public sealed class SubscriptionService(
     {
         if (!perAddress.TryAcquire(request.Address))
         {
-            logger.LogWarning("Subscription requests for {Address} over Subscribers:RequestsPerHourPerAddress: not processed", PersonalData.LogId(request.Address));
+            logger.LogWarning("Subscription requests for {Address} over Subscribers:RequestsPerHourPerAddress: not processed", personalData.LogId(request.Address));
             return;
         }
         var settings = options.Value;
         var plan = await store.PlanConfirmationAsync(request, settings.ConfirmationResendInterval, settings.MaxConfirmationsPerDay, cancellationToken);
-        var who = PersonalData.LogId(request.Address);
+        var who = personalData.LogId(request.Address);
         switch (plan.Mail)
         {
             case ConfirmationMail.Confirm:

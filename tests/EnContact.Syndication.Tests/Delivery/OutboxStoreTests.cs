@@ -244,4 +244,39 @@ public sealed class OutboxStoreTests
         Assert.Equal(0.1, progress.MessagesPerSecond); // 6 in the last minute
         Assert.Equal(gateway.Clock!.GetUtcNow() + TimeSpan.FromSeconds(40), progress.EstimatedFinish);
     }
+
+    [Fact]
+    public async Task SettledMessages_KeepNoPersonalLinks_PendingOnesDo()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        var withLinks = new Dictionary<string, string> { ["x"] = "https://lettre.en-contact.com/preferences/secret-token" };
+        await outbox.EnqueueAsync(Body, new[] { "sent", "failed", "suppressed", "waiting" }.Select(n => Bulk($"{n}@exemple.fr") with { Variables = withLinks }).ToList(), None);
+        await outbox.SuppressAsync("suppressed@exemple.fr", "test", None);
+        var claimed = (await outbox.ClaimAsync("worker-1", 10, None)).ToDictionary(i => i.Recipient);
+        await outbox.EnqueueAsync(Body, [Bulk("cancelled@exemple.fr", campaign: "digest-49") with { Variables = withLinks }], None);
+
+        await outbox.MarkSentAsync(claimed["sent@exemple.fr"], "250 OK", None);
+        await outbox.FailAsync(claimed["failed@exemple.fr"], "550 5.1.1 unknown", suppress: false, None);
+        await outbox.ReleaseAsync(claimed["waiting@exemple.fr"], TimeSpan.Zero, null, None);
+        await outbox.SetCampaignStateAsync("digest-49", "cancelled", "test", None);
+
+        var rows = await RowsAsync(gateway);
+        foreach (var settled in new[] { "sent", "failed", "suppressed", "cancelled" })
+            Assert.Equal(("{}", (string?)null), rows[$"{settled}@exemple.fr"]);
+        Assert.Contains("secret-token", rows["waiting@exemple.fr"].Variables);
+        Assert.NotNull(rows["waiting@exemple.fr"].Unsubscribe);
+    }
+
+    private static async Task<Dictionary<string, (string Variables, string? Unsubscribe)>> RowsAsync(Gateway gateway)
+    {
+        await using var connection = await gateway.Services.GetRequiredService<SqliteConnectionFactory>().OpenAsync(None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT recipient, variables_json, unsubscribe_url FROM outbox";
+        await using var reader = await command.ExecuteReaderAsync(None);
+        var rows = new Dictionary<string, (string, string?)>();
+        while (await reader.ReadAsync(None))
+            rows[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        return rows;
+    }
 }

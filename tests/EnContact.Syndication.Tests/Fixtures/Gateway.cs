@@ -24,6 +24,9 @@ public sealed class Gateway : IAsyncDisposable
     /// <summary>The secret that signs subscribers' links in tests.</summary>
     public const string LinkSecret = "test-link-secret-0123456789abcdefghijklmnop";
 
+    /// <summary>The key of the address labels and erasure hashes in tests.</summary>
+    public const string HashKey = "test-personal-data-key-0123456789abcdefgh";
+
     /// <summary>A fixed "now" for tests that need one: Friday 27 November 2026, 10:00 in Paris.</summary>
     public static readonly DateTimeOffset DefaultNow = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
 
@@ -102,6 +105,7 @@ public sealed class Gateway : IAsyncDisposable
             ["Feeds:MirrorPath"] = folder.Combine("feeds"),
             ["Subscribers:PublicUrl"] = PublicUrl,
             ["Subscribers:TokenSecret"] = LinkSecret,
+            ["PersonalData:HashKey"] = HashKey,
             ["Templates:Path"] = Path.Combine(AppContext.BaseDirectory, "templates"),
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -233,6 +233,7 @@ public sealed class CliTests
         start.Environment["ENCONTACT__Ingestion__Enabled"] = "false";
         start.Environment["ENCONTACT__Templates__Path"] = Path.Combine(AppContext.BaseDirectory, "templates");
         start.Environment["ENCONTACT__Subscribers__TokenSecret"] = Gateway.LinkSecret;
+        start.Environment["ENCONTACT__PersonalData__HashKey"] = Gateway.HashKey;
         start.Environment["ENCONTACT__Subscribers__PublicUrl"] = Gateway.PublicUrl;
         start.Environment["ENCONTACT__Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
         foreach (var (name, value) in environment)
