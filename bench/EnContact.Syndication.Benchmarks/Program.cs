@@ -11,6 +11,7 @@ using EnContact.Syndication.Benchmarks;
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- feeds [--articles 10000] [--runs 5]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- generate <folder> [--articles 10000] [--seed S]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- digest [--subscribers 100000] [--connections 8] [--batch 500]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- hostile [--runs 5]
 
 const string Usage = """
     Usage:
@@ -31,6 +32,9 @@ const string Usage = """
       delivery [--messages N] [--size-kb K] [--connections C] [--runs R]: SMTP delivery vs smtp-source (`delivery --help` for all options)
       digest [--subscribers N] [--articles A] [--sections S] [--connections C] [--batch B]: a whole edition, build to last message
           accepted by smtp-sink (`digest --help` for all options)
+      hostile [--runs R]
+          What each hostile content file (deep nesting, huge or pathological titles and bodies) costs
+          the parsing and normalising of a scan, next to a typical article. Default 5 runs.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -74,6 +78,18 @@ switch (args[0])
             return 2;
 
         return await CheckedBenchmark.RunInterruptiblyAsync(new FeedsBenchmark(options, Console.Out).RunAsync);
+    }
+
+    case "hostile":
+    {
+        var options = BenchArgs.Parse(args[1..], new HostileInputBenchmark.Options(), Usage, (o, name, a) => name switch
+        {
+            "--runs" => o with { Runs = a.Count(1) },
+            _ => throw BenchArgs.Unknown(name),
+        });
+        if (options is null)
+            return 2;
+        return await CheckedBenchmark.RunInterruptiblyAsync(ct => new HostileInputBenchmark(Console.Out).RunAsync(options.Runs, ct));
     }
 
     case "generate":
