@@ -14,30 +14,36 @@ public static class DeliveryApi
         var api = admin.MapGroup("/deliveries");
         api.MapGet("/", ListProgress);
         api.MapGet("/{campaign}", GetProgress);
-        api.MapPost("/{campaign}/pause", (string campaign, OutboxStore outbox, CancellationToken ct) => SetStateAsync(campaign, "paused", "paused by the operator", outbox, ct));
-        api.MapPost("/{campaign}/resume", (string campaign, OutboxStore outbox, CancellationToken ct) => SetStateAsync(campaign, "active", null, outbox, ct));
-        api.MapPost("/{campaign}/cancel", (string campaign, OutboxStore outbox, CancellationToken ct) => SetStateAsync(campaign, "cancelled", "cancelled by the operator", outbox, ct));
+        api.MapGet("/relay", RelayStatus);
+        api.MapPost("/{campaign}/pause", (string campaign, CampaignControl control, CancellationToken ct) => SetStateAsync(campaign, CampaignState.Paused, "paused by the operator", control, ct));
+        api.MapPost("/{campaign}/resume", (string campaign, CampaignControl control, CancellationToken ct) => SetStateAsync(campaign, CampaignState.Active, null, control, ct));
+        api.MapPost("/{campaign}/cancel", (string campaign, CampaignControl control, CancellationToken ct) => SetStateAsync(campaign, CampaignState.Cancelled, "cancelled by the operator", control, ct));
         api.MapPost("/test", QueueTest);
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<CampaignProgress>>> ListProgress(OutboxStore outbox, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await outbox.ProgressAsync(null, cancellationToken));
+    private static async Task<Ok<IReadOnlyList<CampaignProgress>>> ListProgress(CampaignControl control, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await control.ProgressAsync(null, cancellationToken));
 
-    private static async Task<Results<Ok<CampaignProgress>, ProblemHttpResult>> GetProgress(string campaign, OutboxStore outbox, CancellationToken cancellationToken) =>
-        (await outbox.ProgressAsync(campaign, cancellationToken)).FirstOrDefault() is { } progress ? TypedResults.Ok(progress) : UnknownCampaign(campaign);
+    private static async Task<Results<Ok<CampaignProgress>, ProblemHttpResult>> GetProgress(string campaign, CampaignControl control, CancellationToken cancellationToken) =>
+        (await control.ProgressAsync(campaign, cancellationToken)).FirstOrDefault() is { } progress ? TypedResults.Ok(progress) : UnknownCampaign(campaign);
 
-    private static async Task<Results<Ok<CampaignProgress>, ProblemHttpResult>> SetStateAsync(string campaign, string state, string? reason, OutboxStore outbox, CancellationToken cancellationToken)
+    /// <summary>The relay as each sending process last reported it (failures redacted: a relay's reply often names an address).</summary>
+    private static async Task<Ok<IReadOnlyList<RelayStatus>>> RelayStatus(RelayStatusStore store, PersonalData personalData, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<RelayStatus>>((await store.ListAsync(cancellationToken))
+            .Select(r => r.Status with { LastFailure = r.Status.LastFailure is null ? null : personalData.Redact(r.Status.LastFailure) }).ToList());
+
+    private static async Task<Results<Ok<CampaignProgress>, ProblemHttpResult>> SetStateAsync(string campaign, CampaignState state, string? reason, CampaignControl control, CancellationToken cancellationToken)
     {
-        if ((await outbox.ProgressAsync(campaign, cancellationToken)).Count == 0)
+        if ((await control.ProgressAsync(campaign, cancellationToken)).Count == 0)
             return UnknownCampaign(campaign);
-        await outbox.SetCampaignStateAsync(campaign, state, reason, cancellationToken);
-        return TypedResults.Ok((await outbox.ProgressAsync(campaign, cancellationToken))[0]);
+        await control.SetStateAsync(campaign, state, reason, cancellationToken);
+        return TypedResults.Ok((await control.ProgressAsync(campaign, cancellationToken))[0]);
     }
 
     /// <summary>Queues one transactional test message, to check the relay end to end.</summary>
     private static async Task<Results<Accepted<CampaignProgress>, ValidationProblem, ProblemHttpResult>> QueueTest(
-        HttpRequest http, OutboxStore outbox, IOptions<AdminOptions> admin, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest http, OutboxStore outbox, CampaignControl control, IOptions<AdminOptions> admin, TimeProvider time, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<TestRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
         if (request is null)
@@ -46,7 +52,7 @@ public static class DeliveryApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [error] });
         var campaign = $"test-{time.GetUtcNow():yyyyMMddHHmmss}";
         await outbox.EnqueueAsync(DeliveryTestMessage.Body, [new OutboxRequest { Campaign = campaign, Kind = MailKind.Transactional, RecipientAddress = address }], cancellationToken);
-        return TypedResults.Accepted($"/api/deliveries/{campaign}", (await outbox.ProgressAsync(campaign, cancellationToken))[0]);
+        return TypedResults.Accepted($"/api/deliveries/{campaign}", (await control.ProgressAsync(campaign, cancellationToken))[0]);
     }
 
     private static ProblemHttpResult UnknownCampaign(string campaign) =>

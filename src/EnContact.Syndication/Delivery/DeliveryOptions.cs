@@ -46,11 +46,19 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Share of permanent failures in an edition (after at least <see cref="FailureSampleSize"/> attempts) that pauses it. Default 0.2.</summary>
+    /// <summary>Share of permanent failures among an edition's last <see cref="FailureSampleSize"/> attempts that pauses it, checked after every failure. Default 0.2.</summary>
     [Range(0.01, 1.0)]
     public double PauseFailureRatio { get; set; } = 0.2;
 
-    /// <summary>Attempts an edition needs before its failure ratio can pause it. Default 50.</summary>
-    [Range(1, 1_000_000)]
+    /// <summary>The attempts an edition's failure ratio is judged on (its latest ones); none is judged before it has this many. Default 50.</summary>
+    [Range(1, 100_000)]
     public int FailureSampleSize { get; set; } = 50;
+
+    /// <summary>
+    /// Editions in a row an address may fail for a reason that says nothing against the address itself
+    /// (full mailbox, policy or reputation, content, receiving system) before it is suppressed. An
+    /// unknown or disabled mailbox is suppressed at the first refusal. Default 3.
+    /// </summary>
+    [Range(1, 100)]
+    public int SoftBounceEditions { get; set; } = 3;
 }

@@ -13,6 +13,10 @@ public static class DeliverySetup
         services.AddSectionOptions<DkimOptions>(DkimOptions.Section, DkimRules);
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxStore>();
+        services.AddSingleton<CampaignControl>();
+        services.AddSingleton<SuppressionList>();
+        services.AddSingleton<RelayHealth>();
+        services.AddSingleton<RelayStatusStore>();
         services.AddSingleton<MessageComposer>();
         // No relay configured: .eml files in the pickup folder, so the gateway works on a fresh machine.
         services.AddSingleton<IMailSender>(sp =>

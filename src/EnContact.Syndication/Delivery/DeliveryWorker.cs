@@ -5,20 +5,33 @@ using MimeKit;
 
 namespace EnContact.Syndication.Delivery;
 
+/// <summary>Told when an edition's last message has settled (sent, failed, suppressed or cancelled), so the edition can say it is finished.</summary>
+public interface ICampaignListener
+{
+    Task CampaignSettledAsync(CampaignProgress progress, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Sends what the outbox holds: claims a batch (transactional first), sends it over as many
 /// connections as the sender has, and settles each message by what happened — sent after the
-/// relay's acceptance, retried later when the failure is transient, failed (and the address
-/// suppressed on a hard bounce) when it is permanent. Pauses an edition whose permanent-failure
-/// rate crosses the threshold. On shutdown, sends in flight get a short grace period and
-/// unstarted ones go straight back to the queue.
+/// relay's acceptance; back to the outbox with its own delay when the relay said "later"; failed
+/// when refused for good, the address suppressed when it does not exist (or after soft bounces in
+/// several editions in a row). After every settled failure an edition whose recent failure ratio
+/// crosses the threshold is paused, and the rest of the batch goes back to the queue. At start, the
+/// claims a stopped process of this machine left are released. On shutdown, sends in flight get a
+/// short grace period and unstarted ones go straight back to the queue.
 /// </summary>
 public sealed class DeliveryWorker(
     OutboxStore outbox,
+    CampaignControl campaigns,
+    SuppressionList suppressions,
     OutboxSignal signal,
     MessageComposer composer,
     PersonalData personalData,
     IMailSender sender,
+    RelayHealth relay,
+    RelayStatusStore relayStatus,
+    IEnumerable<ICampaignListener> listeners,
     IOptions<DeliveryOptions> options,
     IOptions<SmtpOptions> smtp,
     TimeProvider time,
@@ -27,20 +40,27 @@ public sealed class DeliveryWorker(
     /// <summary>How long a send already under way may finish after shutdown begins.</summary>
     public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
 
-    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    /// <summary>How often an edition's progress is counted while it sends (counting 100,000 rows takes ~0.2 s, and sending waits for it).</summary>
+    public static readonly TimeSpan ReviewInterval = TimeSpan.FromSeconds(10);
+
+    private readonly string _owner = ClaimOwner.ForThisProcess();
     private readonly Dictionary<string, DateTimeOffset> _lastProgressLog = new(StringComparer.Ordinal);
     // Editions sent since their last review; reviewed again when the outbox runs dry (their final line).
     private readonly HashSet<string> _unreviewed = new(StringComparer.Ordinal);
-    private int _permanentFailuresSinceReview;
-
-    /// <summary>How often an edition's progress is counted while it sends (counting 100,000 rows takes ~0.2 s, and sending waits for it).</summary>
-    public static readonly TimeSpan ReviewInterval = TimeSpan.FromSeconds(10);
+    private readonly HashSet<string> _settledTold = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FailureWindow> _windows = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _paused = new(StringComparer.Ordinal);
+    private long _relayVersionSaved = -1;
+    private DateTimeOffset _relaySavedAt;
 
     private int Concurrency => sender is PickupFolderSender ? 2 : smtp.Value.Connections;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         logger.LogInformation("Delivery worker sending through {Sender}", sender.Description);
+        if (sender is PickupFolderSender)
+            relay.Describe(sender.Description);
+        await ReleaseOrphanedClaimsAsync(stoppingToken);
         var settings = options.Value;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -60,17 +80,35 @@ public sealed class DeliveryWorker(
             {
                 if (_unreviewed.Count > 0)
                     await ReviewCampaignsAsync([.. _unreviewed], force: true, stoppingToken);
+                await SaveRelayStatusAsync(stoppingToken);
                 await signal.WaitAsync(settings.PollInterval, time, stoppingToken);
                 continue;
             }
 
+            // Claims skip paused editions: a claimed message of one this worker paused means someone resumed it.
+            foreach (var campaign in batch.Select(i => i.Campaign).Distinct(StringComparer.Ordinal))
+                _paused.TryRemove(campaign, out _);
+
             var configurationError = await SendBatchAsync(batch, stoppingToken);
-            // A permanent failure is reviewed at once (the edition may have to pause); otherwise progress is
-            // counted every ReviewInterval, not after every batch.
-            var failed = Interlocked.Exchange(ref _permanentFailuresSinceReview, 0) > 0;
-            await ReviewCampaignsAsync(batch.Select(i => i.Campaign).Distinct(StringComparer.Ordinal).ToArray(), failed, stoppingToken);
+            await ReviewCampaignsAsync(batch.Select(i => i.Campaign).Distinct(StringComparer.Ordinal).ToArray(), force: false, stoppingToken);
+            await SaveRelayStatusAsync(stoppingToken);
             if (configurationError)
                 await Task.Delay(TimeSpan.FromMinutes(1), time, stoppingToken); // nothing can go out until the set-up is fixed
+        }
+    }
+
+    /// <summary>A restart resumes at once: what a stopped process of this machine had claimed goes back to the queue now, not after its lease.</summary>
+    private async Task ReleaseOrphanedClaimsAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var released = await outbox.ReleaseOrphanedClaimsAsync(_owner, stoppingToken);
+            if (released > 0)
+                logger.LogInformation("Released {Count} message(s) claimed by a sender of this machine that stopped; they are sent now", released);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not release the claims a stopped sender left; they return when their lease ends");
         }
     }
 
@@ -86,7 +124,8 @@ public sealed class DeliveryWorker(
         {
             while (queue.TryDequeue(out var item))
             {
-                if (stoppingToken.IsCancellationRequested || Volatile.Read(ref stop))
+                // Shutdown, a set-up error, or an edition paused mid-batch: what has not started goes back, not counted as an attempt.
+                if (stoppingToken.IsCancellationRequested || Volatile.Read(ref stop) || _paused.ContainsKey(item.Campaign))
                 {
                     await outbox.ReleaseAsync(item, TimeSpan.Zero, null, CancellationToken.None);
                     continue;
@@ -112,9 +151,9 @@ public sealed class DeliveryWorker(
         catch (Exception e)
         {
             logger.LogError(e, "Could not compose the {Campaign} message to {Recipient}", item.Campaign, personalData.LogId(item.Recipient));
-            await outbox.FailAsync(item, $"could not compose the message: {e.Message}", suppress: false, CancellationToken.None);
-            Interlocked.Increment(ref _permanentFailuresSinceReview);
-            return FailureKind.MessageRejected;
+            await outbox.FailAsync(item, $"could not compose the message: {e.Message}", BounceClass.Other, CancellationToken.None);
+            await SettledAsync(item, failed: true);
+            return FailureKind.Permanent;
         }
 
         // MimeKit parts hold pooled buffers: give them back as soon as the message is out.
@@ -123,6 +162,7 @@ public sealed class DeliveryWorker(
         {
             var receipt = await sender.SendAsync(message, cancellationToken);
             await outbox.MarkSentAsync(item, receipt.Reply, CancellationToken.None);
+            await SettledAsync(item, failed: false);
             return null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -134,56 +174,101 @@ public sealed class DeliveryWorker(
         }
         catch (Exception e)
         {
-            var kind = SmtpFailureClassifier.Classify(e);
-            var reason = $"{e.GetType().Name}: {e.Message}";
-            var logged = personalData.Redact(reason); // a relay's reply often names the recipient
-            switch (kind)
-            {
-                case FailureKind.Transient when RelayUnavailable(e):
-                    // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
-                    logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, personalData.LogId(item.Recipient), logged);
-                    await outbox.ReleaseAsync(item, options.Value.RetryDelay, reason, CancellationToken.None);
-                    break;
-                case FailureKind.Transient:
-                    logger.LogDebug("The {Campaign} message to {Recipient} will be retried: {Reason}", item.Campaign, personalData.LogId(item.Recipient), logged);
-                    await outbox.RescheduleAsync(item, reason, CancellationToken.None);
-                    break;
-                case FailureKind.RecipientRejected:
-                    logger.LogWarning("The relay refused {Recipient} for good; the address is suppressed: {Reason}", personalData.LogId(item.Recipient), logged);
-                    await outbox.FailAsync(item, reason, suppress: true, CancellationToken.None);
-                    Interlocked.Increment(ref _permanentFailuresSinceReview);
-                    break;
-                case FailureKind.MessageRejected:
-                    logger.LogWarning("The relay refused the {Campaign} message to {Recipient} for good: {Reason}", item.Campaign, personalData.LogId(item.Recipient), logged);
-                    await outbox.FailAsync(item, reason, suppress: false, CancellationToken.None);
-                    Interlocked.Increment(ref _permanentFailuresSinceReview);
-                    break;
-                default:
-                    logger.LogError("Mail cannot be sent until the SMTP settings are fixed; messages stay queued: {Reason}", logged);
-                    await outbox.ReleaseAsync(item, TimeSpan.FromMinutes(1), reason, CancellationToken.None);
-                    break;
-            }
-            return kind;
+            var verdict = SmtpFailureClassifier.Judge(e);
+            await SettleFailureAsync(item, e, verdict);
+            return verdict.Kind;
         }
     }
 
-    /// <summary>The relay cannot be reached at all (refused, circuit open, 421 "service not available"), as opposed to refusing this message for now.</summary>
-    public static bool RelayUnavailable(Exception e) => e switch
+    private async Task SettleFailureAsync(OutboxItem item, Exception e, SmtpVerdict verdict)
     {
-        Polly.CircuitBreaker.BrokenCircuitException => true,
-        System.Net.Sockets.SocketException => true,
-        MailKit.ServiceNotConnectedException => true,
-        MailKit.Net.Smtp.SmtpCommandException command => command.StatusCode == MailKit.Net.Smtp.SmtpStatusCode.ServiceNotAvailable,
-        // A reset or drop on an open connection may be this message's doing: it counts as an attempt.
-        _ => false,
-    };
+        var reason = $"{e.GetType().Name}: {e.Message}";
+        var logged = personalData.Redact(reason); // a relay's reply often names the recipient
+        var who = personalData.LogId(item.Recipient);
+        switch (verdict.Kind)
+        {
+            case FailureKind.Transient when SmtpFailureClassifier.IsRelayUnavailable(e):
+                // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
+                logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, who, logged);
+                await outbox.ReleaseAsync(item, options.Value.RetryDelay, reason, CancellationToken.None);
+                break;
+            case FailureKind.Transient or FailureKind.Deferred:
+                logger.LogDebug("The {Campaign} message to {Recipient} will be retried later: {Reason}", item.Campaign, who, logged);
+                await outbox.RescheduleAsync(item, reason, CancellationToken.None);
+                break;
+            case FailureKind.Permanent:
+                var failureClass = FailureClassText.Of(verdict.Class);
+                await outbox.FailAsync(item, reason, verdict.Class, CancellationToken.None);
+                if (verdict.SuppressesAddress)
+                {
+                    logger.LogWarning("The relay refused {Recipient} for good ({Class}); the address is suppressed: {Reason}", who, failureClass, logged);
+                    await suppressions.SuppressAsync(item.Recipient, $"hard bounce: {reason}", CancellationToken.None);
+                }
+                else
+                {
+                    logger.LogWarning("The relay refused the {Campaign} message to {Recipient} ({Class}); the address is kept: {Reason}", item.Campaign, who, failureClass, logged);
+                    await SuppressAfterSoftBouncesAsync(item, reason, who);
+                }
+                await SettledAsync(item, failed: true);
+                break;
+            default:
+                logger.LogError("Mail cannot be sent until the SMTP settings are fixed; messages stay queued: {Reason}", logged);
+                await outbox.ReleaseAsync(item, TimeSpan.FromMinutes(1), reason, CancellationToken.None);
+                break;
+        }
+    }
 
-    /// <summary>Logs progress (at most every 10 s per edition) and pauses an edition failing too often.</summary>
-    private async Task ReviewCampaignsAsync(IReadOnlyList<string> campaigns, bool force, CancellationToken cancellationToken)
+    /// <summary>A full mailbox or a policy refusal says nothing against the address, unless it happens edition after edition.</summary>
+    private async Task SuppressAfterSoftBouncesAsync(OutboxItem item, string reason, string who)
+    {
+        if (item.Kind != MailKind.Bulk)
+            return;
+        var limit = options.Value.SoftBounceEditions;
+        if (await suppressions.SoftFailureStreakAsync(item.Recipient, limit, CancellationToken.None) < limit)
+            return;
+        logger.LogWarning("{Recipient} failed in {Limit} editions in a row; the address is suppressed", who, limit);
+        await suppressions.SuppressAsync(item.Recipient, $"soft bounces in {limit} editions in a row (Delivery:SoftBounceEditions), the last: {reason}", CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Adds the outcome to its edition's window and, after a failure, pauses the edition when its
+    /// recent failure ratio crosses the threshold: the rest of the batch goes back to the queue.
+    /// </summary>
+    private async Task SettledAsync(OutboxItem item, bool failed)
     {
         var settings = options.Value;
+        var window = await WindowAsync(item.Campaign);
+        bool pause;
+        int failures, count;
+        lock (window)
+        {
+            window.Add(failed);
+            pause = failed && window.Exceeds(settings.PauseFailureRatio) && _paused.TryAdd(item.Campaign, true);
+            (failures, count) = (window.Failures, window.Count);
+        }
+        if (!pause)
+            return;
+        var reason = $"paused automatically: {failures} of its last {count} messages failed permanently ({100.0 * failures / count:0.#} %, threshold {settings.PauseFailureRatio:P0}); check the relay's replies, then resume";
+        await campaigns.SetStateAsync(item.Campaign, CampaignState.Paused, reason, CancellationToken.None);
+        logger.LogWarning("Edition {Campaign} {Reason}", item.Campaign, reason);
+    }
+
+    /// <summary>An edition's window; the first time, filled from its latest outcomes in the database (a restart, another process).</summary>
+    private async Task<FailureWindow> WindowAsync(string campaign)
+    {
+        if (_windows.TryGetValue(campaign, out var window))
+            return window;
+        window = new FailureWindow(options.Value.FailureSampleSize);
+        foreach (var failed in (await campaigns.RecentOutcomesAsync(campaign, window.Size, CancellationToken.None)).Reverse())
+            window.Add(failed);
+        return _windows.GetOrAdd(campaign, window);
+    }
+
+    /// <summary>Logs progress (at most every 10 s per edition), and tells listeners when an edition's last message settled.</summary>
+    private async Task ReviewCampaignsAsync(IReadOnlyList<string> names, bool force, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
-        foreach (var campaign in campaigns)
+        foreach (var campaign in names)
         {
             if (!force && _lastProgressLog.TryGetValue(campaign, out var reviewed) && now - reviewed < ReviewInterval)
             {
@@ -191,23 +276,55 @@ public sealed class DeliveryWorker(
                 continue;
             }
             _unreviewed.Remove(campaign);
-            var progress = (await outbox.ProgressAsync(campaign, cancellationToken)).FirstOrDefault();
+            var progress = (await campaigns.ProgressAsync(campaign, cancellationToken)).FirstOrDefault();
             if (progress is null)
                 continue;
-            var attempted = progress.Sent + progress.Failed;
-            if (progress.State == "active" && attempted >= settings.FailureSampleSize && progress.Failed >= settings.PauseFailureRatio * attempted)
-            {
-                var reason = $"paused automatically: {progress.Failed} of {attempted} messages failed permanently ({100.0 * progress.Failed / attempted:0.#} %, threshold {settings.PauseFailureRatio:P0}); check the relay's replies, then resume";
-                await outbox.SetCampaignStateAsync(campaign, "paused", reason, cancellationToken);
-                logger.LogWarning("Edition {Campaign} {Reason}", campaign, reason);
-            }
-            if (!_lastProgressLog.TryGetValue(campaign, out var last) || now - last >= ReviewInterval || progress.Pending + progress.Sending == 0)
+            var finished = progress.Pending + progress.Sending == 0;
+            if (!_lastProgressLog.TryGetValue(campaign, out var last) || now - last >= ReviewInterval || finished)
             {
                 _lastProgressLog[campaign] = now;
-                logger.LogInformation("Edition {Campaign}: {Sent}/{Total} sent, {Failed} failed, {Suppressed} suppressed, {Pending} pending, {Rate} msg/s, estimated finish {Eta}",
-                    campaign, progress.Sent, progress.Total, progress.Failed, progress.Suppressed, progress.Pending + progress.Sending,
-                    progress.MessagesPerSecond, progress.EstimatedFinish?.ToString("u") ?? "-");
+                logger.LogInformation("Edition {Campaign}: {Sent}/{Total} sent, {Failed} failed{Classes}, {Suppressed} suppressed, {Pending} pending, {Rate} msg/s, estimated finish {Eta} ({State})",
+                    campaign, progress.Sent, progress.Total, progress.Failed, ClassesText(progress), progress.Suppressed, progress.Pending + progress.Sending,
+                    progress.MessagesPerSecond, progress.EstimatedFinish?.ToString("u") ?? "-", progress.State);
             }
+            if (finished && _settledTold.Add(campaign))
+            {
+                foreach (var listener in listeners)
+                {
+                    try
+                    {
+                        await listener.CampaignSettledAsync(progress, cancellationToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        _settledTold.Remove(campaign); // told again at the next review
+                        logger.LogError(e, "Could not record the end of edition {Campaign}", campaign);
+                    }
+                }
+            }
+            else if (!finished)
+                _settledTold.Remove(campaign);
+        }
+    }
+
+    public static string ClassesText(CampaignProgress progress) =>
+        progress.FailedByClass.Count == 0 ? "" : $" ({string.Join(", ", progress.FailedByClass.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))})";
+
+    /// <summary>Writes the relay's status when it changed, and at least every review interval (so a reader sees it is current).</summary>
+    private async Task SaveRelayStatusAsync(CancellationToken cancellationToken)
+    {
+        var version = relay.Version;
+        var now = time.GetUtcNow();
+        if (version == _relayVersionSaved && now - _relaySavedAt < ReviewInterval)
+            return;
+        try
+        {
+            await relayStatus.SaveAsync(relay.Current, cancellationToken);
+            (_relayVersionSaved, _relaySavedAt) = (version, now);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogDebug(e, "Could not record the relay's status");
         }
     }
 }

@@ -10,14 +10,22 @@ namespace EnContact.Syndication.Delivery;
 /// <summary>
 /// Turns a claimed outbox item into the MIME message that is sent: multipart/alternative (text and
 /// HTML, UTF-8), From/To/Subject/Date, the deterministic Message-ID, List-Id, and on bulk mail
-/// List-Unsubscribe (https + mailto) with List-Unsubscribe-Post (RFC 2369, RFC 8058); DKIM-signed
-/// over those headers when a key is configured.
+/// List-Unsubscribe (https + mailto) with List-Unsubscribe-Post (RFC 2369, RFC 8058) and a Feedback-ID
+/// (campaign:list:sender, for mailbox providers' complaint reports); DKIM-signed over those headers
+/// when a key is configured.
 /// </summary>
 public sealed class MessageComposer
 {
-    /// <summary>Headers the DKIM signature covers; RFC 8058 requires both unsubscribe headers among them.</summary>
+    /// <summary>Headers the DKIM signature covers when the message has them; RFC 8058 requires both unsubscribe headers among them.</summary>
     public static readonly string[] SignedHeaders =
-        ["From", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version", "Content-Type"];
+        ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID"];
+
+    /// <summary>
+    /// Headers signed once more than they appear (RFC 6376 §8.15): the signature then also covers their
+    /// absence, so nobody can add a second From or Subject, or an unsubscribe header to mail that has
+    /// none, without breaking it.
+    /// </summary>
+    public static readonly string[] OverSignedHeaders = ["From", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post"];
 
     private readonly DeliveryOptions _delivery;
     private readonly TimeProvider _time;
@@ -31,8 +39,6 @@ public sealed class MessageComposer
         _from = MailboxAddress.Parse(_delivery.From);
         _signer = CreateSigner(dkim.Value, environment);
     }
-
-    public bool Signs => _signer is not null;
 
     public MimeMessage Compose(OutboxItem item)
     {
@@ -56,6 +62,7 @@ public sealed class MessageComposer
             // One-click (RFC 8058) needs the https URL; a mailto alone cannot be POSTed to.
             if (item.UnsubscribeUrl is not null)
                 message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+            message.Headers.Add("Feedback-ID", FeedbackId(item.Campaign));
         }
 
         var body = new BodyBuilder
@@ -69,9 +76,20 @@ public sealed class MessageComposer
         {
             // Sign the exact bytes that will travel: 7-bit safe encodings first, or a relay may re-encode and break the signature.
             message.Prepare(EncodingConstraint.SevenBit);
-            _signer.Sign(message, SignedHeaders.Where(h => message.Headers.Contains(h)).ToArray());
+            _signer.Sign(message, HeadersToSign(message));
         }
         return message;
+    }
+
+    /// <summary>The h= list: the signed headers the message has (Content-Type comes from its body), then the over-signed ones once more.</summary>
+    public static string[] HeadersToSign(MimeMessage message) =>
+        [.. SignedHeaders.Where(h => h == "Content-Type" || message.Headers.Contains(h)), .. OverSignedHeaders];
+
+    /// <summary>"digest-2026-11-30-0800:lettre.en-contact.com:en-contact.com": the edition, the list, the sender (no ':' inside a field).</summary>
+    public string FeedbackId(string campaign)
+    {
+        var list = _delivery.ListId[(_delivery.ListId.LastIndexOf('<') + 1)..].TrimEnd().TrimEnd('>');
+        return string.Join(':', new[] { campaign, list, _from.Domain }.Select(field => field.Replace(':', '-')));
     }
 
     /// <summary>Replaces <c>{{name}}</c> with the recipient's value (HTML-encoded in HTML); unknown names stay as they are.</summary>

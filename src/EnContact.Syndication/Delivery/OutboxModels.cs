@@ -54,7 +54,25 @@ public sealed record OutboxItem
     public required int Attempts { get; init; }
 }
 
-/// <summary>An edition's delivery: counts by status, rate and estimated finish, and whether it is paused or cancelled.</summary>
+/// <summary>
+/// An edition's delivery: counts by status, the rate over its own sending time and the estimated
+/// finish (none unless it is sending), failures by class, and why the messages still queued wait.
+/// <see cref="State"/> is "sending", "paused", "cancelled" or "done" (nothing left to send).
+/// </summary>
 public sealed record CampaignProgress(
     string Campaign, string State, string? Reason, long Total, long Pending, long Sending, long Sent, long Failed,
-    long Suppressed, long Cancelled, double MessagesPerSecond, DateTimeOffset? EstimatedFinish);
+    long Suppressed, long Cancelled, double MessagesPerSecond, DateTimeOffset? EstimatedFinish)
+{
+    /// <summary>Permanent failures by class ("mailbox", "mailbox-full", "policy", "content", "system", "other").</summary>
+    public IReadOnlyDictionary<string, long> FailedByClass { get; init; } = new Dictionary<string, long>();
+    public DateTimeOffset? FirstSettledAt { get; init; }
+    public DateTimeOffset? LastSettledAt { get; init; }
+    public MessagesWaiting Waiting { get; init; } = new(0, 0, null, 0, 0, null);
+}
+
+/// <summary>
+/// Why queued messages have not gone yet: due now (a sender will take them), waiting for their retry
+/// time (the relay said "later"), claimed by a sender that is sending them, or claimed by one whose
+/// lease ran out (it stopped; another sender takes them).
+/// </summary>
+public sealed record MessagesWaiting(long DueNow, long RetryLater, DateTimeOffset? NextRetryAt, long Claimed, long ClaimExpired, DateTimeOffset? ClaimsExpireAt);

@@ -218,14 +218,14 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             if (candidates.Count == 0)
                 break;
 
-            var suppressed = await SuppressedAmongAsync(connection, transaction,
+            var suppressed = await SuppressionList.SuppressedAmongAsync(connection, transaction,
                 candidates.Where(c => c.Item.Kind == MailKind.Bulk).Select(c => c.Item.Recipient).Distinct().ToList(), cancellationToken);
             foreach (var candidate in candidates)
             {
                 if (candidate.Item.Kind == MailKind.Bulk && suppressed.Contains(candidate.Item.Recipient))
                     await Sql.ExecuteAsync(connection, transaction,
                         $"UPDATE outbox SET status = 'suppressed', lease_until = NULL, last_error = 'address is suppressed', {Settled} WHERE message_key = @key",
-                        cancellationToken, ("@key", candidate.Item.MessageKey));
+                        cancellationToken, ("@key", candidate.Item.MessageKey), ("@now", now));
                 else
                 {
                     rows.Add(candidate);
@@ -246,22 +246,6 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         return items;
     }
 
-    /// <summary>Which of <paramref name="addresses"/> are on the suppression list.</summary>
-    private static async Task<HashSet<string>> SuppressedAmongAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
-    {
-        var suppressed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in addresses.Chunk(500))
-        {
-            var names = chunk.Select((_, i) => $"@a{i}").ToArray();
-            await using var command = Sql.Command(connection, transaction, $"SELECT address FROM suppressions WHERE address IN ({string.Join(", ", names)})",
-                chunk.Select((address, i) => (names[i], (object)address)).ToArray());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-                suppressed.Add(reader.GetString(0));
-        }
-        return suppressed;
-    }
-
     /// <summary>Records the relay's acceptance. Only the lease holder's row in 'sending' changes.</summary>
     public Task MarkSentAsync(OutboxItem item, string reply, CancellationToken cancellationToken) =>
         ExecuteAsync($"""
@@ -269,12 +253,16 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             WHERE message_key = @key AND status = 'sending'
             """, cancellationToken, ("@key", item.MessageKey), ("@reply", Truncate(reply)), ("@now", SqlValues.Instant(time.GetUtcNow())));
 
-    /// <summary>A transient failure: try again after a growing delay, or give up after <see cref="DeliveryOptions.MaxAttempts"/>.</summary>
+    /// <summary>
+    /// The relay said "later" (a 4xx) or the connection broke: try again after a growing delay of the
+    /// message's own (Delivery:RetryDelay, doubling per attempt, at most 6 h), or give up after
+    /// <see cref="DeliveryOptions.MaxAttempts"/>.
+    /// </summary>
     public Task RescheduleAsync(OutboxItem item, string error, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (item.Attempts >= settings.MaxAttempts)
-            return FailAsync(item, $"gave up after {item.Attempts} attempts: {error}", suppress: false, cancellationToken);
+            return FailAsync(item, $"gave up after {item.Attempts} attempts: {error}", BounceClass.Other, cancellationToken);
         var delay = TimeSpan.FromTicks(Math.Min(settings.RetryDelay.Ticks * (1L << Math.Min(item.Attempts - 1, 20)), TimeSpan.FromHours(6).Ticks));
         return ExecuteAsync("""
             UPDATE outbox SET status = 'pending', next_attempt_at = @next, lease_until = NULL, last_error = @error
@@ -282,7 +270,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             """, cancellationToken, ("@key", item.MessageKey), ("@next", SqlValues.Instant(time.GetUtcNow() + delay)), ("@error", Truncate(error)));
     }
 
-    /// <summary>Puts a claimed message back as it was (not counted as an attempt): shutdown, or a set-up error on our side.</summary>
+    /// <summary>Puts a claimed message back as it was (not counted as an attempt): shutdown, a paused edition, or a set-up error on our side.</summary>
     public Task ReleaseAsync(OutboxItem item, TimeSpan after, string? error, CancellationToken cancellationToken) =>
         ExecuteAsync("""
             UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = @next, lease_until = NULL,
@@ -290,77 +278,51 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             WHERE message_key = @key AND status = 'sending'
             """, cancellationToken, ("@key", item.MessageKey), ("@next", SqlValues.Instant(time.GetUtcNow() + after)), ("@error", SqlValues.OrNull(error is null ? null : Truncate(error))));
 
-    /// <summary>A permanent failure; with <paramref name="suppress"/> the address is never mailed again (a hard bounce).</summary>
-    public async Task FailAsync(OutboxItem item, string error, bool suppress, CancellationToken cancellationToken)
+    /// <summary>A permanent failure, with its class (whether the address goes is the caller's decision).</summary>
+    public Task FailAsync(OutboxItem item, string error, BounceClass failureClass, CancellationToken cancellationToken) =>
+        ExecuteAsync($"""
+            UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = @error, failure_class = @class, {Settled}
+            WHERE message_key = @key AND status = 'sending'
+            """, cancellationToken, ("@key", item.MessageKey), ("@error", Truncate(error)), ("@class", FailureClassText.Of(failureClass)),
+            ("@now", SqlValues.Instant(time.GetUtcNow())));
+
+    /// <summary>
+    /// Claims left by a process of this machine that is gone (crashed or killed), or by an earlier
+    /// life of this very process id (a restarted container): they go back to the queue at once instead
+    /// of waiting out their lease. Claims of live processes and of other machines keep their lease.
+    /// Returns how many messages were released.
+    /// </summary>
+    public async Task<int> ReleaseOrphanedClaimsAsync(string currentOwner, CancellationToken cancellationToken)
     {
-        await ExecuteAsync($"""
-            UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = @error, {Settled} WHERE message_key = @key AND status = 'sending'
-            """, cancellationToken, ("@key", item.MessageKey), ("@error", Truncate(error)));
-        if (suppress)
-            await SuppressAsync(item.Recipient, $"hard bounce: {error}", cancellationToken);
-    }
-
-    public Task SuppressAsync(string address, string reason, CancellationToken cancellationToken) =>
-        ExecuteAsync("INSERT INTO suppressions (address, reason, created_at) VALUES (@address, @reason, @now) ON CONFLICT (address) DO NOTHING",
-            cancellationToken, ("@address", address), ("@reason", Truncate(reason)), ("@now", SqlValues.Instant(time.GetUtcNow())));
-
-    /// <summary>Lifts a suppression (the address confirmed its subscription again).</summary>
-    public Task UnsuppressAsync(string address, CancellationToken cancellationToken) =>
-        ExecuteAsync("DELETE FROM suppressions WHERE address = @address", cancellationToken, ("@address", address));
-
-    public async Task<bool> IsSuppressedAsync(string address, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM suppressions WHERE address = @address";
-        command.Parameters.AddWithValue("@address", address);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) > 0;
-    }
-
-    /// <summary>Sets an edition's state (active, paused, cancelled) with the reason the operator will see.</summary>
-    public async Task SetCampaignStateAsync(string campaign, string state, string? reason, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync("""
-            INSERT INTO campaigns (campaign, state, reason, changed_at) VALUES (@campaign, @state, @reason, @now)
-            ON CONFLICT (campaign) DO UPDATE SET state = excluded.state, reason = excluded.reason, changed_at = excluded.changed_at
-            """, cancellationToken, ("@campaign", campaign), ("@state", state), ("@reason", SqlValues.OrNull(reason)), ("@now", SqlValues.Instant(time.GetUtcNow())));
-        if (state == "cancelled")
-            await ExecuteAsync($"UPDATE outbox SET status = 'cancelled', last_error = 'edition cancelled', {Settled} WHERE campaign = @campaign AND status = 'pending'",
-                cancellationToken, ("@campaign", campaign));
-        if (state == "active")
-            signal.Notify();
-    }
-
-    public async Task<IReadOnlyList<CampaignProgress>> ProgressAsync(string? campaign, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT o.campaign, COALESCE(c.state, 'active'), c.reason, COUNT(*),
-                   SUM(CASE WHEN o.status = 'pending' THEN 1 ELSE 0 END), SUM(CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN o.status = 'sent' THEN 1 ELSE 0 END), SUM(CASE WHEN o.status = 'failed' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN o.status = 'suppressed' THEN 1 ELSE 0 END), SUM(CASE WHEN o.status = 'cancelled' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN o.status = 'sent' AND o.sent_at >= @recent THEN 1 ELSE 0 END)
-            FROM outbox o LEFT JOIN campaigns c ON c.campaign = o.campaign
-            {(campaign is null ? "" : "WHERE o.campaign = @campaign")}
-            GROUP BY o.campaign, c.state, c.reason
-            ORDER BY MIN(o.created_at) DESC
-            """;
-        command.Parameters.AddWithValue("@recent", SqlValues.Instant(now - TimeSpan.FromMinutes(1)));
-        if (campaign is not null)
-            command.Parameters.AddWithValue("@campaign", campaign);
-        var result = new List<CampaignProgress>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var machine = ClaimOwner.MachineOf(currentOwner);
+        var orphaned = new List<string>();
+        await using (var connection = await connections.OpenAsync(cancellationToken))
+        await using (var command = Sql.Command(connection, null, "SELECT DISTINCT leased_by FROM outbox WHERE status = 'sending' AND leased_by IS NOT NULL"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            var pending = reader.GetInt64(4) + reader.GetInt64(5);
-            var rate = reader.GetInt64(10) / 60.0;
-            result.Add(new CampaignProgress(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8),
-                reader.GetInt64(9), Math.Round(rate, 2), rate > 0 && pending > 0 ? now + TimeSpan.FromSeconds(pending / rate) : null));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var owner = reader.GetString(0);
+                if (owner != currentOwner && ClaimOwner.MachineOf(owner) == machine && !ClaimOwner.IsAlive(owner, currentOwner))
+                    orphaned.Add(owner);
+            }
         }
-        return result;
+        var released = 0;
+        foreach (var owner in orphaned)
+        {
+            await using var connection = await connections.OpenAsync(cancellationToken);
+            released += await Sql.ExecuteAsync(connection, null, """
+                UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), lease_until = NULL, leased_by = NULL, next_attempt_at = @now,
+                    last_error = COALESCE(last_error, 'released after its sender stopped')
+                WHERE status = 'sending' AND leased_by = @owner
+                """, cancellationToken, ("@owner", owner), ("@now", SqlValues.Instant(time.GetUtcNow())));
+        }
+        if (released > 0)
+        {
+            Changes.Bump();
+            signal.Notify();
+        }
+        return released;
     }
 
     /// <summary>The stored state of one message (for tests and troubleshooting).</summary>
@@ -402,7 +364,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     /// What settling a message clears: its personal values (live confirm, preferences and unsubscribe
     /// links) are needed to compose it, never after; a sent message's row must not keep capabilities.
     /// </summary>
-    private const string Settled = "variables_json = '{}', unsubscribe_url = NULL";
+    internal const string Settled = "variables_json = '{}', unsubscribe_url = NULL, settled_at = @now";
 
     public static string KindText(MailKind kind) => kind == MailKind.Transactional ? "transactional" : "bulk";
 
@@ -419,37 +381,5 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         Changes.Bump();
     }
 
-    private static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];
-}
-
-/// <summary>Wakes idle delivery workers as soon as messages are queued or an edition resumes.</summary>
-public sealed class OutboxSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled: one wake-up is enough.
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
-        WaitCoreAsync(timeout, time, cancellationToken);
-
-    private async Task<bool> WaitCoreAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
-    {
-        using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var signalled = _signal.WaitAsync(wake.Token);
-        var timer = Task.Delay(timeout, time, wake.Token);
-        var first = await Task.WhenAny(signalled, timer);
-        await wake.CancelAsync();
-        cancellationToken.ThrowIfCancellationRequested();
-        return first == signalled && signalled.IsCompletedSuccessfully;
-    }
+    internal static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];
 }

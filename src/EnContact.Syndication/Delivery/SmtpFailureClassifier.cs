@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -7,72 +8,161 @@ using Polly.RateLimiting;
 
 namespace EnContact.Syndication.Delivery;
 
-/// <summary>
-/// Says what a failed send means, from the exception alone. Follows
-/// <c>../shared/docs/research/mailkit-failures.md</c>: an SMTP reply is judged by its status code
-/// (4xx = try again, 5xx = refused), and everything that has no status code because the
-/// connection failed (refused, reset, closed, timed out) is transient.
-/// </summary>
-public static class SmtpFailureClassifier
+/// <summary>What a failed send means for the message, the connection and the address.</summary>
+public enum FailureKind
 {
+    /// <summary>The connection or the relay failed (refused, dropped, timed out, 421, circuit open): reconnect and try again.</summary>
+    Transient,
+    /// <summary>The relay answered 4xx to this message or recipient: it goes back to the outbox with its own delay, the connection stays in use.</summary>
+    Deferred,
+    /// <summary>The relay refused for good (5xx): the message failed; its <see cref="BounceClass"/> says whether the address goes.</summary>
+    Permanent,
+    /// <summary>Our set-up is wrong (authentication, the sender refused, no TLS): nothing can go out; messages wait for the operator.</summary>
+    Configuration,
+}
+
+/// <summary>Why a message failed for good, from the relay's enhanced status code (RFC 3463).</summary>
+public enum BounceClass
+{
+    None,
+    /// <summary>Unknown or disabled mailbox (5.1.x, 5.2.1): the address is suppressed at once.</summary>
+    Mailbox,
+    /// <summary>Mailbox full (5.2.2): the reader's mailbox, for now.</summary>
+    MailboxFull,
+    /// <summary>Policy, security or reputation (5.7.x): our reputation or the receiver's rules, not the reader's address.</summary>
+    Policy,
+    /// <summary>The content was refused (5.6.x, 5.2.3 too big).</summary>
+    Content,
+    /// <summary>The receiving system or the network (5.3.x, 5.4.x, 5.5.x).</summary>
+    System,
+    /// <summary>A refusal that says nothing more.</summary>
+    Other,
+}
+
+/// <summary>The verdict on one failure: what to do with the message, and why it failed.</summary>
+public readonly record struct SmtpVerdict(FailureKind Kind, BounceClass Class, string? EnhancedCode)
+{
+    /// <summary>Only an address that does not exist (or is disabled) is suppressed on the first refusal.</summary>
+    public bool SuppressesAddress => Kind == FailureKind.Permanent && Class == BounceClass.Mailbox;
+}
+
+/// <summary>
+/// The one place that says what a failed send means, from the exception alone. Follows
+/// <c>../shared/docs/research/mailkit-failures.md</c>: an SMTP reply is judged by its codes (4xx =
+/// later, 5xx = refused; the enhanced code, RFC 3463, says why), and everything that has no status
+/// code because the connection failed (refused, reset, closed, timed out) is transient.
+/// </summary>
+public static partial class SmtpFailureClassifier
+{
+    public static FailureKind Classify(Exception e) => Judge(e).Kind;
+
     /// <summary>
-    /// What the failure means for the message and its recipient.
-    /// A caller's cancellation (<see cref="OperationCanceledException"/>) is not a send failure: it
-    /// is classified <see cref="FailureKind.Transient"/> only so that a caller who asks anyway keeps
-    /// the message queued for the next run; <see cref="IsTransient"/> says false for it so nothing
-    /// retries a send the caller gave up (shutdown).
+    /// The verdict on <paramref name="e"/>. A caller's cancellation (<see cref="OperationCanceledException"/>)
+    /// is not a send failure: it is judged transient only so that a caller who asks anyway keeps the
+    /// message queued; <see cref="IsConnectionFault"/> says false for it so nothing retries a send the
+    /// caller gave up (shutdown).
     /// </summary>
-    public static FailureKind Classify(Exception e) => e switch
+    public static SmtpVerdict Judge(Exception e) => e switch
     {
-        SmtpCommandException command => ClassifyReply(command),
+        SmtpCommandException command => JudgeReply(command),
 
         // MailKit maps 530/535 to these types rather than to SmtpCommandException: no message can go
         // out until the operator fixes the credentials.
-        MailKit.Security.AuthenticationException or ServiceNotAuthenticatedException => FailureKind.Configuration,
+        MailKit.Security.AuthenticationException or ServiceNotAuthenticatedException => new(FailureKind.Configuration, BounceClass.None, null),
 
         // A relay that cannot do what the settings ask: no STARTTLS, no AUTH mechanism we know, a
         // certificate we refuse. Retrying changes nothing; the messages wait for the operator.
-        SslHandshakeException or NotSupportedException => FailureKind.Configuration,
+        SslHandshakeException or NotSupportedException => new(FailureKind.Configuration, BounceClass.None, null),
 
-        // No status code because the connection failed: refused (SocketException, not wrapped),
-        // reset (IOException), closed (SmtpProtocolException), MailKit's own Timeout
-        // (TimeoutException), or a client that an earlier failure disconnected. The same fault shows
-        // up as more than one of these types, so the whole family is transient.
-        SocketException or IOException or SmtpProtocolException or TimeoutException or ServiceNotConnectedException
-            => FailureKind.Transient,
-
-        // Polly refusing to call the relay: the circuit is open (relay down) or the rate limiter's
-        // queue is full. The relay said nothing about this message.
-        BrokenCircuitException or RateLimiterRejectedException => FailureKind.Transient,
-
-        OperationCanceledException => FailureKind.Transient,
-
-        // Anything else is unexpected. Transient, because wrongly calling a fault permanent loses the
-        // message for good, while wrongly calling it transient costs a few attempts: the outbox gives
-        // up after Delivery:MaxAttempts and records the error for the operator.
-        _ => FailureKind.Transient,
+        // Anything else has no status code because the connection failed (refused, reset, closed,
+        // timed out, a client an earlier failure disconnected), Polly refused to call the relay
+        // (circuit open, rate limiter full), or it was unexpected: transient. Wrongly calling a fault
+        // permanent loses the message for good; wrongly calling it transient costs a few attempts.
+        _ => new(FailureKind.Transient, BounceClass.None, null),
     };
 
-    /// <summary>Whether trying again soon may succeed: transient failures, except a caller's cancellation.</summary>
-    public static bool IsTransient(Exception e) =>
+    /// <summary>
+    /// Whether the failure is the connection's or the relay's, not this message's: the only failures
+    /// worth an immediate retry on a new connection, and the only ones that count against the relay's
+    /// health (circuit breaker). A 4xx to a recipient is not one: retrying it at once only idles the connection.
+    /// </summary>
+    public static bool IsConnectionFault(Exception e) =>
         e is not OperationCanceledException && Classify(e) == FailureKind.Transient;
 
-    private static FailureKind ClassifyReply(SmtpCommandException e)
+    /// <summary>The relay cannot be reached at all (refused, circuit open, 421), as opposed to refusing this message for now: waiting for it is not an attempt.</summary>
+    public static bool IsRelayUnavailable(Exception e) => e switch
+    {
+        BrokenCircuitException => true,
+        SocketException => true,
+        ServiceNotConnectedException => true,
+        SmtpCommandException command => command.StatusCode == SmtpStatusCode.ServiceNotAvailable,
+        // A reset or drop on an open connection may be this message's doing: it counts as an attempt.
+        _ => false,
+    };
+
+    /// <summary>A 4xx/5xx reply to MAIL, RCPT or the message, after which MailKit sent RSET: the connection is fine for the next message (421 closes it).</summary>
+    public static bool LeavesConnectionUsable(SmtpCommandException e) =>
+        (int)e.StatusCode is >= 400 and < 600 && e.StatusCode != SmtpStatusCode.ServiceNotAvailable;
+
+    private static SmtpVerdict JudgeReply(SmtpCommandException e)
     {
         var code = (int)e.StatusCode;
+        var enhanced = EnhancedCodeOf(e.Message);
         if (code is >= 500 and < 600)
         {
             if (e.StatusCode == SmtpStatusCode.AuthenticationRequired)
-                return FailureKind.Configuration; // 530 wherever it comes: our set-up, not this message
+                return new(FailureKind.Configuration, BounceClass.None, enhanced); // 530 wherever it comes: our set-up
             if (e.ErrorCode == SmtpErrorCode.SenderNotAccepted)
-                return FailureKind.Configuration; // 5xx at MAIL FROM: every message has the same From; keep them queued
-            return e.ErrorCode == SmtpErrorCode.RecipientNotAccepted
-                ? FailureKind.RecipientRejected   // 5xx at RCPT: this address, not the message
-                : FailureKind.MessageRejected;    // 5xx at DATA or after the body
+                return new(FailureKind.Configuration, BounceClass.None, enhanced); // every message has the same sender
+            return new(FailureKind.Permanent, ClassOf(enhanced, e), enhanced);
         }
-
-        // 4xx asks us to come back later. Any other code (a 221 read because the relay was closing,
-        // a 2xx/3xx where MailKit expected something else) is an unexpected reply, not a refusal.
-        return FailureKind.Transient;
+        if (e.StatusCode == SmtpStatusCode.ServiceNotAvailable)
+            return new(FailureKind.Transient, BounceClass.None, enhanced); // 421: the relay closes the connection
+        // Any other 4xx asks us to come back later with this message. A code outside 4xx/5xx (a 221 read
+        // because the relay was closing, a 2xx/3xx where MailKit expected something else) is not a refusal.
+        return code is >= 400 and < 500
+            ? new(FailureKind.Deferred, BounceClass.None, enhanced)
+            : new(FailureKind.Transient, BounceClass.None, enhanced);
     }
+
+    /// <summary>The class of a 5xx by its enhanced code; without one, by the basic code and the words of the reply.</summary>
+    private static BounceClass ClassOf(string? enhanced, SmtpCommandException e)
+    {
+        if (enhanced is not null)
+        {
+            var parts = enhanced.Split('.');
+            return (parts[1], parts[2]) switch
+            {
+                ("1", "7" or "8") => BounceClass.Policy, // the sender's address, not the reader's
+                ("1", _) => BounceClass.Mailbox,
+                ("2", "1") => BounceClass.Mailbox,
+                ("2", "2") => BounceClass.MailboxFull,
+                ("2", "3") => BounceClass.Content,
+                ("3" or "4" or "5", _) => BounceClass.System,
+                ("6", _) => BounceClass.Content,
+                ("7", _) => BounceClass.Policy,
+                _ => BounceClass.Other,
+            };
+        }
+        return e.StatusCode switch
+        {
+            SmtpStatusCode.ExceededStorageAllocation => BounceClass.MailboxFull, // 552
+            SmtpStatusCode.TransactionFailed => BounceClass.Policy,              // 554: refusals of the sender
+            _ when e.ErrorCode == SmtpErrorCode.RecipientNotAccepted && UnknownMailboxWords().IsMatch(e.Message) => BounceClass.Mailbox,
+            _ => BounceClass.Other,
+        };
+    }
+
+    /// <summary>"5.1.1" from "5.1.1 &lt;marie@exemple.fr&gt;: Recipient address rejected" (MailKit drops the basic code).</summary>
+    public static string? EnhancedCodeOf(string reply)
+    {
+        var match = EnhancedCode().Match(reply);
+        return match.Success ? match.Value : null;
+    }
+
+    [GeneratedRegex(@"^[245]\.\d{1,3}\.\d{1,3}(?=\s|$)")]
+    private static partial Regex EnhancedCode();
+
+    [GeneratedRegex(@"unknown|no such|does not exist|doesn't exist|not found|invalid (recipient|mailbox|address)|mailbox unavailable|disabled|inactive|deactivated", RegexOptions.IgnoreCase)]
+    private static partial Regex UnknownMailboxWords();
 }

@@ -25,20 +25,23 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     private static readonly FormatOptions InternationalFormat = CreateInternationalFormat();
 
     private readonly ILogger<SmtpMailSender> _logger;
+    private readonly RelayHealth _health;
     private readonly SmtpConnectionPool _pool;
     private readonly TimeProviderRateLimiter? _rateLimiter;
     private readonly ResiliencePipeline _pipeline;
     private int _disposed;
 
-    public SmtpMailSender(IOptions<SmtpOptions> options, TimeProvider time, ILogger<SmtpMailSender> logger)
+    public SmtpMailSender(IOptions<SmtpOptions> options, TimeProvider time, ILogger<SmtpMailSender> logger, RelayHealth? health = null)
     {
         var settings = options.Value;
         _logger = logger;
+        _health = health ?? new RelayHealth(time);
         _pool = new SmtpConnectionPool(settings);
         if (settings.MessagesPerSecond > 0)
             _rateLimiter = new TimeProviderRateLimiter(settings.MessagesPerSecond, TimeSpan.FromSeconds(1), time);
         _pipeline = BuildPipeline(settings, time);
         Description = $"smtp {settings.Host}:{settings.Port} ({settings.Connections} connections)";
+        _health.Describe($"smtp {settings.Host}:{settings.Port}");
     }
 
     public string Description { get; }
@@ -57,11 +60,21 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var format = NeedsSmtpUtf8(message) ? InternationalFormat : FormatOptions.Default;
-        var reply = await _pipeline.ExecuteAsync(
-            static (state, ct) => state.Sender.SendOnceAsync(state.Message, state.Format, ct),
-            (Sender: this, Message: message, Format: format),
-            cancellationToken);
+        string reply;
+        try
+        {
+            reply = await _pipeline.ExecuteAsync(
+                static (state, ct) => state.Sender.SendOnceAsync(state.Message, state.Format, ct),
+                (Sender: this, Message: message, Format: format),
+                cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _health.Failed($"{e.GetType().Name}: {e.Message}");
+            throw;
+        }
         // MailKit returns only the reply's text, and only for a 250.
+        _health.Replied($"250 {reply}");
         return new SendReceipt($"250 {reply}");
     }
 
@@ -86,7 +99,7 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
             reusable = true;
             return reply;
         }
-        catch (SmtpCommandException e) when (connection.Client.IsConnected && IsTransactionRefusal(e))
+        catch (SmtpCommandException e) when (connection.Client.IsConnected && SmtpFailureClassifier.LeavesConnectionUsable(e))
         {
             // The relay refused this transaction and MailKit reset it (RSET): the connection is fine.
             reusable = true;
@@ -134,11 +147,18 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
             {
                 _logger.LogWarning("The SMTP relay keeps failing ({Reason}); every SMTP send pauses for {BreakDuration}",
                     args.Outcome.Exception?.Message, args.BreakDuration);
+                _health.BreakerOpened();
+                return ValueTask.CompletedTask;
+            },
+            OnHalfOpened = _ =>
+            {
+                _health.BreakerHalfOpened();
                 return ValueTask.CompletedTask;
             },
             OnClosed = _ =>
             {
                 _logger.LogInformation("The SMTP relay answers again; sending resumes");
+                _health.BreakerClosed();
                 return ValueTask.CompletedTask;
             },
         });
@@ -147,19 +167,15 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         return builder.Build();
     }
 
-    // Retrying an open circuit would only wait out the retries; the outbox schedules the message instead.
+    // Immediate retries are for a broken connection only: a recipient's 4xx goes back to the outbox
+    // with its own delay instead of idling the connection; retrying an open circuit would only wait out the retries.
     private bool ShouldRetry(Exception e) =>
-        Volatile.Read(ref _disposed) == 0 && e is not BrokenCircuitException && SmtpFailureClassifier.IsTransient(e);
+        Volatile.Read(ref _disposed) == 0 && e is not BrokenCircuitException && SmtpFailureClassifier.IsConnectionFault(e);
 
-    // Only failures that say the relay is unwell open the circuit: a 550 or a bad password do not,
-    // nor our own rate limiter turning a call away.
+    // Only failures that say the relay is unwell open the circuit: a 4xx or 550 to one recipient or a
+    // bad password do not, nor our own rate limiter turning a call away.
     private static bool CountsAgainstRelay(Exception e) =>
-        e is not RateLimiterRejectedException && SmtpFailureClassifier.IsTransient(e);
-
-    // A 4xx/5xx reply to MAIL, RCPT or the message, after which MailKit sent RSET. 421 is excluded:
-    // it announces that the relay is closing the connection.
-    private static bool IsTransactionRefusal(SmtpCommandException e) =>
-        (int)e.StatusCode is >= 400 and < 600 && e.StatusCode != SmtpStatusCode.ServiceNotAvailable;
+        e is not RateLimiterRejectedException && SmtpFailureClassifier.IsConnectionFault(e);
 
     private static bool NeedsSmtpUtf8(MimeMessage message) =>
         message.Sender?.IsInternational == true

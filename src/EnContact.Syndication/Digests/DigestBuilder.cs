@@ -72,12 +72,18 @@ public sealed class DigestBuilder(
     private async Task<(DateTimeOffset Since, List<DigestSection> Sections)> PeriodAsync(DateTimeOffset until, CancellationToken cancellationToken)
     {
         var since = await SinceAsync(until, cancellationToken);
-        var candidates = await articles.PublishedBetweenAsync(since, until, cancellationToken);
-        var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken);
-        return (since, Group(candidates.Where(a => !sent.Contains(a.Id)).ToList()));
+        return (since, await SectionsAsync(since, until, null, cancellationToken));
     }
 
-    private DigestSnapshot Snapshot(string key, int number, DateTimeOffset fireAt, DateTimeOffset since, List<DigestSection> sections)
+    /// <summary>The articles published in [<paramref name="since"/>, <paramref name="until"/>) as they are now, minus those another edition than <paramref name="edition"/> carried.</summary>
+    public async Task<List<DigestSection>> SectionsAsync(DateTimeOffset since, DateTimeOffset until, string? edition, CancellationToken cancellationToken)
+    {
+        var candidates = await articles.PublishedBetweenAsync(since, until, cancellationToken);
+        var sent = await store.AlreadySentAsync(candidates.Select(a => a.Id).ToList(), cancellationToken, exceptEdition: edition);
+        return Group(candidates.Where(a => !sent.Contains(a.Id)).ToList());
+    }
+
+    public DigestSnapshot Snapshot(string key, int number, DateTimeOffset fireAt, DateTimeOffset since, List<DigestSection> sections)
     {
         var dateText = DigestRenderer.LongDate(fireAt, schedule.Zone);
         return new DigestSnapshot(key, number, fireAt, since,

@@ -30,9 +30,11 @@ public static class DigestCommands
         digest.Subcommands.Add(preview);
 
         var to = new Option<string>("--to") { Description = "Who gets the test copy.", Required = true };
-        var test = new Command("send-test", "Send one copy of the next edition, marked as a test, now (through the relay or the pickup folder).");
+        var testEdition = new Option<string?>("--edition") { Description = "An edition's key (default: the edition waiting for approval, else the next edition as it stands)." };
+        var test = new Command("send-test", "Send one copy of an edition, marked as a test, now (through the relay or the pickup folder); nothing new: nothing sent, exit 1.");
         test.Options.Add(to);
-        test.SetAction((parse, ct) => Cli.Run((app, token) => SendTestAsync(app, parse.GetValue(to)!, token), ct));
+        test.Options.Add(testEdition);
+        test.SetAction((parse, ct) => Cli.Run((app, token) => SendTestAsync(app, parse.GetValue(to)!, parse.GetValue(testEdition), token), ct));
         digest.Subcommands.Add(test);
 
         var key = new Argument<string>("edition") { Description = "The edition's key, e.g. 2026-11-30-0800." };
@@ -40,6 +42,16 @@ public static class DigestCommands
         approve.Arguments.Add(key);
         approve.SetAction((parse, ct) => Cli.Run((app, token) => ApproveAsync(app, parse.GetValue(key)!, token), ct));
         digest.Subcommands.Add(approve);
+
+        var rebuild = new Command("rebuild", "Build a waiting edition again from its articles as they are now (same key and number).");
+        rebuild.Arguments.Add(key);
+        rebuild.SetAction((parse, ct) => Cli.Run((app, token) => ChangeAsync(app, "rebuilt", e => e.RebuildAsync(parse.GetValue(key)!, token), token), ct));
+        digest.Subcommands.Add(rebuild);
+
+        var discard = new Command("discard", "Discard a waiting edition: nothing is sent, its articles go into the next edition.");
+        discard.Arguments.Add(key);
+        discard.SetAction((parse, ct) => Cli.Run((app, token) => ChangeAsync(app, "discarded", e => e.DiscardAsync(parse.GetValue(key)!, token), token), ct));
+        digest.Subcommands.Add(discard);
         return digest;
     }
 
@@ -55,9 +67,12 @@ public static class DigestCommands
     {
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
         var editions = await app.Services.GetRequiredService<DigestStore>().ListAsync(cancellationToken);
-        Console.WriteLine($"{"EDITION",-16} {"N°",4} {"STATUS",-18} {"ARTICLES",8} {"RECIPIENTS",10}  REASON");
+        Console.WriteLine($"{"EDITION",-16} {"N°",4} {"STATUS",-18} {"ARTICLES",8} {"RECIPIENTS",10}  OUTCOME / REASON");
         foreach (var e in editions)
-            Console.WriteLine($"{e.Key,-16} {e.Number?.ToString() ?? "-",4} {EditionStatusText.Of(e.Status),-18} {e.ItemCount,8} {e.Recipients?.ToString() ?? "-",10}  {e.Reason}");
+        {
+            var outcome = e.Counts is { } c ? $"{c.Sent} sent, {c.Failed} failed, {c.Suppressed} suppressed{(c.Cancelled > 0 ? $", {c.Cancelled} cancelled" : "")}" : null;
+            Console.WriteLine($"{e.Key,-16} {e.Number?.ToString() ?? "-",4} {EditionStatusText.Of(e.Status),-18} {e.ItemCount,8} {e.Recipients?.ToString() ?? "-",10}  {string.Join("; ", new[] { outcome, e.Reason }.OfType<string>())}");
+        }
         Console.WriteLine($"{editions.Count} edition(s)");
         return 0;
     }
@@ -72,20 +87,25 @@ public static class DigestCommands
             return 1;
         }
         await File.WriteAllTextAsync(output.FullName, digest.Html, cancellationToken);
-        Console.WriteLine($"{output.FullName}: \"{digest.Subject}\", {digest.ItemsShown} article(s) shown, {digest.ItemsHidden} left to the web version, HTML {System.Text.Encoding.UTF8.GetByteCount(digest.Html):N0} bytes");
+        Console.WriteLine($"{output.FullName}: \"{digest.Subject}\", {digest.ItemsShown} article(s) shown, {digest.ItemsHidden} left to the web version, " +
+            $"HTML part {digest.EncodedHtmlBytes:N0} bytes as sent (Digest:MaxHtmlBytes {app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DigestOptions>>().Value.MaxHtmlBytes:N0}), whole message about {digest.MessageBytes:N0} bytes");
+        var editions = app.Services.GetRequiredService<DigestEditions>();
+        if ((edition ?? await editions.WaitingEditionKeyAsync(cancellationToken)) is { } shown)
+            foreach (var change in await editions.ChangesAsync(shown, cancellationToken))
+                Console.WriteLine($"  since it was built, {change.ArticleId} \"{change.Title}\": {change.Change}");
         return 0;
     }
 
-    private static async Task<int> SendTestAsync(WebApplication app, string to, CancellationToken cancellationToken)
+    private static async Task<int> SendTestAsync(WebApplication app, string to, string? edition, CancellationToken cancellationToken)
     {
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-        var (body, request, problem) = await app.Services.GetRequiredService<DigestEditions>().TestCopyAsync(to, cancellationToken);
+        var (body, request, problem) = await app.Services.GetRequiredService<DigestEditions>().TestCopyAsync(to, edition, cancellationToken);
         if (body is null || request is null)
         {
             Console.Error.WriteLine(problem);
             return 1;
         }
-        return await Cli.SendNowAsync(app, body, request, cancellationToken);
+        return await Delivery.DeliveryCommands.SendNowAsync(app, body, request, cancellationToken);
     }
 
     private static async Task<int> ApproveAsync(WebApplication app, string key, CancellationToken cancellationToken)
@@ -97,6 +117,19 @@ public static class DigestCommands
             return 1;
         }
         Console.WriteLine($"edition {edition.Key} approved: {edition.Recipients} message(s) queued; the running gateway sends them");
+        return 0;
+    }
+
+    private static async Task<int> ChangeAsync(WebApplication app, string done, Func<DigestEditions, Task<(EditionSummary? Edition, string? Problem)>> change, CancellationToken cancellationToken)
+    {
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+        var (edition, problem) = await change(app.Services.GetRequiredService<DigestEditions>());
+        if (edition is null)
+        {
+            Console.Error.WriteLine(problem);
+            return 1;
+        }
+        Console.WriteLine($"edition {edition.Key} {done}: {EditionStatusText.Of(edition.Status)}, {edition.ItemCount} article(s)");
         return 0;
     }
 }

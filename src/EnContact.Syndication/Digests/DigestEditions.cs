@@ -1,11 +1,20 @@
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Subscribers;
+using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Digests;
 
-/// <summary>What operators do with editions: approve, preview, send a test copy. Shared by the admin API and the CLI.</summary>
+/// <summary>One article of a waiting edition that is no longer as it was when the edition was built.</summary>
+public sealed record ArticleChange(string ArticleId, string Title, string Change);
+
+/// <summary>
+/// What editors and operators do with editions: approve, rebuild or discard one that waits, see what
+/// changed since it was built, preview, send a test copy. Shared by the admin API and the CLI.
+/// Preview and test copy agree on what they show: the edition named, else the one waiting for
+/// approval, else the next edition as it stands now; nothing new means nothing to show or send.
+/// </summary>
 public sealed class DigestEditions(DigestStore store, DigestBuilder builder, DigestRenderer renderer, DigestQueue queue, SubscriberStore subscribers,
-    SubscriberLinks links, TimeProvider time, ILogger<DigestEditions> logger)
+    SubscriberLinks links, IOptions<DigestOptions> options, TimeProvider time, ILogger<DigestEditions> logger)
 {
     /// <summary>Approves an edition that waits for it and queues it; null when there is no such edition waiting.</summary>
     public async Task<EditionSummary?> ApproveAsync(string key, CancellationToken cancellationToken)
@@ -18,18 +27,90 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
     }
 
     /// <summary>
-    /// The HTML a reader would get: of edition <paramref name="key"/>, or of the next edition as it
-    /// stands now; for <paramref name="subscriberAddress"/>'s sections, or all. Null with a reason when there is nothing to show.
+    /// Builds a waiting edition again from its period's articles as they are now (corrected titles,
+    /// new URLs, articles published or withdrawn since), keeping its key, number and date.
+    /// </summary>
+    public async Task<(EditionSummary? Edition, string? Problem)> RebuildAsync(string key, CancellationToken cancellationToken)
+    {
+        if (await WaitingAsync(key, cancellationToken) is not ({ } edition, { } snapshot))
+            return (null, await NotWaitingAsync(key, cancellationToken));
+        var sections = await builder.SectionsAsync(edition.Since, edition.FireAt, key, cancellationToken);
+        var count = sections.Sum(s => s.Items.Count);
+        if (count < options.Value.MinimumItems)
+            return (null, $"edition '{key}' would carry {count} article(s) now, fewer than Digest:MinimumItems ({options.Value.MinimumItems}); discard it instead");
+        var rebuilt = builder.Snapshot(key, snapshot.Number, edition.FireAt, edition.Since, sections);
+        if (!await store.ReplaceSnapshotAsync(key, rebuilt, $"rebuilt at {time.GetUtcNow():u}", cancellationToken))
+            return (null, await NotWaitingAsync(key, cancellationToken));
+        logger.LogInformation("Edition {Key} (n° {Number}) rebuilt: {Count} article(s)", key, rebuilt.Number, count);
+        return ((await store.GetAsync(key, cancellationToken))!.Value.Edition, null);
+    }
+
+    /// <summary>Discards a waiting edition: nothing is sent; its articles (and its number) go to the next edition.</summary>
+    public async Task<(EditionSummary? Edition, string? Problem)> DiscardAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!await store.DiscardAsync(key, $"discarded at {time.GetUtcNow():u}; its articles go into the next edition", cancellationToken))
+            return (null, await NotWaitingAsync(key, cancellationToken));
+        logger.LogInformation("Edition {Key} discarded; its articles go into the next edition", key);
+        return ((await store.GetAsync(key, cancellationToken))!.Value.Edition, null);
+    }
+
+    /// <summary>
+    /// The articles of edition <paramref name="key"/> that changed since it was built (what readers
+    /// would see differs), were withdrawn, or were published in its period since; empty for an
+    /// edition that does not wait (what went out is what it was).
+    /// </summary>
+    public async Task<IReadOnlyList<ArticleChange>> ChangesAsync(string key, CancellationToken cancellationToken)
+    {
+        if (await WaitingAsync(key, cancellationToken) is not ({ } edition, { } snapshot))
+            return [];
+        var built = snapshot.Sections.SelectMany(s => s.Items).ToDictionary(i => i.ArticleId);
+        var now = (await builder.SectionsAsync(edition.Since, edition.FireAt, key, cancellationToken)).SelectMany(s => s.Items).ToDictionary(i => i.ArticleId);
+        var changes = new List<ArticleChange>();
+        foreach (var (id, then) in built)
+        {
+            if (!now.TryGetValue(id, out var current))
+                changes.Add(new ArticleChange(id, then.Title, "withdrawn (deleted, unpublished or moved out of the period)"));
+            else if (Differences(then, current) is { Count: > 0 } fields)
+                changes.Add(new ArticleChange(id, current.Title, $"changed: {string.Join(", ", fields)}"));
+        }
+        foreach (var (id, item) in now)
+            if (!built.ContainsKey(id))
+                changes.Add(new ArticleChange(id, item.Title, "published in the period since it was built"));
+        return changes;
+    }
+
+    private static List<string> Differences(DigestItem then, DigestItem now)
+    {
+        var fields = new List<string>();
+        if (then.Title != now.Title) fields.Add("title");
+        if (then.Url != now.Url) fields.Add("URL");
+        if (then.Summary != now.Summary) fields.Add("summary");
+        if (!then.Authors.SequenceEqual(now.Authors)) fields.Add("authors");
+        if (then.PublishedAt != now.PublishedAt) fields.Add("publication date");
+        if (then.Premium != now.Premium) fields.Add("access");
+        if (then.ImageUrl != now.ImageUrl) fields.Add("image");
+        if (then.Issue != now.Issue) fields.Add("issue");
+        return fields;
+    }
+
+    /// <summary>
+    /// The HTML a reader would get: of edition <paramref name="key"/>, else of the default edition
+    /// (see the class); for <paramref name="subscriberAddress"/>'s sections, or all. Null with a reason when there is nothing to show.
     /// </summary>
     public async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(string? key, string? subscriberAddress, CancellationToken cancellationToken)
     {
-        DigestSnapshot snapshot;
-        if (key is null)
-            snapshot = await builder.PreviewAsync(cancellationToken);
-        else if (await store.GetAsync(key, cancellationToken) is { Snapshot: { } stored })
-            snapshot = stored;
-        else
-            return (null, $"edition '{key}' does not exist or carried no article");
+        var (snapshot, problem) = await TargetAsync(key, cancellationToken);
+        if (snapshot is null)
+            return (null, problem);
+        return await PreviewAsync(snapshot, subscriberAddress, cancellationToken);
+    }
+
+    /// <summary>The edition a preview without a key shows: the one waiting for approval, or null for the next edition (not built yet).</summary>
+    public async Task<string?> WaitingEditionKeyAsync(CancellationToken cancellationToken) =>
+        (await store.WithStatusAsync(EditionStatus.AwaitingApproval, cancellationToken)).FirstOrDefault()?.Key;
+
+    private async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(DigestSnapshot snapshot, string? subscriberAddress, CancellationToken cancellationToken)
+    {
         IReadOnlyList<string>? sections = null;
         if (subscriberAddress is not null)
         {
@@ -44,21 +125,16 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
     }
 
     /// <summary>
-    /// One copy of the next edition (or the latest one if the next has nothing yet), marked as a test,
-    /// for <paramref name="to"/>: the body and the request to queue (API) or to send at once (CLI).
+    /// One copy of edition <paramref name="key"/> (else of the default edition: see the class), marked
+    /// as a test, for <paramref name="to"/>: the body and the request to queue (API) or to send at once (CLI).
     /// </summary>
-    public async Task<(MessageBody? Body, OutboxRequest? Request, string? Problem)> TestCopyAsync(string to, CancellationToken cancellationToken)
+    public async Task<(MessageBody? Body, OutboxRequest? Request, string? Problem)> TestCopyAsync(string to, string? key, CancellationToken cancellationToken)
     {
         if (!MailInput.TryNormalizeAddress("to", to, out var address, out var error))
             return (null, null, error);
-        var snapshot = await builder.PreviewAsync(cancellationToken);
-        if (snapshot.ItemCount == 0)
-        {
-            var latest = (await store.ListAsync(cancellationToken)).FirstOrDefault(e => e.Number is not null);
-            if (latest is null || (await store.GetAsync(latest.Key, cancellationToken))?.Snapshot is not { } stored)
-                return (null, null, "nothing to send: no article since the last edition and no edition yet");
-            snapshot = stored;
-        }
+        var (snapshot, problem) = await TargetAsync(key, cancellationToken);
+        if (snapshot is null)
+            return (null, null, problem);
         var rendered = (await renderer.RenderAsync(snapshot, null, test: true))!;
         var subscriber = await subscribers.FindAsync(address, cancellationToken);
         var request = new OutboxRequest
@@ -74,4 +150,28 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
         };
         return (new MessageBody(rendered.Subject, rendered.Text, rendered.Html), request, null);
     }
+
+    /// <summary>The edition named; else the newest one waiting for approval; else the next as it stands now. Null with a reason when it carries nothing.</summary>
+    private async Task<(DigestSnapshot? Snapshot, string? Problem)> TargetAsync(string? key, CancellationToken cancellationToken)
+    {
+        if (key is not null)
+            return await store.GetAsync(key, cancellationToken) is { Snapshot: { } stored }
+                ? (stored, null)
+                : (null, $"edition '{key}' does not exist or carried no article");
+        if (await WaitingEditionKeyAsync(cancellationToken) is { } waiting && (await store.GetAsync(waiting, cancellationToken))?.Snapshot is { } pending)
+            return (pending, null);
+        var next = await builder.PreviewAsync(cancellationToken);
+        return next.ItemCount > 0
+            ? (next, null)
+            : (null, $"nothing new since {next.Since:u}: no article for the next edition yet (name an existing edition to see or send it)");
+    }
+
+    private async Task<(EditionSummary? Edition, DigestSnapshot? Snapshot)> WaitingAsync(string key, CancellationToken cancellationToken) =>
+        await store.GetAsync(key, cancellationToken) is { Edition.Status: EditionStatus.AwaitingApproval, Snapshot: { } snapshot } found
+            ? (found.Edition, snapshot) : (null, null);
+
+    private async Task<string> NotWaitingAsync(string key, CancellationToken cancellationToken) =>
+        await store.GetAsync(key, cancellationToken) is { } existing
+            ? $"edition '{key}' is {EditionStatusText.Of(existing.Edition.Status)}, not waiting for approval"
+            : $"no edition has the key '{key}'";
 }

@@ -18,53 +18,64 @@ public sealed record DigestItem(
     string ArticleId, string Title, string Url, string Summary, IReadOnlyList<string> Authors, DateTimeOffset PublishedAt,
     string PublishedText, bool Premium, string? ImageUrl, string? Issue);
 
-/// <summary>Where an edition stands.</summary>
+/// <summary>Where an edition stands. Its name in the API and the CLI is the kebab-case form ("awaiting-approval", "sent-with-failures").</summary>
 public enum EditionStatus
 {
-    /// <summary>Built; waits for an operator (Digest:RequireApproval).</summary>
+    /// <summary>Built; waits for an editor (Digest:RequireApproval), who approves, rebuilds or discards it.</summary>
     AwaitingApproval,
     /// <summary>Built (and approved if needed); its messages are being queued.</summary>
     Ready,
-    /// <summary>Its messages are in the outbox (delivery shows the progress).</summary>
-    Queued,
+    /// <summary>Its messages are in the outbox; delivery shows the progress.</summary>
+    Sending,
+    /// <summary>Every message settled and none failed (suppressed addresses are counted, not failures).</summary>
+    Sent,
+    /// <summary>Every message settled; some failed (the counts say how many).</summary>
+    SentWithFailures,
+    /// <summary>An operator cancelled its delivery; what was sent stays sent.</summary>
+    Cancelled,
+    /// <summary>An editor discarded it before it went out: its number and articles go to the next edition.</summary>
+    Discarded,
     /// <summary>Fewer articles than Digest:MinimumItems: nothing sent that week.</summary>
     Empty,
     /// <summary>The gateway was down at its time and came back after the catch-up window.</summary>
     Skipped,
 }
 
-/// <summary>An edition as the API lists it.</summary>
+/// <summary>An edition as the API lists it; the counts are known once its last message settled.</summary>
 public sealed record EditionSummary(
     string Key, int? Number, DateTimeOffset FireAt, DateTimeOffset Since, EditionStatus Status, string? Reason, int ItemCount,
     int? Recipients, DateTimeOffset BuiltAt, DateTimeOffset? ApprovedAt, DateTimeOffset? QueuedAt)
 {
     /// <summary>The outbox campaign of its messages.</summary>
     public string Campaign => DigestCampaign.Of(Key);
+
+    public DeliveryCounts? Counts { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
 }
+
+/// <summary>How an edition's messages ended.</summary>
+public sealed record DeliveryCounts(long Sent, long Failed, long Suppressed, long Cancelled);
 
 public static class DigestCampaign
 {
-    public static string Of(string editionKey) => "digest-" + editionKey;
+    private const string Prefix = "digest-";
+
+    public static string Of(string editionKey) => Prefix + editionKey;
+
+    /// <summary>The edition key of a campaign, or null for another purpose (a test copy, a confirmation).</summary>
+    public static string? KeyOf(string campaign) =>
+        campaign.StartsWith(Prefix, StringComparison.Ordinal) && !campaign.StartsWith(Prefix + "test-", StringComparison.Ordinal) ? campaign[Prefix.Length..] : null;
 }
 
 public static class EditionStatusText
 {
-    public static string Of(EditionStatus status) => status switch
-    {
-        EditionStatus.AwaitingApproval => "awaiting-approval",
-        EditionStatus.Ready => "ready",
-        EditionStatus.Queued => "queued",
-        EditionStatus.Empty => "empty",
-        _ => "skipped",
-    };
+    public static string Of(EditionStatus status) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());
 
-    public static EditionStatus Parse(string text) => text switch
-    {
-        "awaiting-approval" => EditionStatus.AwaitingApproval,
-        "ready" => EditionStatus.Ready,
-        "queued" => EditionStatus.Queued,
-        "empty" => EditionStatus.Empty,
-        "skipped" => EditionStatus.Skipped,
-        _ => throw new FormatException($"unknown edition status '{text}'"),
-    };
+    public static EditionStatus Parse(string text) =>
+        Enum.GetValues<EditionStatus>().FirstOrDefault(s => Of(s) == text) is var status && Of(status) == text
+            ? status : throw new FormatException($"unknown edition status '{text}'");
+
+    /// <summary>Statuses of editions that went out (in whole or in part): the public archive.</summary>
+    public static readonly EditionStatus[] WentOut = [EditionStatus.Sending, EditionStatus.Sent, EditionStatus.SentWithFailures];
 }

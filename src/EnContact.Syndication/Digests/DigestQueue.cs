@@ -31,7 +31,9 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
         }
         var rendering = TimeProvider.System.GetElapsedTime(started);
         await outbox.EnqueueManyAsync(batches, cancellationToken);
-        await store.MoveAsync(key, EditionStatus.Ready, EditionStatus.Queued, mailed, cancellationToken);
+        await store.MoveAsync(key, EditionStatus.Ready, EditionStatus.Sending, mailed, cancellationToken);
+        if (mailed == 0)
+            await store.FinishAsync(key, EditionStatus.Sent, new DeliveryCounts(0, 0, 0, 0), cancellationToken); // nobody to mail: nothing will settle
         logger.LogInformation("Edition {Key} queued for {Recipients} of {Mailable} subscriber(s) in {Copies} version(s) (rendered in {Render} ms, queued in {Queue} ms)",
             key, mailed, recipients.Count, batches.Count, (int)rendering.TotalMilliseconds, (int)(TimeProvider.System.GetElapsedTime(started) - rendering).TotalMilliseconds);
         return mailed;

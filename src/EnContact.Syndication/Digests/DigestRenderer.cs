@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Subscribers;
@@ -8,14 +9,21 @@ using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Digests;
 
-/// <summary>An edition rendered for one section set: subject, HTML (CSS inlined) and text.</summary>
-public sealed record RenderedDigest(string Subject, string Html, string Text, int ItemsShown, int ItemsHidden);
+/// <summary>
+/// An edition rendered for one section set: subject, HTML (CSS inlined) and text, and their sizes as
+/// sent (the HTML part encoded for the wire; the whole message before personal links are filled in).
+/// </summary>
+public sealed record RenderedDigest(string Subject, string Html, string Text, int ItemsShown, int ItemsHidden)
+{
+    public long EncodedHtmlBytes { get; init; }
+    public long MessageBytes { get; init; }
+}
 
 /// <summary>
 /// Renders an edition's snapshot with the templates of <c>templates/digest/</c>: only the sections a
 /// reader follows, at most <see cref="DigestOptions.MaxItemsPerSection"/> per section, fewer when the
-/// HTML would pass <see cref="DigestOptions.MaxHtmlBytes"/> (the rest is one click away on the web
-/// version). CSS is inlined with PreMailer.Net for mail clients that drop &lt;style&gt;.
+/// HTML part as it is sent (encoded for the wire, with room for the personal links) would pass
+/// <see cref="DigestOptions.MaxHtmlBytes"/> (the rest is one click away on the web version). CSS is inlined with PreMailer.Net for mail clients that drop &lt;style&gt;.
 /// </summary>
 public sealed class DigestRenderer(
     TemplateRenderer templates, SubscriberLinks links, IOptions<DigestOptions> options, IOptions<SiteOptions> site)
@@ -46,12 +54,16 @@ public sealed class DigestRenderer(
         {
             var model = Model(snapshot, chosen, limit, webVersion, test);
             var html = Inline(await templates.RenderAsync(HtmlTemplate, model));
-            var fits = Encoding.UTF8.GetByteCount(html) + PersonalLinksAllowance <= settings.MaxHtmlBytes;
-            if (fits || webVersion || limit == 1)
+            var encoded = webVersion ? 0 : MimeSize.OfHtmlPart(html);
+            if (encoded + PersonalLinksAllowance <= settings.MaxHtmlBytes || webVersion || limit == 1)
             {
                 var text = await templates.RenderAsync(TextTemplate, model);
                 var shown = model.Sections.Sum(s => s.Items.Count);
-                return new RenderedDigest(model.Subject, html, text, shown, chosen.Sum(s => s.Items.Count) - shown);
+                return new RenderedDigest(model.Subject, html, text, shown, chosen.Sum(s => s.Items.Count) - shown)
+                {
+                    EncodedHtmlBytes = encoded,
+                    MessageBytes = webVersion ? 0 : MimeSize.OfMessage(model.Subject, text, html),
+                };
             }
             limit = Math.Min(limit, chosen.Max(s => s.Items.Count)) - 1;
         }

@@ -4,13 +4,13 @@ namespace EnContact.Syndication.Digests;
 
 /// <summary>
 /// Fires the digest on schedule. At each tick (and at start): queue any edition left ready by a
-/// crash; then find the latest fire time that has passed since the newest edition. Within
+/// crash, and end any edition whose messages have all settled; then find the latest fire time that has passed since the newest edition. Within
 /// <see cref="DigestOptions.CatchUpWindow"/> it is built and queued; later it is recorded as skipped,
 /// with the reason, and its articles wait for the next edition. Periods missed before that one are
 /// only logged. Then it sleeps (on <see cref="TimeProvider"/>) until the next fire time.
 /// </summary>
 public sealed class DigestScheduler(
-    DigestSchedule schedule, DigestStore store, DigestBuilder builder, DigestQueue queue, IOptions<DigestOptions> options,
+    DigestSchedule schedule, DigestStore store, DigestBuilder builder, DigestQueue queue, DigestCompletion completion, IOptions<DigestOptions> options,
     TimeProvider time, ILogger<DigestScheduler> logger) : BackgroundService
 {
     /// <summary>Longest look back for missed fire times (a schedule can't make the scheduler walk years of minutes).</summary>
@@ -53,6 +53,7 @@ public sealed class DigestScheduler(
     {
         foreach (var ready in await store.WithStatusAsync(EditionStatus.Ready, cancellationToken))
             await queue.QueueAsync(ready.Key, cancellationToken);
+        await completion.ReconcileAsync(cancellationToken);
 
         var now = time.GetUtcNow();
         var window = options.Value.CatchUpWindow;

@@ -10,6 +10,7 @@ namespace EnContact.Syndication.Digests;
 public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvider time)
 {
     private const string Columns = "edition_key, number, fire_at, since, status, reason, item_count, recipients, built_at, approved_at, queued_at";
+    private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at";
 
     /// <summary>
     /// Inserts the edition of <paramref name="key"/> unless one exists: <paramref name="build"/> gets the
@@ -54,16 +55,17 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     private static async Task<int> NextNumberAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
         Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(number), 0) + 1 FROM digest_editions", cancellationToken));
 
-    /// <summary>Which of <paramref name="articleIds"/> an earlier edition already carried.</summary>
-    public async Task<HashSet<string>> AlreadySentAsync(IReadOnlyCollection<string> articleIds, CancellationToken cancellationToken)
+    /// <summary>Which of <paramref name="articleIds"/> an edition (other than <paramref name="exceptEdition"/>) already carried.</summary>
+    public async Task<HashSet<string>> AlreadySentAsync(IReadOnlyCollection<string> articleIds, CancellationToken cancellationToken, string? exceptEdition = null)
     {
         var sent = new HashSet<string>();
         await using var connection = await connections.OpenAsync(cancellationToken);
         foreach (var chunk in articleIds.Chunk(500))
         {
             var names = chunk.Select((_, i) => $"@a{i}").ToArray();
-            await using var command = Command(connection, null, $"SELECT DISTINCT article_id FROM digest_items WHERE article_id IN ({string.Join(", ", names)})",
-                chunk.Select((id, i) => (names[i], (object)id)).ToArray());
+            await using var command = Command(connection, null,
+                $"SELECT DISTINCT article_id FROM digest_items WHERE article_id IN ({string.Join(", ", names)}) AND edition_key <> @except",
+                [.. chunk.Select((id, i) => (names[i], (object)id)), ("@except", exceptEdition ?? "")]);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 sent.Add(reader.GetString(0));
@@ -105,7 +107,8 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
 
     /// <summary>The editions that went out (the public archive), newest first, with their snapshots: one query.</summary>
     public async Task<IReadOnlyList<(EditionSummary Edition, DigestSnapshot Snapshot)>> PublishedAsync(CancellationToken cancellationToken) =>
-        (await QueryAsync("WHERE status = 'queued' AND number IS NOT NULL", [], withSnapshot: true, cancellationToken))
+        (await QueryAsync($"WHERE status IN ({string.Join(", ", EditionStatusText.WentOut.Select(s => $"'{EditionStatusText.Of(s)}'"))}) AND number IS NOT NULL",
+            [], withSnapshot: true, cancellationToken))
             .Where(e => e.Snapshot is not null).Select(e => (e.Edition, e.Snapshot!)).ToList();
 
     /// <summary>Editions in the given states (e.g. ready ones left by a crash before they were queued).</summary>
@@ -120,17 +123,70 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
         return await ExecuteAsync(connection, null, """
             UPDATE digest_editions SET status = @to,
                 approved_at = CASE WHEN @from = 'awaiting-approval' THEN @now ELSE approved_at END,
-                queued_at = CASE WHEN @to = 'queued' THEN @now ELSE queued_at END,
+                queued_at = CASE WHEN @to = 'sending' THEN @now ELSE queued_at END,
                 recipients = COALESCE(@recipients, recipients)
             WHERE edition_key = @key AND status = @from
             """, cancellationToken, ("@key", key), ("@from", EditionStatusText.Of(from)), ("@to", EditionStatusText.Of(to)), ("@now", now),
             ("@recipients", recipients is null ? DBNull.Value : recipients.Value)) == 1;
     }
 
+    /// <summary>
+    /// An edition that was sending has seen its last message settle: it ends <paramref name="status"/>
+    /// with its counts. False when it was not sending (already finished, or never queued).
+    /// </summary>
+    public async Task<bool> FinishAsync(string key, EditionStatus status, DeliveryCounts counts, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, """
+            UPDATE digest_editions SET status = @status, sent_count = @sent, failed_count = @failed, suppressed_count = @suppressed,
+                cancelled_count = @cancelled, finished_at = @now
+            WHERE edition_key = @key AND status = 'sending'
+            """, cancellationToken, ("@key", key), ("@status", EditionStatusText.Of(status)), ("@sent", counts.Sent), ("@failed", counts.Failed),
+            ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1;
+    }
+
+    /// <summary>Replaces a waiting edition's snapshot (same key and number) and the articles it carries; false when it is not waiting.</summary>
+    public async Task<bool> ReplaceSnapshotAsync(string key, DigestSnapshot snapshot, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        if (await ExecuteAsync(connection, transaction, """
+            UPDATE digest_editions SET snapshot_json = @snapshot, item_count = @count, built_at = @now, reason = @reason
+            WHERE edition_key = @key AND status = 'awaiting-approval'
+            """, cancellationToken, ("@key", key), ("@snapshot", JsonSerializer.Serialize(snapshot)), ("@count", snapshot.ItemCount),
+            ("@now", SqlValues.Instant(time.GetUtcNow())), ("@reason", reason)) == 0)
+            return false;
+        await ExecuteAsync(connection, transaction, "DELETE FROM digest_items WHERE edition_key = @key", cancellationToken, ("@key", key));
+        foreach (var item in snapshot.Sections.SelectMany(s => s.Items))
+            await ExecuteAsync(connection, transaction, "INSERT INTO digest_items (edition_key, article_id) VALUES (@key, @article)",
+                cancellationToken, ("@key", key), ("@article", item.ArticleId));
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Discards a waiting edition: it keeps its row (and its key stays in the ledger, so it is never
+    /// built again), but gives back its number and its articles, which go into the next edition.
+    /// </summary>
+    public async Task<bool> DiscardAsync(string key, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        if (await ExecuteAsync(connection, transaction, """
+            UPDATE digest_editions SET status = 'discarded', number = NULL, reason = @reason, finished_at = @now
+            WHERE edition_key = @key AND status = 'awaiting-approval'
+            """, cancellationToken, ("@key", key), ("@reason", reason), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 0)
+            return false;
+        await ExecuteAsync(connection, transaction, "DELETE FROM digest_items WHERE edition_key = @key", cancellationToken, ("@key", key));
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     private async Task<List<(EditionSummary Edition, DigestSnapshot? Snapshot)>> QueryAsync(string where, (string, object)[] parameters, bool withSnapshot, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, $"SELECT {Columns}, {(withSnapshot ? "snapshot_json" : "NULL")} FROM digest_editions {where} ORDER BY fire_at DESC", parameters);
+        await using var command = Command(connection, null,
+            $"SELECT {Columns}, {(withSnapshot ? "snapshot_json" : "NULL")}, {OutcomeColumns} FROM digest_editions {where} ORDER BY fire_at DESC", parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<(EditionSummary, DigestSnapshot?)>();
         while (await reader.ReadAsync(cancellationToken))
@@ -142,5 +198,9 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
         reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), SqlValues.ReadInstant(reader.GetString(2)), SqlValues.ReadInstant(reader.GetString(3)),
         EditionStatusText.Parse(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetInt32(7),
         SqlValues.ReadInstant(reader.GetString(8)), reader.IsDBNull(9) ? null : SqlValues.ReadInstant(reader.GetString(9)),
-        reader.IsDBNull(10) ? null : SqlValues.ReadInstant(reader.GetString(10)));
+        reader.IsDBNull(10) ? null : SqlValues.ReadInstant(reader.GetString(10)))
+    {
+        Counts = reader.IsDBNull(12) ? null : new DeliveryCounts(reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)),
+        FinishedAt = reader.IsDBNull(16) ? null : SqlValues.ReadInstant(reader.GetString(16)),
+    };
 }

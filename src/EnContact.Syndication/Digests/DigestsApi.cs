@@ -7,11 +7,12 @@ namespace EnContact.Syndication.Digests;
 /// <summary>Admin endpoints for the digest: schedule, editions, previews, approval, test copies.</summary>
 public static class DigestsApi
 {
-    public sealed record TestRequest(string? To);
+    public sealed record TestRequest(string? To, string? Edition);
 
     public sealed record EditionList(IReadOnlyList<DateTimeOffset> NextFireTimes, IReadOnlyList<EditionSummary> Editions);
 
-    public sealed record EditionDetail(EditionSummary Edition, DigestSnapshot? Snapshot);
+    /// <summary>An edition with what it carries and, while it waits for approval, what changed since it was built.</summary>
+    public sealed record EditionDetail(EditionSummary Edition, DigestSnapshot? Snapshot, IReadOnlyList<ArticleChange> ChangesSinceBuilt);
 
     public static RouteGroupBuilder MapDigestsApi(this RouteGroupBuilder admin)
     {
@@ -23,14 +24,28 @@ public static class DigestsApi
         api.MapGet("/{key}", GetEdition);
         api.MapGet("/{key}/preview", (string key, string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(key, subscriber, editions, ct));
         api.MapPost("/{key}/approve", Approve);
+        api.MapPost("/{key}/rebuild", (string key, DigestEditions editions, CancellationToken ct) => ChangeAsync(key, e => e.RebuildAsync(key, ct), editions));
+        api.MapPost("/{key}/discard", (string key, DigestEditions editions, CancellationToken ct) => ChangeAsync(key, e => e.DiscardAsync(key, ct), editions));
         return api;
     }
 
     private static async Task<Ok<EditionList>> ListEditions(DigestStore store, DigestSchedule schedule, TimeProvider time, CancellationToken cancellationToken) =>
         TypedResults.Ok(new EditionList(schedule.Upcoming(time.GetUtcNow(), 5), await store.ListAsync(cancellationToken)));
 
-    private static async Task<Results<Ok<EditionDetail>, ProblemHttpResult>> GetEdition(string key, DigestStore store, CancellationToken cancellationToken) =>
-        await store.GetAsync(key, cancellationToken) is { } found ? TypedResults.Ok(new EditionDetail(found.Edition, found.Snapshot)) : NotFound(key);
+    private static async Task<Results<Ok<EditionDetail>, ProblemHttpResult>> GetEdition(string key, DigestStore store, DigestEditions editions, CancellationToken cancellationToken) =>
+        await store.GetAsync(key, cancellationToken) is { } found
+            ? TypedResults.Ok(new EditionDetail(found.Edition, found.Snapshot, await editions.ChangesAsync(key, cancellationToken)))
+            : NotFound(key);
+
+    private static async Task<Results<Ok<EditionSummary>, ProblemHttpResult>> ChangeAsync(string key, Func<DigestEditions, Task<(EditionSummary? Edition, string? Problem)>> change, DigestEditions editions)
+    {
+        var (edition, problem) = await change(editions);
+        if (edition is not null)
+            return TypedResults.Ok(edition);
+        return problem!.StartsWith("no edition", StringComparison.Ordinal)
+            ? NotFound(key)
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible now", detail: problem);
+    }
 
     private static async Task<IResult> PreviewAsync(string? key, string? subscriber, DigestEditions editions, CancellationToken cancellationToken)
     {
@@ -57,7 +72,7 @@ public static class DigestsApi
         var (request, unreadable) = await JsonBody.ReadAsync<TestRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
         if (request is null)
             return unreadable!;
-        var (body, message, problem) = await editions.TestCopyAsync(request.To ?? "", cancellationToken);
+        var (body, message, problem) = await editions.TestCopyAsync(request.To ?? "", request.Edition, cancellationToken);
         if (body is null || message is null)
             return problem!.StartsWith("to:", StringComparison.Ordinal)
                 ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [problem] })

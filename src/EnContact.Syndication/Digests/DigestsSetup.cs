@@ -15,6 +15,8 @@ public static class DigestsSetup
         services.AddSingleton<DigestQueue>();
         services.AddSingleton<DigestScheduler>();
         services.AddSingleton<DigestEditions>();
+        services.AddSingleton<DigestCompletion>();
+        services.AddSingleton<Delivery.ICampaignListener>(provider => provider.GetRequiredService<DigestCompletion>());
         services.AddHostedService(provider => provider.GetRequiredService<DigestScheduler>());
         return services;
     }

@@ -55,7 +55,7 @@ public static class Cli
         feeds.Subcommands.Add(export);
         root.Subcommands.Add(feeds);
 
-        root.Subcommands.Add(BuildDelivery());
+        root.Subcommands.Add(DeliveryCommands.Build());
         root.Subcommands.Add(Subscribers.SubscriberCommands.Build());
         root.Subcommands.Add(Digests.DigestCommands.Build());
 
@@ -63,103 +63,6 @@ public static class Cli
         dump.SetAction((_, ct) => Run(DumpAsync, ct));
         root.Subcommands.Add(dump);
         return root;
-    }
-
-    private static Command BuildDelivery()
-    {
-        var delivery = new Command("delivery", "Watch and steer the delivery of editions and other mail.");
-        var optionalCampaign = new Argument<string?>("campaign") { Description = "An edition or purpose, e.g. digest-2026-48 (all when omitted).", Arity = ArgumentArity.ZeroOrOne };
-        var status = new Command("status", "Queued, sent, failed and pending messages per edition, with rate and estimated finish.");
-        status.Arguments.Add(optionalCampaign);
-        status.SetAction((parse, ct) => Run((app, token) => DeliveryStatusAsync(app, parse.GetValue(optionalCampaign), token), ct));
-        delivery.Subcommands.Add(status);
-
-        foreach (var (verb, state, reason, description) in new[]
-                 {
-                     ("pause", "paused", "paused by the operator", "Stop sending an edition (messages stay queued)."),
-                     ("resume", "active", (string?)null, "Resume a paused edition."),
-                     ("cancel", "cancelled", "cancelled by the operator", "Cancel an edition: queued messages are dropped, sent ones stay sent."),
-                 })
-        {
-            var campaign = new Argument<string>("campaign") { Description = "The edition or purpose, e.g. digest-2026-48." };
-            var command = new Command(verb, description);
-            command.Arguments.Add(campaign);
-            command.SetAction((parse, ct) => Run((app, token) => SetDeliveryStateAsync(app, parse.GetValue(campaign)!, state, reason, token), ct));
-            delivery.Subcommands.Add(command);
-        }
-
-        var address = new Argument<string>("address") { Description = "Where to send the test message." };
-        var test = new Command("send-test", "Send one test message now through the configured relay (or pickup folder) and print the reply.");
-        test.Arguments.Add(address);
-        test.SetAction((parse, ct) => Run((app, token) => SendTestAsync(app, parse.GetValue(address)!, token), ct));
-        delivery.Subcommands.Add(test);
-        return delivery;
-    }
-
-    private static async Task<int> DeliveryStatusAsync(WebApplication app, string? campaign, CancellationToken cancellationToken)
-    {
-        await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-        var progress = await app.Services.GetRequiredService<OutboxStore>().ProgressAsync(campaign, cancellationToken);
-        if (progress.Count == 0)
-        {
-            Console.WriteLine(campaign is null ? "nothing was ever queued" : $"nothing was ever queued for '{campaign}'");
-            return campaign is null ? 0 : 1;
-        }
-        Console.WriteLine($"{"EDITION",-28} {"STATE",-10} {"TOTAL",8} {"SENT",8} {"FAILED",7} {"SUPPR.",7} {"PENDING",8} {"MSG/S",7}  FINISH (UTC)");
-        foreach (var p in progress)
-        {
-            Console.WriteLine($"{p.Campaign,-28} {p.State,-10} {p.Total,8} {p.Sent,8} {p.Failed,7} {p.Suppressed,7} {p.Pending + p.Sending,8} {p.MessagesPerSecond,7:0.##}  {p.EstimatedFinish?.ToString("u") ?? "-"}");
-            if (p.Reason is not null)
-                Console.WriteLine($"  {p.Reason}");
-        }
-        return 0;
-    }
-
-    private static async Task<int> SetDeliveryStateAsync(WebApplication app, string campaign, string state, string? reason, CancellationToken cancellationToken)
-    {
-        await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-        var outbox = app.Services.GetRequiredService<OutboxStore>();
-        if ((await outbox.ProgressAsync(campaign, cancellationToken)).Count == 0)
-        {
-            Console.Error.WriteLine($"nothing was ever queued for '{campaign}'");
-            return 1;
-        }
-        await outbox.SetCampaignStateAsync(campaign, state, reason, cancellationToken);
-        return await DeliveryStatusAsync(app, campaign, cancellationToken);
-    }
-
-    private static async Task<int> SendTestAsync(WebApplication app, string address, CancellationToken cancellationToken)
-    {
-        if (!MailInput.TryNormalizeAddress("address", address, out var normalized, out var error))
-        {
-            Console.Error.WriteLine(error);
-            return 1;
-        }
-        return await SendNowAsync(app, DeliveryTestMessage.Body, new OutboxRequest { Campaign = "send-test", Kind = MailKind.Transactional, RecipientAddress = normalized }, cancellationToken);
-    }
-
-    /// <summary>Composes and sends one message at once through the configured sender (not the outbox) and prints the relay's reply.</summary>
-    internal static async Task<int> SendNowAsync(WebApplication app, MessageBody body, OutboxRequest request, CancellationToken cancellationToken)
-    {
-        var delivery = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeliveryOptions>>().Value;
-        var key = OutboxStore.KeyOf($"{request.Campaign}-{Guid.NewGuid():N}", request.RecipientAddress);
-        var message = app.Services.GetRequiredService<MessageComposer>().Compose(new OutboxItem
-        {
-            MessageKey = key, Campaign = request.Campaign, Kind = request.Kind, Recipient = request.RecipientAddress,
-            Body = body, Variables = request.Variables, MessageId = OutboxStore.MessageIdOf(key, delivery.MessageIdDomain), Attempts = 1,
-        });
-        var sender = app.Services.GetRequiredService<IMailSender>();
-        try
-        {
-            var receipt = await sender.SendAsync(message, cancellationToken);
-            Console.WriteLine($"sent through {sender.Description}: {receipt.Reply}");
-            return 0;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Console.Error.WriteLine($"not sent through {sender.Description} ({SmtpFailureClassifier.Classify(e)}): {e.GetType().Name}: {e.Message}");
-            return 1;
-        }
     }
 
     internal static async Task<int> Run(Func<WebApplication, CancellationToken, Task<int>> verb, CancellationToken cancellationToken, bool quiet = true)

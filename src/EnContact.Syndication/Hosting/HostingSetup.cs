@@ -46,6 +46,9 @@ public static class HostingSetup
         services.AddSectionOptions<AdminOptions>(AdminOptions.Section, admin => AdminRules(admin, environment));
         services.AddSingleton<IPostConfigureOptions<AdminOptions>, DevelopmentToken>();
         services.AddProblemDetails();
+        // Enums in API answers are names ("sent-with-failures"), never numbers a reader must look up.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(
+            new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.KebabCaseLower)));
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IOptions<AdminOptions>>((kestrel, admin) =>
             {

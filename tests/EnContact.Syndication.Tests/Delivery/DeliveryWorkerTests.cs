@@ -96,7 +96,7 @@ public sealed class DeliveryWorkerTests
         Assert.Equal((3L, 1L), (progress.Sent, progress.Failed));
         Assert.Equal(3, server.RecipientAttempts("lecteur2@exemple.fr")); // two 451s, then accepted
         Assert.Equal(1, server.RecipientAttempts("lecteur3@exemple.fr")); // 550: never retried
-        Assert.True(await Outbox(gateway).IsSuppressedAsync("lecteur3@exemple.fr", None));
+        Assert.True(await gateway.Services.GetRequiredService<SuppressionList>().IsSuppressedAsync("lecteur3@exemple.fr", None));
         // The relay's refusal names the address; the log line names only its label.
         Assert.Contains("<lecteur3@exemple.fr>: Recipient address rejected", (await Outbox(gateway).GetAsync(OutboxStore.KeyOf("digest-2026-48", "lecteur3@exemple.fr"), None))!.Value.LastError);
         var refusal = await logs.WaitForAsync(l => l.Contains("refused addr:"));
@@ -120,7 +120,7 @@ public sealed class DeliveryWorkerTests
         await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: Relay(server, retryAttempts: 1));
 
         await Outbox(gateway).EnqueueAsync(Body, Subscribers(10), None);
-        var waiting = (await Outbox(gateway).ProgressAsync("digest-2026-48", None)).Single();
+        var waiting = (await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync("digest-2026-48", None)).Single();
         await server.StartAsync();
         await server.WaitForMessagesAsync(10);
         var progress = await WaitUntilSettledAsync(gateway, "digest-2026-48");
@@ -149,7 +149,7 @@ public sealed class DeliveryWorkerTests
             while (outbox.Changes.Version < start + 20)
                 await outbox.Changes.WaitForChangeAsync(outbox.Changes.Version, limit.Token);
         }
-        var during = (await outbox.ProgressAsync("digest-2026-48", None)).Single();
+        var during = (await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync("digest-2026-48", None)).Single();
         await server.StartAsync();
         var progress = await WaitUntilSettledAsync(gateway, "digest-2026-48");
 
@@ -244,7 +244,7 @@ public sealed class DeliveryWorkerTests
     {
         await using var server = await TestSmtpServer.StartNewAsync();
         await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: Relay(server));
-        await Outbox(gateway).SetCampaignStateAsync("digest-2026-48", "paused", "paused by the operator", None);
+        await gateway.Services.GetRequiredService<CampaignControl>().SetStateAsync("digest-2026-48", CampaignState.Paused, "paused by the operator", None);
         await Outbox(gateway).EnqueueAsync(Body, Subscribers(3), None);
 
         var paused = await gateway.Client.GetFromJsonAsync<JsonObject>("/api/deliveries/digest-2026-48");

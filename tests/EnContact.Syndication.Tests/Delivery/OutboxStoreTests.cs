@@ -15,6 +15,11 @@ public sealed class OutboxStoreTests
         new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), new OutboxSignal(), Options.Create(options ?? new DeliveryOptions()), gateway.Clock!,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboxStore>.Instance);
 
+    private static CampaignControl Campaigns(Gateway gateway, OutboxStore outbox) =>
+        new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), outbox, new OutboxSignal(), gateway.Clock!);
+
+    private static SuppressionList Suppressions(Gateway gateway) => new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), gateway.Clock!);
+
     private static OutboxRequest Bulk(string address, string campaign = "digest-48") =>
         new() { Campaign = campaign, Kind = MailKind.Bulk, RecipientAddress = address, UnsubscribeUrl = "https://lettre.en-contact.com/u?t=1" };
 
@@ -29,7 +34,7 @@ public sealed class OutboxStoreTests
 
         Assert.Equal(2, first);
         Assert.Equal(1, second); // a@exemple.fr again (domain case folded), c is new
-        Assert.Equal(3, (await outbox.ProgressAsync("digest-48", None)).Single().Total);
+        Assert.Equal(3, (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single().Total);
     }
 
     [Fact]
@@ -45,7 +50,7 @@ public sealed class OutboxStoreTests
         Assert.Contains("recipient: contains a control character (CR)", error.Message);
         Assert.Contains("recipient name: contains a control character (LF)", error.Message);
         Assert.Contains("subject: contains a control character (CR)", subject.Message);
-        Assert.Empty(await outbox.ProgressAsync(null, None));
+        Assert.Empty(await Campaigns(gateway, outbox).ProgressAsync(null, None));
     }
 
     [Fact]
@@ -131,18 +136,19 @@ public sealed class OutboxStoreTests
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr", "digest-48")], None);
         var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
-        await outbox.FailAsync(item, "550 5.1.1 user unknown", suppress: true, None);
+        await outbox.FailAsync(item, "550 5.1.1 user unknown", BounceClass.Mailbox, None);
+        await Suppressions(gateway).SuppressAsync(item.Recipient, "hard bounce: 550 5.1.1 user unknown", None);
 
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr", "digest-49"), Bulk("b@exemple.fr", "digest-49")], None);
         var next = await outbox.ClaimAsync("w", 10, None);
 
         Assert.Equal(["b@exemple.fr"], next.Select(i => i.Recipient));
-        Assert.True(await outbox.IsSuppressedAsync("a@exemple.fr", None));
-        var progress = (await outbox.ProgressAsync("digest-49", None)).Single();
+        Assert.True(await Suppressions(gateway).IsSuppressedAsync("a@exemple.fr", None));
+        var progress = (await Campaigns(gateway, outbox).ProgressAsync("digest-49", None)).Single();
         Assert.Equal(1, progress.Suppressed);
 
-        await outbox.UnsuppressAsync("a@exemple.fr", None);
-        Assert.False(await outbox.IsSuppressedAsync("a@exemple.fr", None));
+        await Suppressions(gateway).UnsuppressAsync("a@exemple.fr", None);
+        Assert.False(await Suppressions(gateway).IsSuppressedAsync("a@exemple.fr", None));
     }
 
     [Fact]
@@ -150,14 +156,14 @@ public sealed class OutboxStoreTests
     {
         await using var gateway = await Gateway.CreateAsync();
         var outbox = Store(gateway);
-        await outbox.SuppressAsync("a@exemple.fr", "unsubscribed", None);
+        await Suppressions(gateway).SuppressAsync("a@exemple.fr", "unsubscribed", None);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
         await outbox.EnqueueAsync(Body, [new OutboxRequest { Campaign = "confirm", Kind = MailKind.Transactional, RecipientAddress = "a@exemple.fr" }], None);
 
         var claimed = Assert.Single(await outbox.ClaimAsync("w", 10, None));
 
         Assert.Equal(("confirm", MailKind.Transactional), (claimed.Campaign, claimed.Kind));
-        Assert.Equal(1, (await outbox.ProgressAsync("digest-48", None)).Single().Suppressed);
+        Assert.Equal(1, (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single().Suppressed);
     }
 
     [Fact]
@@ -167,12 +173,12 @@ public sealed class OutboxStoreTests
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, Enumerable.Range(0, 12).Select(i => Bulk($"a{i:00}@exemple.fr")).ToList(), None);
         for (var i = 0; i < 6; i++)
-            await outbox.SuppressAsync($"a{i:00}@exemple.fr", "unsubscribed", None);
+            await Suppressions(gateway).SuppressAsync($"a{i:00}@exemple.fr", "unsubscribed", None);
 
         var claimed = await outbox.ClaimAsync("w", 4, None);
 
         Assert.Equal(["a06@exemple.fr", "a07@exemple.fr", "a08@exemple.fr", "a09@exemple.fr"], claimed.Select(i => i.Recipient));
-        var progress = (await outbox.ProgressAsync("digest-48", None)).Single();
+        var progress = (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single();
         Assert.Equal((6L, 4L, 2L), (progress.Suppressed, progress.Sending, progress.Pending));
     }
 
@@ -201,17 +207,17 @@ public sealed class OutboxStoreTests
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
         await outbox.EnqueueAsync(Body, [new OutboxRequest { Campaign = "confirm", Kind = MailKind.Transactional, RecipientAddress = "c@exemple.fr" }], None);
 
-        await outbox.SetCampaignStateAsync("digest-48", "paused", "paused by the operator", None);
+        await Campaigns(gateway, outbox).SetStateAsync("digest-48", CampaignState.Paused, "paused by the operator", None);
         Assert.Equal(["c@exemple.fr"], (await outbox.ClaimAsync("w", 10, None)).Select(i => i.Recipient));
-        Assert.Equal(("paused", "paused by the operator"), ((await outbox.ProgressAsync("digest-48", None)).Single() is var p ? (p.State, p.Reason) : default));
+        Assert.Equal(("paused", "paused by the operator"), ((await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single() is var p ? (p.State, p.Reason) : default));
 
-        await outbox.SetCampaignStateAsync("digest-48", "active", null, None);
+        await Campaigns(gateway, outbox).SetStateAsync("digest-48", CampaignState.Active, null, None);
         var resumed = await outbox.ClaimAsync("w", 1, None);
         Assert.Single(resumed);
 
-        await outbox.SetCampaignStateAsync("digest-48", "cancelled", "cancelled by the operator", None);
+        await Campaigns(gateway, outbox).SetStateAsync("digest-48", CampaignState.Cancelled, "cancelled by the operator", None);
         Assert.Empty(await outbox.ClaimAsync("w", 10, None));
-        var progress = (await outbox.ProgressAsync("digest-48", None)).Single();
+        var progress = (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single();
         Assert.Equal((1L, 1L), (progress.Cancelled, progress.Sending));
     }
 
@@ -230,19 +236,46 @@ public sealed class OutboxStoreTests
     }
 
     [Fact]
-    public async Task Progress_CountsRateAndEstimatedFinish()
+    public async Task Progress_RateOverTheEditionsOwnSendingTime_AndEstimatedFinish()
     {
         await using var gateway = await Gateway.CreateAsync();
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, Enumerable.Range(0, 10).Select(i => Bulk($"r{i}@exemple.fr")).ToArray(), None);
-        foreach (var item in await outbox.ClaimAsync("w", 6, None))
+        var claimed = await outbox.ClaimAsync("w", 6, None);
+        foreach (var item in claimed.Take(3))
             await outbox.MarkSentAsync(item, "250 ok", None);
+        gateway.Clock!.Advance(TimeSpan.FromSeconds(10));
+        foreach (var item in claimed.Skip(3))
+            await outbox.MarkSentAsync(item, "250 ok", None);
+        gateway.Clock.Advance(TimeSpan.FromSeconds(10));
 
-        var progress = (await outbox.ProgressAsync("digest-48", None)).Single();
+        var progress = (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single();
 
-        Assert.Equal((10L, 6L, 4L), (progress.Total, progress.Sent, progress.Pending));
-        Assert.Equal(0.1, progress.MessagesPerSecond); // 6 in the last minute
-        Assert.Equal(gateway.Clock!.GetUtcNow() + TimeSpan.FromSeconds(40), progress.EstimatedFinish);
+        Assert.Equal((10L, 6L, 4L, "sending"), (progress.Total, progress.Sent, progress.Pending, progress.State));
+        Assert.Equal(0.3, progress.MessagesPerSecond); // 6 in the 20 s since its first message went
+        Assert.Equal(gateway.Clock.GetUtcNow() + TimeSpan.FromSeconds(4 / 0.3), progress.EstimatedFinish);
+    }
+
+    [Fact]
+    public async Task Progress_PausedOrFinishedEdition_HasNoEstimatedFinish_AndSaysDone()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var outbox = Store(gateway);
+        var campaigns = Campaigns(gateway, outbox);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
+        var first = (await outbox.ClaimAsync("w", 1, None)).Single();
+        gateway.Clock!.Advance(TimeSpan.FromSeconds(5));
+        await outbox.MarkSentAsync(first, "250 ok", None);
+        gateway.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        await campaigns.SetStateAsync("digest-48", CampaignState.Paused, "paused by the operator", None);
+        var paused = (await campaigns.ProgressAsync("digest-48", None)).Single();
+        await campaigns.SetStateAsync("digest-48", CampaignState.Active, null, None);
+        await outbox.MarkSentAsync((await outbox.ClaimAsync("w", 1, None)).Single(), "250 ok", None);
+        var done = (await campaigns.ProgressAsync("digest-48", None)).Single();
+
+        Assert.Equal(("paused", (DateTimeOffset?)null), (paused.State, paused.EstimatedFinish));
+        Assert.Equal(("done", (DateTimeOffset?)null, 2L), (done.State, done.EstimatedFinish, done.Sent));
     }
 
     [Fact]
@@ -252,14 +285,14 @@ public sealed class OutboxStoreTests
         var outbox = Store(gateway);
         var withLinks = new Dictionary<string, string> { ["x"] = "https://lettre.en-contact.com/preferences/secret-token" };
         await outbox.EnqueueAsync(Body, new[] { "sent", "failed", "suppressed", "waiting" }.Select(n => Bulk($"{n}@exemple.fr") with { Variables = withLinks }).ToList(), None);
-        await outbox.SuppressAsync("suppressed@exemple.fr", "test", None);
+        await Suppressions(gateway).SuppressAsync("suppressed@exemple.fr", "test", None);
         var claimed = (await outbox.ClaimAsync("worker-1", 10, None)).ToDictionary(i => i.Recipient);
         await outbox.EnqueueAsync(Body, [Bulk("cancelled@exemple.fr", campaign: "digest-49") with { Variables = withLinks }], None);
 
         await outbox.MarkSentAsync(claimed["sent@exemple.fr"], "250 OK", None);
-        await outbox.FailAsync(claimed["failed@exemple.fr"], "550 5.1.1 unknown", suppress: false, None);
+        await outbox.FailAsync(claimed["failed@exemple.fr"], "550 5.7.1 policy", BounceClass.Policy, None);
         await outbox.ReleaseAsync(claimed["waiting@exemple.fr"], TimeSpan.Zero, null, None);
-        await outbox.SetCampaignStateAsync("digest-49", "cancelled", "test", None);
+        await Campaigns(gateway, outbox).SetStateAsync("digest-49", CampaignState.Cancelled, "test", None);
 
         var rows = await RowsAsync(gateway);
         foreach (var settled in new[] { "sent", "failed", "suppressed", "cancelled" })

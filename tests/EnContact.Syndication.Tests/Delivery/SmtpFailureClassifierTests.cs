@@ -19,13 +19,13 @@ public sealed class SmtpFailureClassifierTests
 
     public static TheoryData<string, Exception, FailureKind> ResearchTable => new()
     {
-        { "451 at RCPT", new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.ErrorInProcessing, Recipient, "4.3.0 try again later"), FailureKind.Transient },
-        { "550 at RCPT", new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.MailboxUnavailable, Recipient, "5.1.1 user unknown"), FailureKind.RecipientRejected },
+        { "451 at RCPT", new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.ErrorInProcessing, Recipient, "4.3.0 try again later"), FailureKind.Deferred },
+        { "550 at RCPT", new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.MailboxUnavailable, Recipient, "5.1.1 user unknown"), FailureKind.Permanent },
         { "drop mid-DATA, RST", new IOException("Connection reset by peer", new SocketException((int)SocketError.ConnectionReset)), FailureKind.Transient },
         { "drop mid-DATA, FIN", new SmtpProtocolException("The SMTP server has unexpectedly disconnected: End data with <CR><LF>.<CR><LF>"), FailureKind.Transient },
         { "421 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.ServiceNotAvailable, "4.3.2 service shutting down"), FailureKind.Transient },
-        { "452 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.InsufficientStorage, "4.3.1 insufficient storage"), FailureKind.Transient },
-        { "554 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.6.0 transaction failed"), FailureKind.MessageRejected },
+        { "452 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.InsufficientStorage, "4.3.1 insufficient storage"), FailureKind.Deferred },
+        { "554 after DATA", new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.6.0 transaction failed"), FailureKind.Permanent },
         { "250 then close, FIN", new SmtpProtocolException("The SMTP server has unexpectedly disconnected: 2.0.0 OK"), FailureKind.Transient },
         { "250 then close, RST", new IOException("Connection reset by peer", new SocketException((int)SocketError.ConnectionReset)), FailureKind.Transient },
         { "reply slower than Timeout", new TimeoutException("Operation timed out after 500 milliseconds", new TaskCanceledException()), FailureKind.Transient },
@@ -43,7 +43,7 @@ public sealed class SmtpFailureClassifierTests
         { "isolated circuit", new IsolatedCircuitException("The circuit is manually held open"), FailureKind.Transient },
         { "rate limiter queue full", new RateLimiterRejectedException("The operation could not be executed because it was rejected by the rate limiter."), FailureKind.Transient },
         { "550 at MAIL FROM", new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxUnavailable, "5.7.1 sender refused"), FailureKind.Configuration },
-        { "554 to DATA", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.TransactionFailed, "5.5.1 no valid recipients"), FailureKind.MessageRejected },
+        { "554 to DATA", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.TransactionFailed, "5.5.1 no valid recipients"), FailureKind.Permanent },
         { "530 as a reply", new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.AuthenticationRequired, "5.7.0 Authentication required"), FailureKind.Configuration },
         { "221 read while the relay closes", new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.ServiceClosingTransmissionChannel, "2.0.0 closing"), FailureKind.Transient },
         { "no STARTTLS", new NotSupportedException("The SMTP server does not support the STARTTLS extension."), FailureKind.Configuration },
@@ -62,16 +62,52 @@ public sealed class SmtpFailureClassifierTests
     [Theory]
     [MemberData(nameof(ResearchTable))]
     [MemberData(nameof(BeyondTheTable))]
-    public void IsTransient_KnownFailure_TrueExactlyForTransientKind(string fault, Exception failure, FailureKind kind)
+    public void IsConnectionFault_KnownFailure_TrueExactlyForTransientKind(string fault, Exception failure, FailureKind kind)
     {
-        Assert.True((kind == FailureKind.Transient) == SmtpFailureClassifier.IsTransient(failure), fault);
+        Assert.True((kind == FailureKind.Transient) == SmtpFailureClassifier.IsConnectionFault(failure), fault);
     }
 
     [Fact]
-    public void IsTransient_CallerCancelled_IsFalseSoNothingRetriesAShutdown()
+    public void IsConnectionFault_CallerCancelled_IsFalseSoNothingRetriesAShutdown()
     {
-        Assert.False(SmtpFailureClassifier.IsTransient(new OperationCanceledException()));
-        Assert.False(SmtpFailureClassifier.IsTransient(new TaskCanceledException()));
+        Assert.False(SmtpFailureClassifier.IsConnectionFault(new OperationCanceledException()));
+        Assert.False(SmtpFailureClassifier.IsConnectionFault(new TaskCanceledException()));
+    }
+
+    public static TheoryData<int, string, BounceClass, bool> Refusals => new()
+    {
+        { 550, "5.1.1 <marie@exemple.fr>: Recipient address rejected: User unknown", BounceClass.Mailbox, true },
+        { 550, "5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", BounceClass.Mailbox, true },
+        { 550, "5.2.1 The email account that you tried to reach is disabled", BounceClass.Mailbox, true },
+        { 552, "5.2.2 The email account that you tried to reach is over quota", BounceClass.MailboxFull, false },
+        { 550, "5.7.1 Service unavailable; Client host [192.0.2.1] blocked using Spamhaus", BounceClass.Policy, false },
+        { 550, "5.7.26 This message does not pass authentication checks (SPF and DKIM both do not pass)", BounceClass.Policy, false },
+        { 554, "5.7.1 Message rejected as spam by Content Filtering", BounceClass.Policy, false },
+        { 554, "5.6.0 transaction failed", BounceClass.Content, false },
+        { 552, "5.3.4 Message size exceeds fixed limit", BounceClass.System, false },
+        { 550, "5.4.1 Recipient address rejected: Access denied", BounceClass.System, false },
+        { 550, "Requested action not taken: mailbox unavailable", BounceClass.Mailbox, true },
+        { 550, "Rejected for policy reasons", BounceClass.Other, false },
+        { 552, "Mailbox full", BounceClass.MailboxFull, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void Judge_5xxAtRcpt_ClassifiedByEnhancedCode_OnlyAMissingMailboxSuppresses(int code, string reply, BounceClass expected, bool suppresses)
+    {
+        var failure = new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, (SmtpStatusCode)code, Recipient, reply);
+
+        var verdict = SmtpFailureClassifier.Judge(failure);
+
+        Assert.Equal((FailureKind.Permanent, expected, suppresses), (verdict.Kind, verdict.Class, verdict.SuppressesAddress));
+    }
+
+    [Fact]
+    public void Judge_MailboxRefusalAfterData_SuppressesToo()
+    {
+        var failure = new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxUnavailable, "5.1.1 unknown user");
+
+        Assert.True(SmtpFailureClassifier.Judge(failure).SuppressesAddress);
     }
 
     [Fact]
@@ -90,7 +126,7 @@ public sealed class SmtpFailureClassifierTests
     {
         var failure = new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, status, Recipient, "refused");
 
-        var expected = (int)status < 500 ? FailureKind.Transient : FailureKind.RecipientRejected;
+        var expected = (int)status < 500 ? FailureKind.Deferred : FailureKind.Permanent;
         Assert.Equal(expected, SmtpFailureClassifier.Classify(failure));
     }
 }

@@ -55,17 +55,31 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SendAsync_RecipientDeferredWith451_RetriesOnSameConnectionAndDelivers()
+    public async Task SendAsync_RecipientDeferredWith451_ThrowsAtOnceForTheOutbox_ConnectionGoesOnToTheNext()
     {
-        var sender = CreateSender(o => o.Connections = 1); // with more, the retry would take the next slot
+        var sender = CreateSender(o => { o.Connections = 1; o.RetryAttempts = 3; });
         _server.RejectRecipient(Reader, 451, times: 2);
 
-        var receipt = await sender.SendAsync(Message(), CancellationToken.None);
+        var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => sender.SendAsync(Message(), CancellationToken.None));
+        await sender.SendAsync(Message("autre@example.com"), CancellationToken.None);
 
-        Assert.StartsWith("250 ", receipt.Reply);
-        Assert.Equal(3, _server.RecipientAttempts(Reader));
+        Assert.Equal(FailureKind.Deferred, SmtpFailureClassifier.Classify(failure));
+        Assert.Equal(1, _server.RecipientAttempts(Reader)); // no retry inside the call: the outbox retries it later
         Assert.Single(_server.Messages);
-        Assert.Equal(1, _server.SessionCount); // MailKit reset the transaction; no reconnect needed
+        Assert.Equal(1, _server.SessionCount); // MailKit reset the transaction; the connection carried the next message
+    }
+
+    [Fact]
+    public async Task SendAsync_Many451AtRcpt_LeaveTheCircuitClosed()
+    {
+        var sender = CreateSender(o => o.RetryAttempts = 0, new FakeTimeProvider());
+        _server.RejectRecipient(Reader, 451);
+
+        for (var i = 0; i < 15; i++)
+            await Assert.ThrowsAsync<SmtpCommandException>(() => sender.SendAsync(Message(), CancellationToken.None));
+        await sender.SendAsync(Message("autre@example.com"), CancellationToken.None);
+
+        Assert.Single(_server.Messages);
     }
 
     [Fact]
@@ -76,7 +90,7 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
 
         var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => sender.SendAsync(Message("parti@example.com"), CancellationToken.None));
 
-        Assert.Equal(FailureKind.RecipientRejected, SmtpFailureClassifier.Classify(failure));
+        Assert.Equal((FailureKind.Permanent, BounceClass.Mailbox), (SmtpFailureClassifier.Judge(failure).Kind, SmtpFailureClassifier.Judge(failure).Class));
         Assert.Equal(1, _server.RecipientAttempts("parti@example.com"));
         Assert.Empty(_server.Messages);
         await sender.SendAsync(Message(), CancellationToken.None);
@@ -97,13 +111,15 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SendAsync_452AfterData_RetriesOnSameConnectionAndDelivers()
+    public async Task SendAsync_452AfterData_ThrowsDeferredWithoutRetry_ConnectionKept()
     {
-        var sender = CreateSender(o => o.Connections = 1);
+        var sender = CreateSender(o => { o.Connections = 1; o.RetryAttempts = 3; });
         _server.FailAfterData(452);
 
+        var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => sender.SendAsync(Message(), CancellationToken.None));
         await sender.SendAsync(Message(), CancellationToken.None);
 
+        Assert.Equal(FailureKind.Deferred, SmtpFailureClassifier.Classify(failure));
         Assert.Single(_server.Messages);
         Assert.Equal(1, _server.SessionCount);
     }
@@ -116,7 +132,7 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
 
         var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => sender.SendAsync(Message(), CancellationToken.None));
 
-        Assert.Equal(FailureKind.MessageRejected, SmtpFailureClassifier.Classify(failure));
+        Assert.Equal((FailureKind.Permanent, BounceClass.Content), (SmtpFailureClassifier.Judge(failure).Kind, SmtpFailureClassifier.Judge(failure).Class));
         Assert.Empty(_server.Messages);
     }
 
@@ -191,7 +207,7 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     {
         var clock = new FakeTimeProvider();
         var sender = CreateSender(o => { o.RetryAttempts = 0; o.BreakDuration = TimeSpan.FromSeconds(30); }, clock);
-        _server.RejectRecipient(Reader, 451, times: 10);
+        _server.FailAfterData(421, times: 10); // the relay closing on us: its own trouble, not one recipient's
         for (var i = 0; i < 10; i++) // minimum throughput 10, all failed
             await Assert.ThrowsAsync<SmtpCommandException>(() => sender.SendAsync(Message(), CancellationToken.None));
 
@@ -211,7 +227,7 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     {
         var log = new WarningSignal();
         var sender = CreateSender(o => { o.RetryAttempts = 2; o.Connections = 1; }, new FakeTimeProvider(), log);
-        _server.RejectRecipient(Reader, 451);
+        _server.FailAfterData(421, times: 100);
         for (var i = 0; i < 3; i++) // 3 attempts each: 9 failures, the circuit is still closed
             await Assert.ThrowsAsync<SmtpCommandException>(() => sender.SendAsync(Message(), CancellationToken.None));
 

@@ -61,7 +61,7 @@ public sealed class DigestBuilderTests
 
         Assert.Equal((EditionStatus.Empty, (int?)null), (empty.Status, empty.Number));
         Assert.Contains("0 new article(s)", empty.Reason);
-        Assert.Empty(await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None));
+        Assert.Empty(await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(null, None));
 
         gateway.Clock!.Advance(TimeSpan.FromDays(5));
         await ArticleAsync(gateway, "n1", "Enfin du nouveau", "analyses", "2026-12-02 09:00");
@@ -95,8 +95,8 @@ public sealed class DigestBuilderTests
 
         var editions = await Store(gateway).ListAsync(None);
         var edition = Assert.Single(editions);
-        Assert.Equal((EditionStatus.Queued, 3), (edition.Status, edition.Recipients));
-        Assert.Equal(3, (await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(edition.Campaign, None)).Single().Total);
+        Assert.Equal((EditionStatus.Sending, 3), (edition.Status, edition.Recipients));
+        Assert.Equal(3, (await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(edition.Campaign, None)).Single().Total);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class DigestFlowTests
         gateway.WaitForCampaignAsync(campaign, p => p is { Pending: 0, Sending: 0 });
 
     private static async Task<EditionSummary> WaitForEditionAsync(Gateway gateway) =>
-        await gateway.WaitForOutboxAsync(async () => (await Store(gateway).ListAsync(None)).FirstOrDefault(e => e.Status == EditionStatus.Queued));
+        await gateway.WaitForOutboxAsync(async () => (await Store(gateway).ListAsync(None)).FirstOrDefault(e => EditionStatusText.WentOut.Contains(e.Status)));
 
     [Fact]
     public async Task MondayMorning_EachSubscriberGetsTheirSections_EveryMessageAndLinkChecked()
@@ -120,7 +120,7 @@ public sealed class DigestFlowTests
         await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(None);
 
         var edition = Assert.Single(await Store(gateway).ListAsync(None));
-        Assert.Equal((EditionStatus.Queued, 1), (edition.Status, edition.Recipients));
+        Assert.Equal((EditionStatus.Sending, 1), (edition.Status, edition.Recipients));
     }
 
     [Fact]
@@ -137,13 +137,13 @@ public sealed class DigestFlowTests
         var skipped = (await Store(gateway).ListAsync(None))[0];
         Assert.Equal(EditionStatus.Skipped, skipped.Status);
         Assert.Contains("past Digest:CatchUpWindow", skipped.Reason);
-        Assert.Empty(await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None));
+        Assert.Empty(await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(null, None));
 
         gateway.Clock.SetUtcNow(Monday.AddDays(7).AddMinutes(1));
         await scheduler.TickAsync(None);
         var next = (await Store(gateway).ListAsync(None))[0];
         var snapshot = (await Store(gateway).GetAsync(next.Key, None))!.Value.Snapshot!;
-        Assert.Equal(("2026-12-07-0800", 1, EditionStatus.Queued), (next.Key, next.Number, next.Status));
+        Assert.Equal(("2026-12-07-0800", 1, EditionStatus.Sending), (next.Key, next.Number, next.Status));
         Assert.Equal(4, snapshot.ItemCount);
     }
 
@@ -158,7 +158,7 @@ public sealed class DigestFlowTests
         var key = "2026-11-30-0800";
 
         Assert.Equal(EditionStatus.AwaitingApproval, (await Store(gateway).GetAsync(key, None))!.Value.Edition.Status);
-        Assert.Empty(await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None));
+        Assert.Empty(await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(null, None));
         var preview = await gateway.Client.GetAsync($"/api/digests/{key}/preview?subscriber=b@exemple.fr");
         Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
         var previewHtml = await preview.Content.ReadAsStringAsync();
@@ -168,7 +168,9 @@ public sealed class DigestFlowTests
 
         var approved = await gateway.Client.PostAsync($"/api/digests/{key}/approve", null);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
-        Assert.Equal((EditionStatus.Queued, 2), ((await Store(gateway).GetAsync(key, None))!.Value.Edition is var e ? (e.Status, e.Recipients) : default));
+        var approvedEdition = (await Store(gateway).GetAsync(key, None))!.Value.Edition;
+        Assert.Contains(approvedEdition.Status, EditionStatusText.WentOut);
+        Assert.Equal(2, approvedEdition.Recipients);
         Assert.Equal(HttpStatusCode.Conflict, (await gateway.Client.PostAsync($"/api/digests/{key}/approve", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.PostAsync("/api/digests/2031-01-06-0800/approve", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/api/digests/2031-01-06-0800")).StatusCode);

@@ -76,7 +76,7 @@ public sealed class Gateway : IAsyncDisposable
     /// <summary>Waits until the edition (or purpose) <paramref name="campaign"/> satisfies <paramref name="done"/>.</summary>
     public Task<EnContact.Syndication.Delivery.CampaignProgress> WaitForCampaignAsync(string campaign, Func<EnContact.Syndication.Delivery.CampaignProgress, bool> done) =>
         WaitForOutboxAsync(async () =>
-            (await Services.GetRequiredService<EnContact.Syndication.Delivery.OutboxStore>().ProgressAsync(campaign, CancellationToken.None)).SingleOrDefault() is { } p && done(p) ? p : null);
+            (await Services.GetRequiredService<EnContact.Syndication.Delivery.CampaignControl>().ProgressAsync(campaign, CancellationToken.None)).SingleOrDefault() is { } p && done(p) ? p : null);
     public ContentScanner Scanner => Services.GetRequiredService<ContentScanner>();
     public ContentSourceStore Sources => Services.GetRequiredService<ContentSourceStore>();
 

@@ -361,7 +361,7 @@ public sealed class SubscribersApiTests
     {
         await using var gateway = await Gateway.CreateAsync(start: true);
         await ImportActiveAsync(gateway, "rebond@exemple.fr");
-        await Outbox(gateway).SuppressAsync("rebond@exemple.fr", "hard bounce: 550", None);
+        await gateway.Services.GetRequiredService<SuppressionList>().SuppressAsync("rebond@exemple.fr", "hard bounce: 550", None);
 
         var report = await ImportAsync(gateway, "", Header, "rebond@exemple.fr,,2026-11-26,salon,analyses");
 
@@ -592,7 +592,7 @@ public sealed class SubscribersApiTests
         await PendingAsync(gateway, "attente@exemple.fr");
         await Store(gateway).UnsubscribeAsync((await SubscriberAsync(gateway, "parti@exemple.fr")).Id, "unsubscribed (page)", None);
         await Store(gateway).UpdatePreferencesAsync((await SubscriberAsync(gateway, "pause@exemple.fr")).Id, ["entretiens"], paused: true, None);
-        await Outbox(gateway).SuppressAsync("rebond@exemple.fr", "hard bounce: 550", None);
+        await gateway.Services.GetRequiredService<SuppressionList>().SuppressAsync("rebond@exemple.fr", "hard bounce: 550", None);
 
         var counts = await CountsAsync(gateway);
 
@@ -738,7 +738,7 @@ public sealed class SubscribersApiTests
         var id = (await SubscriberAsync(gateway, "efface@exemple.fr")).Id;
         await Outbox(gateway).EnqueueAsync(Body, [Mail("efface@exemple.fr"), Mail("garde@exemple.fr")], None);
         await Outbox(gateway).EnqueueAsync(Body, [Mail("efface@exemple.fr", "confirm-20261127")], None);
-        await Outbox(gateway).SuppressAsync("efface@exemple.fr", "hard bounce: 550", None);
+        await gateway.Services.GetRequiredService<SuppressionList>().SuppressAsync("efface@exemple.fr", "hard bounce: 550", None);
 
         var response = await gateway.Client.PostAsJsonAsync("/api/subscribers/erase", new { email = "  Efface@Exemple.FR " });
         var report = await response.Content.ReadFromJsonAsync<ErasureReport>();
@@ -755,7 +755,7 @@ public sealed class SubscribersApiTests
         Assert.NotNull(await Outbox(gateway).GetAsync(OutboxStore.KeyOf("digest-2026-48", "garde@exemple.fr"), None));
 
         // No address left in clear, only the hash: still suppressed, for imports too.
-        Assert.False(await Outbox(gateway).IsSuppressedAsync("efface@exemple.fr", None));
+        Assert.False(await gateway.Services.GetRequiredService<SuppressionList>().IsSuppressedAsync("efface@exemple.fr", None));
         Assert.Equal("erased on request", await Store(gateway).SuppressionOfAsync("efface@exemple.fr", None));
         var reimport = await ImportAsync(gateway, "", Header, "efface@exemple.fr,Claire Durand,2026-11-26,salon,");
         Assert.Equal(1, reimport.Rejected);

@@ -244,11 +244,11 @@ public sealed class SubscriptionFlowTests
 
         Assert.Equal("Désabonnement enregistré", done.Heading);
         var outbox = gateway.Services.GetRequiredService<OutboxStore>();
-        Assert.True(await outbox.IsSuppressedAsync("bouton@exemple.fr", None));
+        Assert.True(await gateway.Services.GetRequiredService<SuppressionList>().IsSuppressedAsync("bouton@exemple.fr", None));
         await outbox.EnqueueAsync(new MessageBody("Lettre", "texte", "<p>html</p>"),
             [new OutboxRequest { Campaign = "digest-test", Kind = MailKind.Bulk, RecipientAddress = "bouton@exemple.fr", UnsubscribeUrl = "https://lettre.en-contact.com/u" }], None);
         Assert.Empty(await outbox.ClaimAsync("test", 10, None));
-        Assert.Equal(1, (await outbox.ProgressAsync("digest-test", None)).Single().Suppressed);
+        Assert.Equal(1, (await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync("digest-test", None)).Single().Suppressed);
     }
 
     [Fact]
@@ -268,7 +268,7 @@ public sealed class SubscriptionFlowTests
 
         var back = await SubscribeAndConfirmAsync(gateway, server, "retour@exemple.fr");
         Assert.Equal((subscriber.Id, SubscriberStatus.Active, null), (back.Id, back.Status, back.Suppression));
-        Assert.False(await gateway.Services.GetRequiredService<OutboxStore>().IsSuppressedAsync("retour@exemple.fr", None));
+        Assert.False(await gateway.Services.GetRequiredService<SuppressionList>().IsSuppressedAsync("retour@exemple.fr", None));
     }
 
     [Fact]
@@ -344,7 +344,7 @@ public sealed class SubscriptionFlowTests
 
         Assert.Equal("Vérifiez votre messagerie", answer.Heading);
         Assert.Null(await Store(gateway).FindAsync("robot@exemple.fr", None));
-        Assert.Empty(await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None));
+        Assert.Empty(await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(null, None));
     }
 
     [Theory]
@@ -424,7 +424,7 @@ public sealed class SubscriptionFlowTests
             answers.Add((await client.PostAsync("/subscribe", new StringContent("""{"email":"cible@exemple.fr"}""", Encoding.UTF8, "application/json"))).StatusCode);
 
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], answers);
-        var queued = (await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None)).Sum(p => p.Total);
+        var queued = (await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(null, None)).Sum(p => p.Total);
         Assert.Equal(2, queued);
     }
 
@@ -480,7 +480,7 @@ public sealed class SubscriptionFlowTests
 
         Assert.Single(answers.Distinct());
         Assert.Equal(HttpStatusCode.Accepted, answers[0].Item1);
-        var queued = await gateway.Services.GetRequiredService<OutboxStore>().ProgressAsync(null, None);
+        var queued = await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(null, None);
         Assert.Equal(3, queued.Sum(p => p.Total) - 1); // three for the target, one for the other address
         Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
     }
