@@ -143,6 +143,7 @@ public sealed class DeliveryWorker(
     private async Task<FailureKind?> SendOneAsync(OutboxItem item, CancellationToken cancellationToken)
     {
         // Outcomes are recorded with CancellationToken.None: a message the relay accepted must be marked sent even during shutdown.
+        await WindowAsync(item.Campaign); // read before this message settles, so it is not counted twice
         MimeMessage message;
         try
         {
@@ -197,8 +198,8 @@ public sealed class DeliveryWorker(
                 await outbox.RescheduleAsync(item, reason, CancellationToken.None);
                 break;
             case FailureKind.Permanent:
+                // The address's fate is recorded before the message settles: whoever sees it settled sees the suppression too.
                 var failureClass = FailureClassText.Of(verdict.Class);
-                await outbox.FailAsync(item, reason, verdict.Class, CancellationToken.None);
                 if (verdict.SuppressesAddress)
                 {
                     logger.LogWarning("The relay refused {Recipient} for good ({Class}); the address is suppressed: {Reason}", who, failureClass, logged);
@@ -209,6 +210,7 @@ public sealed class DeliveryWorker(
                     logger.LogWarning("The relay refused the {Campaign} message to {Recipient} ({Class}); the address is kept: {Reason}", item.Campaign, who, failureClass, logged);
                     await SuppressAfterSoftBouncesAsync(item, reason, who);
                 }
+                await outbox.FailAsync(item, reason, verdict.Class, CancellationToken.None);
                 await SettledAsync(item, failed: true);
                 break;
             default:
@@ -218,13 +220,16 @@ public sealed class DeliveryWorker(
         }
     }
 
-    /// <summary>A full mailbox or a policy refusal says nothing against the address, unless it happens edition after edition.</summary>
+    /// <summary>
+    /// A full mailbox or a policy refusal says nothing against the address, unless it happens edition
+    /// after edition: this refusal and the editions before it (this message is not settled yet).
+    /// </summary>
     private async Task SuppressAfterSoftBouncesAsync(OutboxItem item, string reason, string who)
     {
         if (item.Kind != MailKind.Bulk)
             return;
         var limit = options.Value.SoftBounceEditions;
-        if (await suppressions.SoftFailureStreakAsync(item.Recipient, limit, CancellationToken.None) < limit)
+        if (await suppressions.SoftFailureStreakAsync(item.Recipient, limit - 1, CancellationToken.None) + 1 < limit)
             return;
         logger.LogWarning("{Recipient} failed in {Limit} editions in a row; the address is suppressed", who, limit);
         await suppressions.SuppressAsync(item.Recipient, $"soft bounces in {limit} editions in a row (Delivery:SoftBounceEditions), the last: {reason}", CancellationToken.None);

@@ -36,6 +36,8 @@ public sealed class SuppressionList(SqliteConnectionFactory connections, TimePro
     /// </summary>
     public async Task<int> SoftFailureStreakAsync(string address, int limit, CancellationToken cancellationToken)
     {
+        if (limit <= 0)
+            return 0;
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = Sql.Command(connection, null, """
             SELECT status, failure_class FROM outbox

@@ -15,12 +15,12 @@ namespace EnContact.Syndication.Tests.Delivery;
 public sealed class DeliveryWorkerTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly MessageBody Body = new("La lettre n° 48 : l’IA > le script", "Bonjour,\n{{unsubscribe_url}}", "<p>Bonjour,</p><p><a href=\"{{unsubscribe_url}}\">Se désinscrire</a></p>");
+    internal static readonly MessageBody Body = new("La lettre n° 48 : l’IA > le script", "Bonjour,\n{{unsubscribe_url}}", "<p>Bonjour,</p><p><a href=\"{{unsubscribe_url}}\">Se désinscrire</a></p>");
 
-    private static Dictionary<string, string?> Relay(TestSmtpServer server, int connections = 2, int retryAttempts = 3) =>
+    internal static Dictionary<string, string?> Relay(TestSmtpServer server, int connections = 2, int retryAttempts = 3) =>
         server.GatewaySettings(connections, retryAttempts);
 
-    private static OutboxRequest[] Subscribers(int count, string campaign = "digest-2026-48") =>
+    internal static OutboxRequest[] Subscribers(int count, string campaign = "digest-2026-48") =>
         Enumerable.Range(1, count).Select(i => new OutboxRequest
         {
             Campaign = campaign,
@@ -31,9 +31,9 @@ public sealed class DeliveryWorkerTests
             Variables = new Dictionary<string, string> { ["unsubscribe_url"] = $"https://lettre.en-contact.com/desinscription?t=token{i}" },
         }).ToArray();
 
-    private static OutboxStore Outbox(Gateway gateway) => gateway.Services.GetRequiredService<OutboxStore>();
+    internal static OutboxStore Outbox(Gateway gateway) => gateway.Services.GetRequiredService<OutboxStore>();
 
-    private static Task<CampaignProgress> WaitUntilSettledAsync(Gateway gateway, string campaign) =>
+    internal static Task<CampaignProgress> WaitUntilSettledAsync(Gateway gateway, string campaign) =>
         gateway.WaitForCampaignAsync(campaign, p => p.Pending + p.Sending == 0);
 
     [Fact]

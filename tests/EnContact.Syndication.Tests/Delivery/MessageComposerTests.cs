@@ -105,6 +105,54 @@ public sealed class MessageComposerTests
     }
 
     [Theory]
+    [InlineData(MailKind.Bulk)]
+    [InlineData(MailKind.Transactional)]
+    public async Task Compose_WithDkimKey_SignsEveryListedHeader_AndOverSignsSoNoneCanBeAdded(MailKind kind)
+    {
+        using var rsa = RSA.Create(2048);
+        var composer = Composer(new DkimOptions { Domain = "en-contact.com", Selector = "lettre", PrivateKey = rsa.ExportRSAPrivateKeyPem() });
+        var received = await RoundTripAsync(composer.Compose(Item(kind)));
+        var signature = received.Headers.Single(h => h.Id == HeaderId.DkimSignature);
+        var signed = SignedHeaders(signature);
+
+        var expected = kind == MailKind.Bulk
+            ? new[] { "from", "to", "subject", "date", "message-id", "mime-version", "content-type", "list-id", "list-unsubscribe", "list-unsubscribe-post", "feedback-id" }
+            : new[] { "from", "to", "subject", "date", "message-id", "mime-version", "content-type" };
+        foreach (var header in expected)
+            Assert.Contains(header, signed);
+        foreach (var header in new[] { "from", "subject", "list-unsubscribe", "list-unsubscribe-post" })
+            Assert.True(signed.Count(h => h == header) == received.Headers.Count(h => h.Field.Equals(header, StringComparison.OrdinalIgnoreCase)) + 1, $"{header} is over-signed");
+        var verifier = new DkimVerifier(new SingleKeyLocator(rsa));
+        Assert.True(await verifier.VerifyAsync(received, signature));
+
+        // Anything added after signing breaks the signature: a second Subject, or an unsubscribe header on a confirmation.
+        var tampered = await RoundTripAsync(received);
+        tampered.Headers.Add(kind == MailKind.Bulk ? "Subject" : "List-Unsubscribe", "<https://evil.example/>");
+        Assert.False(await verifier.VerifyAsync(tampered, tampered.Headers.Single(h => h.Id == HeaderId.DkimSignature)));
+    }
+
+    [Fact]
+    public void Compose_Bulk_HasAFeedbackIdOfEditionListAndSender()
+    {
+        var message = Composer().Compose(Item());
+
+        Assert.Equal("digest-2026-48:lettre.en-contact.com:en-contact.com", message.Headers["Feedback-ID"]);
+        Assert.False(Composer().Compose(Item(MailKind.Transactional)).Headers.Contains("Feedback-ID"));
+    }
+
+    private static async Task<MimeMessage> RoundTripAsync(MimeMessage message)
+    {
+        using var wire = new MemoryStream();
+        await message.WriteToAsync(wire);
+        wire.Position = 0;
+        return await MimeMessage.LoadAsync(wire);
+    }
+
+    private static string[] SignedHeaders(Header signature) =>
+        signature.Value.Replace(" ", "").Replace("\r\n", "").Replace("\t", "").Split(';')
+            .Single(t => t.StartsWith("h=", StringComparison.Ordinal))[2..].ToLowerInvariant().Split(':');
+
+    [Theory]
     [InlineData("Bonjour {{prenom}} !", "Bonjour Zoé !")]
     [InlineData("{{ prenom }}", "Zoé")]
     [InlineData("{{inconnu}} reste", "{{inconnu}} reste")]

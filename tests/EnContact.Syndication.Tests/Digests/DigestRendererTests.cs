@@ -99,4 +99,40 @@ public sealed class DigestRendererTests
         Assert.Equal(htmlArticles, textArticles);
         Assert.All(more, link => Assert.Contains(link, copy.Text));
     }
+
+    [Fact]
+    public async Task AtTheCap_TheHtmlPartAsSent_AndTheMessageAsComposed_StayUnderIt()
+    {
+        const int cap = 40_000;
+        await using var gateway = await Gateway.CreateAsync(settings: new Dictionary<string, string?> { ["Digest:MaxItemsPerSection"] = "100", ["Digest:MaxHtmlBytes"] = cap.ToString() });
+        var accented = string.Concat(Enumerable.Repeat("Été, après l’échéance, les équipes délèguent à l’étranger — « hélas ». ", 6));
+        for (var i = 0; i < 60; i++)
+            await ArticleAsync(gateway, $"n{i:00}", $"Étude n° {i} : l’été des téléconseillers", i % 2 == 0 ? "analyses" : "études",
+                $"2026-11-{24 + i % 3:00} {8 + i % 10:00}:{i % 60:00}", summary: accented);
+
+        var copy = (await Renderer(gateway).RenderAsync(await SnapshotAsync(gateway), null))!;
+
+        // What travels: the part as the delivery engine writes it (7-bit for a DKIM-signed message).
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var composer = new EnContact.Syndication.Delivery.MessageComposer(
+            Microsoft.Extensions.Options.Options.Create(new EnContact.Syndication.Delivery.DeliveryOptions()),
+            Microsoft.Extensions.Options.Options.Create(new EnContact.Syndication.Delivery.DkimOptions { Domain = "en-contact.com", Selector = "s", PrivateKey = rsa.ExportRSAPrivateKeyPem() }),
+            gateway.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>(), gateway.Clock!);
+        using var message = composer.Compose(new EnContact.Syndication.Delivery.OutboxItem
+        {
+            MessageKey = "k", Campaign = "digest-1", Kind = EnContact.Syndication.Delivery.MailKind.Bulk, Recipient = "lecteur@exemple.fr",
+            Body = new(copy.Subject, copy.Text, copy.Html), MessageId = "m@en-contact.com", Attempts = 1,
+            UnsubscribeUrl = "https://lettre.en-contact.com/unsubscribe/" + new string('x', 67),
+            Variables = new Dictionary<string, string> { ["unsubscribe_url"] = "https://lettre.en-contact.com/unsubscribe/" + new string('x', 67), ["preferences_url"] = "https://lettre.en-contact.com/preferences/" + new string('y', 67) },
+        });
+        var htmlPart = message.BodyParts.OfType<MimeKit.TextPart>().Single(p => p.IsHtml);
+        using var measured = new MemoryStream();
+        htmlPart.WriteTo(measured);
+
+        Assert.True(copy.ItemsHidden > 0, "the cap was reached");
+        Assert.True(measured.Length <= cap, $"the HTML part is {measured.Length} bytes on the wire");
+        Assert.True(Encoding.UTF8.GetByteCount(copy.Html) < measured.Length, "the wire form is larger than the decoded HTML");
+        Assert.Equal(copy.EncodedHtmlBytes, EnContact.Syndication.Delivery.MimeSize.OfHtmlPart(copy.Html));
+        Assert.True(copy.MessageBytes > measured.Length, "the whole message is reported, text part and headers included");
+    }
 }

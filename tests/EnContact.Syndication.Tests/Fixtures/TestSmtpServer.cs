@@ -114,11 +114,14 @@ public sealed class TestSmtpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Answers RCPT TO for <paramref name="address"/> with <paramref name="code"/> (451: try later; 550: unknown) the next <paramref name="times"/> times.</summary>
-    public void RejectRecipient(string address, int code, int times = int.MaxValue)
+    /// <summary>
+    /// Answers RCPT TO for <paramref name="address"/> with <paramref name="code"/> (451: try later; 550: unknown)
+    /// the next <paramref name="times"/> times; <paramref name="reply"/> replaces the text (e.g. "5.7.1 blocked").
+    /// </summary>
+    public void RejectRecipient(string address, int code, int times = int.MaxValue, string? reply = null)
     {
         lock (_lock)
-            _recipientFaults.Add(new RecipientFault(address, code, times));
+            _recipientFaults.Add(new RecipientFault(address, code, times, reply));
     }
 
     /// <summary>Answers the next <paramref name="times"/> messages with <paramref name="code"/> after their body (421 also closes the connection).</summary>
@@ -213,7 +216,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         }
     }
 
-    private int? TakeRecipientFault(string address)
+    private RecipientFault? TakeRecipientFault(string address)
     {
         lock (_lock)
         {
@@ -222,7 +225,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
             if (fault is null)
                 return null;
             fault.Remaining--;
-            return fault.Code;
+            return fault;
         }
     }
 
@@ -249,10 +252,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
         _ => code < 500 ? "4.0.0 temporary failure" : "5.0.0 permanent failure",
     });
 
-    private sealed class RecipientFault(string address, int code, int times)
+    private sealed class RecipientFault(string address, int code, int times, string? reply)
     {
         public string Address { get; } = address;
         public int Code { get; } = code;
+        public string? Reply { get; } = reply;
         public int Remaining { get; set; } = times;
     }
 
@@ -268,11 +272,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
         {
-            if (owner.TakeRecipientFault(to.AsAddress()) is { } code)
+            if (owner.TakeRecipientFault(to.AsAddress()) is { } fault)
                 // The session writes this reply to RCPT; like Postfix, a refusal names the address.
-                throw new SmtpResponseException(code >= 500
-                    ? new RelayReply((SmtpReplyCode)code, $"5.1.1 <{to.AsAddress()}>: Recipient address rejected: User unknown")
-                    : Reply(code));
+                throw new SmtpResponseException(fault.Reply is { } text ? new RelayReply((SmtpReplyCode)fault.Code, text)
+                    : fault.Code >= 500 ? new RelayReply((SmtpReplyCode)fault.Code, $"5.1.1 <{to.AsAddress()}>: Recipient address rejected: User unknown")
+                    : Reply(fault.Code));
             return Task.FromResult(true);
         }
     }
