@@ -9,6 +9,9 @@ namespace EnContact.Syndication.Digests;
 /// <summary>Editions, their snapshots and the articles they carried. An edition's key is its period: it is inserted once, by whoever gets there first.</summary>
 public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvider time)
 {
+    /// <summary>Moves whenever an edition's status changes, so in-process watchers (tests, the desk) can wait instead of polling.</summary>
+    public VersionSignal Changes { get; } = new();
+
     private const string Columns = "edition_key, number, fire_at, since, status, reason, item_count, recipients, built_at, approved_at, queued_at";
     private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at";
 
@@ -120,14 +123,14 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var connection = await connections.OpenAsync(cancellationToken);
-        return await ExecuteAsync(connection, null, """
+        return Bumped(await ExecuteAsync(connection, null, """
             UPDATE digest_editions SET status = @to,
                 approved_at = CASE WHEN @from = 'awaiting-approval' THEN @now ELSE approved_at END,
                 queued_at = CASE WHEN @to = 'sending' THEN @now ELSE queued_at END,
                 recipients = COALESCE(@recipients, recipients)
             WHERE edition_key = @key AND status = @from
             """, cancellationToken, ("@key", key), ("@from", EditionStatusText.Of(from)), ("@to", EditionStatusText.Of(to)), ("@now", now),
-            ("@recipients", recipients is null ? DBNull.Value : recipients.Value)) == 1;
+            ("@recipients", recipients is null ? DBNull.Value : recipients.Value)) == 1);
     }
 
     /// <summary>
@@ -137,12 +140,19 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     public async Task<bool> FinishAsync(string key, EditionStatus status, DeliveryCounts counts, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        return await ExecuteAsync(connection, null, """
+        return Bumped(await ExecuteAsync(connection, null, """
             UPDATE digest_editions SET status = @status, sent_count = @sent, failed_count = @failed, suppressed_count = @suppressed,
                 cancelled_count = @cancelled, finished_at = @now
             WHERE edition_key = @key AND status = 'sending'
             """, cancellationToken, ("@key", key), ("@status", EditionStatusText.Of(status)), ("@sent", counts.Sent), ("@failed", counts.Failed),
-            ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1;
+            ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1);
+    }
+
+    private bool Bumped(bool changed)
+    {
+        if (changed)
+            Changes.Bump();
+        return changed;
     }
 
     /// <summary>Replaces a waiting edition's snapshot (same key and number) and the articles it carries; false when it is not waiting.</summary>
@@ -161,7 +171,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
             await ExecuteAsync(connection, transaction, "INSERT INTO digest_items (edition_key, article_id) VALUES (@key, @article)",
                 cancellationToken, ("@key", key), ("@article", item.ArticleId));
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return Bumped(true);
     }
 
     /// <summary>
@@ -179,7 +189,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
             return false;
         await ExecuteAsync(connection, transaction, "DELETE FROM digest_items WHERE edition_key = @key", cancellationToken, ("@key", key));
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return Bumped(true);
     }
 
     private async Task<List<(EditionSummary Edition, DigestSnapshot? Snapshot)>> QueryAsync(string where, (string, object)[] parameters, bool withSnapshot, CancellationToken cancellationToken)

@@ -28,8 +28,9 @@ public sealed class IngestionHealthTests
             Assert.Contains("locked", (string?)health["checks"]!["ingestion"]!["description"]);
         }
 
+        // The next change is scanned with the lock gone (an event, not the clock: the worker may not be waiting on it yet).
         var seen = gateway.Articles.Changes.Version;
-        gateway.Clock!.Advance(TimeSpan.FromMinutes(5)); // the periodic rescan
+        gateway.WriteContent("b.md", SampleArticles.Markdown(title: "Un autre article"));
         await gateway.Articles.Changes.WaitForChangeAsync(seen, CancellationToken.None).WaitAsync(Patience);
         var (after, _) = await HealthAsync(gateway);
         Assert.Equal(HttpStatusCode.OK, after);
