@@ -48,6 +48,12 @@ public sealed record Article
     /// <summary>SHA-256 of the normalised fields: equal hashes mean nothing a reader sees has changed.</summary>
     public required string ContentHash { get; init; }
     public ArticleStatus Status { get; init; }
+    /// <summary>
+    /// When the store first held it as published (null while it never was). Set by the store, never
+    /// by a source: from then on its slug no longer follows its title, and its <see cref="UpdatedAt"/>
+    /// moves when readers get a corrected version.
+    /// </summary>
+    public DateTimeOffset? FirstPublishedAt { get; init; }
     /// <summary>Value of the store's change counter when this article last changed (0 before it is stored).</summary>
     public long Version { get; init; }
 
@@ -55,4 +61,7 @@ public sealed record Article
     public const string FileSourcePrefix = "file:";
 
     public bool IsFromFile => Source.StartsWith(FileSourcePrefix, StringComparison.Ordinal);
+
+    /// <summary>Whether readers have seen some version of it (it may since have become a draft or been deleted).</summary>
+    public bool WasPublished => FirstPublishedAt is not null || Status == ArticleStatus.Published;
 }

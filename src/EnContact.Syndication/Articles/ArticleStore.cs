@@ -21,7 +21,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
 {
     private const string Columns =
         "id, slug, title, summary, content_html, authors_json, section, issue, tags_json, access, language, " +
-        "published_at, updated_at, canonical_url, image_url, source, content_hash, status, version";
+        "published_at, updated_at, canonical_url, image_url, source, content_hash, status, version, first_published_at";
 
     public ArticleChangeNotifier Changes => notifier;
 
@@ -107,12 +107,28 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         return version;
     }
 
-    /// <summary>Creates or replaces an article; writes nothing when its hash and status are unchanged.</summary>
-    public async Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(Article article, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates or replaces an article exactly as given; writes nothing when its hash, status and
+    /// <c>updated</c> are unchanged. Sources settle an article against its stored version first
+    /// (kept slug, moved <c>updated</c>) through the overload that takes a settle function.
+    /// </summary>
+    public Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(Article article, CancellationToken cancellationToken) =>
+        SaveAsync(article.Id, _ => article, cancellationToken);
+
+    /// <summary>
+    /// Creates or replaces article <paramref name="id"/> with what <paramref name="settle"/> makes of
+    /// the stored version (null when there is none), read in the same transaction as the write, so
+    /// what was published cannot change between the decision and the save.
+    /// </summary>
+    public async Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(string id, Func<Article?, Article> settle, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var result = await SaveAsync(connection, transaction, article, cancellationToken);
+        var existing = await GetAsync(connection, transaction, id, cancellationToken);
+        var article = settle(existing);
+        if (article.Id != id)
+            throw new ArgumentException($"settling article '{id}' gave article '{article.Id}'", nameof(settle));
+        var result = await WriteAsync(connection, transaction, existing, article, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         notifier.Publish(result.Stored.Version);
         return result;
@@ -151,7 +167,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
             version = await NextVersionAsync(connection, transaction, cancellationToken);
             await using var publish = connection.CreateCommand();
             publish.Transaction = transaction;
-            publish.CommandText = "UPDATE articles SET status = 'published', version = @version, changed_at = @now WHERE id = @id";
+            publish.CommandText = "UPDATE articles SET status = 'published', version = @version, changed_at = @now, first_published_at = COALESCE(first_published_at, @now) WHERE id = @id";
             publish.Parameters.AddWithValue("@version", version);
             publish.Parameters.AddWithValue("@now", SqlValues.Instant(now));
             publish.Parameters.AddWithValue("@id", id);
@@ -185,10 +201,14 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
 
     /// <summary>The transactional core of <see cref="SaveAsync(Article, CancellationToken)"/>; the caller commits and then calls <see cref="Announce"/>.</summary>
     internal async Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(
-        SqliteConnection connection, SqliteTransaction transaction, Article article, CancellationToken cancellationToken)
+        SqliteConnection connection, SqliteTransaction transaction, Article article, CancellationToken cancellationToken) =>
+        await WriteAsync(connection, transaction, await GetAsync(connection, transaction, article.Id, cancellationToken), article, cancellationToken);
+
+    private async Task<(SaveOutcome Outcome, Article Stored)> WriteAsync(
+        SqliteConnection connection, SqliteTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken)
     {
-        var existing = await GetAsync(connection, transaction, article.Id, cancellationToken);
-        if (existing is not null && existing.ContentHash == article.ContentHash && existing.Status == article.Status)
+        if (existing is not null && existing.ContentHash == article.ContentHash && existing.Status == article.Status
+            && existing.UpdatedAt == article.UpdatedAt)
         {
             if (existing.Source == article.Source)
                 return (SaveOutcome.Unchanged, existing);
@@ -206,17 +226,19 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
             await EnsureSlugFreeAsync(connection, transaction, article, cancellationToken);
 
         var version = await NextVersionAsync(connection, transaction, cancellationToken);
-        var now = SqlValues.Instant(time.GetUtcNow());
+        var clock = time.GetUtcNow();
+        var now = SqlValues.Instant(clock);
+        var firstPublished = existing?.FirstPublishedAt ?? (article.Status == ArticleStatus.Published ? clock : null);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = existing is null
-            ? $"INSERT INTO articles ({Columns}, created_at, changed_at) VALUES (@id, @slug, @title, @summary, @content, @authors, @section, @issue, @tags, @access, @language, @published, @updated, @canonical, @image, @source, @hash, @status, @version, @now, @now)"
+            ? $"INSERT INTO articles ({Columns}, created_at, changed_at) VALUES (@id, @slug, @title, @summary, @content, @authors, @section, @issue, @tags, @access, @language, @published, @updated, @canonical, @image, @source, @hash, @status, @version, @firstPublished, @now, @now)"
             : """
               UPDATE articles SET slug = @slug, title = @title, summary = @summary, content_html = @content,
                   authors_json = @authors, section = @section, issue = @issue, tags_json = @tags, access = @access,
                   language = @language, published_at = @published, updated_at = @updated, canonical_url = @canonical,
                   image_url = @image, source = @source, content_hash = @hash, status = @status, version = @version,
-                  changed_at = @now
+                  first_published_at = @firstPublished, changed_at = @now
               WHERE id = @id
               """;
         var p = command.Parameters;
@@ -239,9 +261,10 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         p.AddWithValue("@hash", article.ContentHash);
         p.AddWithValue("@status", StatusText(article.Status));
         p.AddWithValue("@version", version);
+        p.AddWithValue("@firstPublished", firstPublished is { } first ? SqlValues.Instant(first) : DBNull.Value);
         p.AddWithValue("@now", now);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        return (existing is null ? SaveOutcome.Created : SaveOutcome.Updated, article with { Version = version });
+        return (existing is null ? SaveOutcome.Created : SaveOutcome.Updated, article with { Version = version, FirstPublishedAt = firstPublished });
     }
 
     /// <summary>Transactional core of <see cref="MarkDeletedAsync(string, CancellationToken)"/>: the new version, or null when nothing changed.</summary>
@@ -310,6 +333,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
                 ContentHash = reader.GetString(16),
                 Status = ParseStatus(reader.GetString(17)),
                 Version = reader.GetInt64(18),
+                FirstPublishedAt = reader.IsDBNull(19) ? null : SqlValues.ReadInstant(reader.GetString(19)),
             });
         }
 

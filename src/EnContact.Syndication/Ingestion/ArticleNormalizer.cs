@@ -12,12 +12,23 @@ namespace EnContact.Syndication.Ingestion;
 public sealed record NormalizationResult(Article? Article, IReadOnlyList<FieldError> Errors, IReadOnlyList<FieldError> Warnings)
 {
     public bool IsValid => Article is not null;
+
+    /// <summary>Whether the draft named its slug; otherwise the slug comes from the title until the article is first published.</summary>
+    public bool SlugGiven { get; init; }
+
+    /// <summary>Whether the draft pinned <c>updated</c>; otherwise it moves when readers get a corrected version.</summary>
+    public bool UpdatedGiven { get; init; }
+
+    /// <summary>A draft without a publication date: dated "now" for display, hashed without that date.</summary>
+    internal bool UndatedDraft { get; init; }
 }
 
 /// <summary>
 /// The single validation and cleaning path for every source (content folder and admin API):
 /// required fields, dates in the magazine's time zone, XML-forbidden characters removed from all
 /// text, HTML sanitised with absolute URLs, slug and canonical URL, summary, status and content hash.
+/// <see cref="Normalize"/> knows only the draft; <see cref="Settle"/> then applies what the store
+/// knows of the article's past (its published slug, its last <c>updated</c>).
 /// </summary>
 public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time)
 {
@@ -109,8 +120,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
 
         DateTimeOffset? published = ParseDate("published", draft.Published, Error);
         DateTimeOffset? updated = ParseDate("updated", draft.Updated, Error);
-        // An undated draft is dated "now" for display, but its hash ignores that date (see below),
-        // so normalising it again does not count as a change and the first date stays stored.
+        // An undated draft is dated "now" for display, but its hash ignores that date (WithHash).
         var undatedDraft = draft.Published is null && draft.Draft;
         if (draft.Published is null)
         {
@@ -181,8 +191,24 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             ContentHash = "",
             Status = status,
         };
-        var hashed = undatedDraft ? article with { PublishedAt = DateTimeOffset.UnixEpoch, UpdatedAt = updated ?? DateTimeOffset.UnixEpoch } : article;
-        return new NormalizationResult(article with { ContentHash = HashOf(hashed) }, errors, warnings);
+        return new NormalizationResult(WithHash(article, undatedDraft, updatedGiven: updated is not null), errors, warnings)
+        {
+            SlugGiven = draft.Slug is not null,
+            UpdatedGiven = updated is not null,
+            UndatedDraft = undatedDraft,
+        };
+    }
+
+    /// <summary>
+    /// The article with its content hash. An undated draft's display date ("now") is left out of the
+    /// hash, so normalising it again does not count as a change and its first date stays stored.
+    /// </summary>
+    private static Article WithHash(Article article, bool undatedDraft, bool updatedGiven)
+    {
+        var hashed = undatedDraft
+            ? article with { PublishedAt = DateTimeOffset.UnixEpoch, UpdatedAt = updatedGiven ? article.UpdatedAt : DateTimeOffset.UnixEpoch }
+            : article;
+        return article with { ContentHash = HashOf(hashed) };
     }
 
     /// <summary>
@@ -243,7 +269,11 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         return new Uri(_site.BaseUri, path).AbsoluteUri;
     }
 
-    /// <summary>SHA-256 over every field a reader sees, so an unchanged article is recognised whatever its source.</summary>
+    /// <summary>
+    /// SHA-256 over every field a reader sees, so an unchanged article is recognised whatever its
+    /// source. <c>updated</c> enters as the source gave it (or as the publication date), never as
+    /// <see cref="Settle"/> moved it, so the same source always gives the same hash.
+    /// </summary>
     public static string HashOf(Article article)
     {
         var canonical = JsonSerializer.SerializeToUtf8Bytes(new object?[]

@@ -95,7 +95,7 @@ public static class ArticlesApi
         Article stored;
         try
         {
-            (outcome, stored) = await store.SaveAsync(result.Article!, cancellationToken);
+            (outcome, stored) = await store.SaveAsync(id, existing => normalizer.Settle(result, existing), cancellationToken);
         }
         catch (SlugConflictException e)
         {

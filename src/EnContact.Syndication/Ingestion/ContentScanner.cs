@@ -277,20 +277,22 @@ public sealed class ContentScanner(
             logger.LogWarning("{File}: {Warning}", outcome.Path, warning);
 
         await batch.EnsureOpenAsync(cancellationToken);
-        var article = result.Article!;
-        var existing = await articles.GetAsync(batch.Connection, batch.Transaction, article.Id, cancellationToken);
+        var id = result.Article!.Id;
+        var existing = await articles.GetAsync(batch.Connection, batch.Transaction, id, cancellationToken);
+        var stored = existing;
         if (existing is not null && existing.Status != ArticleStatus.Deleted && existing.Source != source && !IsMovingAway(existing.Source, gone))
         {
             if (outcome.IdFromFile)
             {
                 await RecordProblemAsync(batch, outcome, LineOf(outcome.Draft!, "id"),
-                    $"id: '{article.Id}' is already used by {Describe(existing.Source)}", report, cancellationToken);
+                    $"id: '{id}' is already used by {Describe(existing.Source)}", report, cancellationToken);
                 return;
             }
             // A derived id taken by another file: the first free "-2", "-3"… suffix, chosen once and then remembered.
-            article = await FreeDerivedIdAsync(batch, outcome, article, source, cancellationToken);
+            (result, stored) = await FreeDerivedIdAsync(batch, outcome, id, source, cancellationToken);
             existing = null;
         }
+        var article = normalizer.Settle(result, stored);
 
         SaveOutcome saved;
         try
@@ -343,14 +345,16 @@ public sealed class ContentScanner(
         }
     }
 
-    private async Task<Article> FreeDerivedIdAsync(Batch batch, FileOutcome outcome, Article article, string source, CancellationToken cancellationToken)
+    /// <summary>The draft normalised under the first free suffixed id, and the article stored under that id, if any.</summary>
+    private async Task<(NormalizationResult Result, Article? Holder)> FreeDerivedIdAsync(
+        Batch batch, FileOutcome outcome, string id, string source, CancellationToken cancellationToken)
     {
         for (var n = 2; ; n++)
         {
-            var candidate = $"{article.Id}-{n}";
+            var candidate = $"{id}-{n}";
             var holder = await articles.GetAsync(batch.Connection, batch.Transaction, candidate, cancellationToken);
             if (holder is null || holder.Status == ArticleStatus.Deleted || holder.Source == source)
-                return normalizer.Normalize(outcome.Draft!, candidate, source).Article!;
+                return (normalizer.Normalize(outcome.Draft!, candidate, source), holder);
         }
     }
 
