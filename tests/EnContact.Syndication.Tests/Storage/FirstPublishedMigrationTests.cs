@@ -15,7 +15,7 @@ public sealed class FirstPublishedMigrationTests
         using var folder = new TempDirectory();
         var dbPath = folder.Combine("data", "gateway.db");
         var factory = new SqliteConnectionFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DatabasePath = dbPath }));
-        await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 7);
+        await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 8);
         await using (var connection = await factory.OpenAsync(None))
         await using (var insert = connection.CreateCommand())
         {
