@@ -108,6 +108,25 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Digest_NothingNew_PreviewAndSendTestAgree_ExitOneAndSendNothing()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        Directory.CreateDirectory(folder);
+        var old = DateTimeOffset.UtcNow.AddDays(-30).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        File.WriteAllText(Path.Combine(folder, "a.md"), $"---\ntitle: Un article ancien\npublished: {old}\nsection: analyses\n---\nTexte.\n");
+        await RunAsync(work.Path, [], "import", folder);
+
+        var (previewCode, _, previewError) = await RunAsync(work.Path, [], "digest", "preview", "--out", work.Combine("apercu.html"));
+        var (testCode, _, testError) = await RunAsync(work.Path, [], "digest", "send-test", "--to", "redaction@exemple.fr");
+
+        Assert.Equal((1, 1), (previewCode, testCode));
+        Assert.Contains("nothing new since", previewError);
+        Assert.Contains("nothing new since", testError);
+        Assert.False(Directory.Exists(work.Combine("outbox")) && Directory.EnumerateFiles(work.Combine("outbox"), "*.eml").Any(), "nothing was sent");
+    }
+
+    [Fact]
     public async Task ImportThenList_ReportsProblemsAndShowsArticles()
     {
         using var work = new TempDirectory();
