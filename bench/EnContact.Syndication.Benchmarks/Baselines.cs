@@ -12,7 +12,7 @@ namespace EnContact.Syndication.Benchmarks;
 /// </summary>
 public static class Baselines
 {
-    /// <summary>The scanner's own enumeration: every file under the folder that <see cref="ContentScanner.IsContentFile"/> accepts, as sorted relative paths.</summary>
+    /// <summary>The scanner's own enumeration: every file under the folder that <see cref="ContentPaths.IsContentFile"/> accepts, as sorted relative paths.</summary>
     public static List<string> Enumerate(string root)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
@@ -20,7 +20,7 @@ public static class Baselines
         foreach (var full in Directory.EnumerateFiles(root, "*", options))
         {
             var relative = Path.GetRelativePath(root, full).Replace('\\', '/');
-            if (ContentScanner.IsContentFile(relative))
+            if (ContentPaths.IsContentFile(relative))
                 files.Add(relative);
         }
         return files.ToList();
@@ -101,7 +101,7 @@ public static class Baselines
                 var parsed = FrontMatterParser.Parse(bytes);
                 if (parsed.Draft is null)
                     return;
-                var result = normalizer.Normalize(parsed.Draft, ContentScanner.DerivedId(files[i]), ContentScanner.SourceOf(files[i]));
+                var result = normalizer.Normalize(parsed.Draft, ContentPaths.DerivedId(files[i]), ContentPaths.SourceOf(files[i]));
                 if (result.Article is { } article)
                     prepared[i] = new Prepared(files[i], hash, bytes.Length, article);
             });
@@ -133,7 +133,7 @@ public static class Baselines
                     created++;
                 version = Math.Max(version, stored.Version);
                 await sources.UpsertSourceFileAsync(connection, transaction, new ContentSourceStore.SourceFile(item.Path, stored.Id, item.Hash, item.Size), cancellationToken);
-                await sources.ClearProblemAsync(connection, transaction, ContentScanner.SourceOf(item.Path), cancellationToken);
+                await sources.ClearProblemAsync(connection, transaction, ContentPaths.SourceOf(item.Path), cancellationToken);
                 if (++operations >= batchSize)
                 {
                     await transaction.CommitAsync(cancellationToken);

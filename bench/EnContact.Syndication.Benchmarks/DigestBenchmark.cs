@@ -271,7 +271,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             {
                 var parsed = FrontMatterParser.Parse(generated[i].Bytes);
                 var normalized = normalizer.Normalize(parsed.Draft ?? throw new InvalidOperationException($"generated article {i} does not parse: {parsed.Problem}"),
-                    ContentScanner.DerivedId(generated[i].RelativePath), ContentScanner.SourceOf(generated[i].RelativePath));
+                    ContentPaths.DerivedId(generated[i].RelativePath), ContentPaths.SourceOf(generated[i].RelativePath));
                 var article = normalized.Article ?? throw new InvalidOperationException($"generated article {i} does not normalise: {string.Join("; ", normalized.Errors)}");
                 var section = names[i % names.Length];
                 var published = fireAt - TimeSpan.FromDays(7) * ((i + 0.5) / generated.Count);

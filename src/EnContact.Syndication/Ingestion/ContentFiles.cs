@@ -34,16 +34,16 @@ public static class ContentFiles
     public static IEnumerable<string> Enumerate(string root, string folder)
     {
         if (folder != root && IsLink(folder))
-            return [Relative(root, folder)];
+            return [ContentPaths.Relative(root, folder)];
         return new FileSystemEnumerable<(string Path, bool IsLink)>(folder,
-            (ref FileSystemEntry entry) => (Relative(root, entry.ToFullPath()), IsLink(ref entry)),
+            (ref FileSystemEntry entry) => (ContentPaths.Relative(root, entry.ToFullPath()), IsLink(ref entry)),
             new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
         {
             ShouldIncludePredicate = (ref FileSystemEntry entry) => IsLink(ref entry) || !entry.IsDirectory,
             ShouldRecursePredicate = (ref FileSystemEntry entry) => !IsLink(ref entry) && !IsIgnoredName(entry.FileName),
         }
         // A link is listed whatever its name (an editor learns why a linked folder shows nothing), unless in an ignored place.
-        .Where(e => e.IsLink ? !e.Path.Split('/').Any(s => IsIgnoredName(s)) : ContentScanner.IsContentFile(e.Path))
+        .Where(e => e.IsLink ? !e.Path.Split('/').Any(s => IsIgnoredName(s)) : ContentPaths.IsContentFile(e.Path))
         .Select(e => e.Path);
     }
 
@@ -177,5 +177,4 @@ public static class ContentFiles
 
     private static bool IsIgnoredName(ReadOnlySpan<char> name) => name.StartsWith('.') || name.StartsWith('_');
 
-    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
 }

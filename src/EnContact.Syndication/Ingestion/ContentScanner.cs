@@ -1,40 +1,23 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Ingestion;
-
-/// <summary>How much of a content folder a scan looks at, and whether missing files count as deleted.</summary>
-public enum ScanMode
-{
-    /// <summary>Every file; a known file that is gone marks its article deleted.</summary>
-    Full,
-    /// <summary>Only the paths a change event named (files or folders, present or gone).</summary>
-    Changes,
-    /// <summary>Every file of a folder given to the <c>import</c> verb; nothing is marked deleted.</summary>
-    Import,
-}
-
-/// <summary>What a scan did.</summary>
-public sealed record ScanReport(int Files, int Unchanged, int Created, int Updated, int Renamed, int Deleted, int Problems, TimeSpan Elapsed)
-{
-    public override string ToString() =>
-        $"{Files} files: {Created} created, {Updated} updated, {Renamed} renamed, {Deleted} deleted, {Unchanged} unchanged, {Problems} with problems, in {Elapsed.TotalMilliseconds:0} ms";
-}
 
 /// <summary>
 /// Brings the store in line with a content folder. An unchanged file (same bytes as last ingested)
 /// costs a read and a hash and writes nothing; a broken file is recorded as a problem and leaves the
 /// article's last good version untouched; a file that moved keeps its article's id.
+/// Files are found (<see cref="ContentPaths"/>), read and normalised in parallel
+/// (<see cref="ScanFileReader"/>), then applied to the store in order, in batches.
 /// </summary>
 public sealed class ContentScanner(
     SqliteConnectionFactory connections,
     ArticleStore articles,
     ContentSourceStore sources,
     ArticleNormalizer normalizer,
+    ScanFileReader reader,
     IOptions<IngestionOptions> options,
     ILogger<ContentScanner> logger)
 {
@@ -42,21 +25,16 @@ public sealed class ContentScanner(
     private const int ChunkSize = 256;
     private const int ProgressEvery = 2000;
 
-    private sealed record FileOutcome(string Path, string Hash, long Size)
+    /// <summary>One scan's state: what the store knew when it began, what is gone, and what it did so far.</summary>
+    private sealed class Scan(ScanKnowledge knowledge, List<string> gone, ScanBatch batch)
     {
-        public bool Unchanged { get; init; }
-        public bool StillBroken { get; init; }
-        public string? Problem { get; init; }
-        public int? ProblemLine { get; init; }
-        public ArticleDraft? Draft { get; init; }
-        public string? ArticleId { get; init; }
-        public bool IdFromFile { get; init; }
-        public NormalizationResult? Result { get; init; }
+        public ScanKnowledge Knowledge { get; } = knowledge;
+        public List<string> Gone { get; } = gone;
+        /// <summary>Gone paths a present file turned out to be the new name of.</summary>
+        public HashSet<string> Renamed { get; } = new(StringComparer.Ordinal);
+        public ScanBatch Batch { get; } = batch;
+        public ScanTally Tally { get; } = new();
     }
-
-    public static string SourceOf(string relativePath) => Article.FileSourcePrefix + relativePath;
-
-    private static bool IsFileSource(string source) => source.StartsWith(Article.FileSourcePrefix, StringComparison.Ordinal);
 
     public async Task<ScanReport> ScanAsync(string root, ScanMode mode, IReadOnlyCollection<string>? changedPaths, CancellationToken cancellationToken)
     {
@@ -68,374 +46,234 @@ public sealed class ContentScanner(
         await using var connection = await connections.OpenAsync(cancellationToken);
         var known = await sources.LoadSourceFilesAsync(connection, cancellationToken);
         var problemHashes = await sources.LoadProblemHashesAsync(connection, cancellationToken);
-
-        // Files the store knows: ingested ones, and broken ones whose problem must go when they do.
-        var tracked = known.Keys.Concat(problemHashes.Keys.Where(IsFileSource).Select(s => s[Article.FileSourcePrefix.Length..])).ToHashSet(StringComparer.Ordinal);
-        var (present, gone) = FindFiles(root, mode, changedPaths, tracked);
+        var tracked = known.Keys.Concat(problemHashes.Keys.Select(ContentPaths.PathOf).OfType<string>()).ToHashSet(StringComparer.Ordinal);
+        var (present, gone) = ContentPaths.Find(root, mode, changedPaths, tracked);
         var goneByHash = gone.Where(known.ContainsKey).GroupBy(p => known[p].FileHash).ToDictionary(g => g.Key, g => g.First());
 
-        var maxBytes = options.Value.MaxFileBytes;
-        var report = new Counter();
-        var claimedGone = new HashSet<string>(StringComparer.Ordinal);
-        var batch = new Batch(connection, articles, problemHashes.Keys.ToHashSet(StringComparer.Ordinal));
-        try
-        {
-            // Files are read and parsed in parallel a chunk at a time, then written in order: memory
-            // stays flat however large the folder is, and both cores work on the parsing.
-            var outcomes = new FileOutcome[Math.Min(ChunkSize, present.Count)];
-            for (var start = 0; start < present.Count; start += ChunkSize)
-            {
-                var count = Math.Min(ChunkSize, present.Count - start);
-                await Parallel.ForEachAsync(Enumerable.Range(0, count),
-                    new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-                    async (i, ct) => outcomes[i] = await ReadAsync(root, present[start + i], maxBytes, known, problemHashes, goneByHash, ct));
+        await using var batch = new ScanBatch(connection, articles, problemHashes.Keys.ToHashSet(StringComparer.Ordinal));
+        var scan = new Scan(new ScanKnowledge(known, problemHashes, goneByHash), gone, batch);
+        await ApplyPresentAsync(root, present, scan, cancellationToken);
+        foreach (var path in gone.Where(p => !scan.Renamed.Contains(p)))
+            await RemoveAsync(scan, path, cancellationToken);
+        await batch.CommitAsync(cancellationToken);
 
-                for (var i = 0; i < count; i++)
-                {
-                    await ApplyAsync(batch, outcomes[i], known, gone, claimedGone, report, cancellationToken);
-                    if (++report.Files % ProgressEvery == 0)
-                        logger.LogInformation("Ingesting {Root}: {Done}/{Total} files", root, report.Files, present.Count);
-                    if (batch.Operations >= BatchSize)
-                        await batch.CommitAsync(cancellationToken);
-                }
-                Array.Clear(outcomes);
-            }
-
-            foreach (var path in gone.Where(p => !claimedGone.Contains(p)))
-            {
-                await batch.EnsureOpenAsync(cancellationToken);
-                await RemoveAsync(batch, path, known, report, cancellationToken);
-            }
-            await batch.CommitAsync(cancellationToken);
-        }
-        finally
-        {
-            await batch.DisposeAsync();
-        }
-
-        var result = new ScanReport(present.Count, report.Unchanged, report.Created, report.Updated, report.Renamed, report.Deleted, report.Problems, clock.Elapsed);
+        var result = scan.Tally.ToReport(present.Count, clock.Elapsed);
         var level = result.Created + result.Updated + result.Renamed + result.Deleted + result.Problems > 0 || mode != ScanMode.Changes
             ? LogLevel.Information : LogLevel.Debug;
         logger.Log(level, "Scanned {Root} ({Mode}): {Report}", root, mode, result);
         return result;
     }
 
-    private static (List<string> Present, List<string> Gone) FindFiles(
-        string root, ScanMode mode, IReadOnlyCollection<string>? changedPaths, HashSet<string> tracked)
+    /// <summary>
+    /// Files are read and parsed in parallel a chunk at a time, then written in order: memory stays
+    /// flat however large the folder is, and every core works on the parsing.
+    /// </summary>
+    private async Task ApplyPresentAsync(string root, List<string> present, Scan scan, CancellationToken cancellationToken)
     {
-        var present = new SortedSet<string>(StringComparer.Ordinal);
-        var gone = new SortedSet<string>(StringComparer.Ordinal);
-        if (mode == ScanMode.Changes)
+        var maxBytes = options.Value.MaxFileBytes;
+        var outcomes = new FileOutcome[Math.Min(ChunkSize, present.Count)];
+        for (var start = 0; start < present.Count; start += ChunkSize)
         {
-            foreach (var full in changedPaths ?? [])
+            var count = Math.Min(ChunkSize, present.Count - start);
+            await Parallel.ForEachAsync(Enumerable.Range(0, count),
+                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                async (i, ct) => outcomes[i] = await reader.ReadAsync(root, present[start + i], maxBytes, scan.Knowledge, ct));
+
+            for (var i = 0; i < count; i++)
             {
-                var path = Path.GetFullPath(full, root);
-                var relative = Relative(root, path);
-                if (relative.StartsWith("../", StringComparison.Ordinal) || relative == "..")
-                    continue;
-                if (ContentFiles.IsLink(path))
-                {
-                    present.Add(relative); // reported, never followed
-                }
-                else if (File.Exists(path))
-                {
-                    if (IsContentFile(relative))
-                        present.Add(relative);
-                }
-                else if (Directory.Exists(path))
-                {
-                    present.UnionWith(ContentFiles.Enumerate(root, path));
-                }
-                else
-                {
-                    var prefix = relative == "." ? "" : relative + "/";
-                    gone.UnionWith(tracked.Where(k => k == relative || k.StartsWith(prefix, StringComparison.Ordinal)));
-                }
+                await ApplyAsync(scan, outcomes[i], cancellationToken);
+                if (++scan.Tally.Files % ProgressEvery == 0)
+                    logger.LogInformation("Ingesting {Root}: {Done}/{Total} files", root, scan.Tally.Files, present.Count);
+                if (scan.Batch.Operations >= BatchSize)
+                    await scan.Batch.CommitAsync(cancellationToken);
             }
-            gone.ExceptWith(present);
-        }
-        else
-        {
-            present.UnionWith(ContentFiles.Enumerate(root, root));
-            if (mode == ScanMode.Full)
-                gone.UnionWith(tracked.Where(k => !present.Contains(k)));
-        }
-
-        return (present.ToList(), gone.ToList());
-    }
-
-    /// <summary>Markdown files, except README.md and anything whose name or folder starts with '.' or '_'.</summary>
-    public static bool IsContentFile(string relativePath)
-    {
-        var segments = relativePath.Split('/');
-        if (segments.Any(s => s.StartsWith('.') || s.StartsWith('_')))
-            return false;
-        var name = segments[^1];
-        return !name.Equals("README.md", StringComparison.OrdinalIgnoreCase)
-            && (name.EndsWith(".md", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".markdown", StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
-
-    private async Task<FileOutcome> ReadAsync(
-        string root, string path, int maxBytes,
-        Dictionary<string, ContentSourceStore.SourceFile> known,
-        Dictionary<string, string?> problemHashes,
-        Dictionary<string, string> goneByHash,
-        CancellationToken cancellationToken)
-    {
-        var read = await ContentFiles.ReadAsync(root, path, maxBytes, cancellationToken);
-        if (read.Bytes is not { } bytes)
-        {
-            return new FileOutcome(path, read.Marker, read.Size)
-            {
-                StillBroken = problemHashes.TryGetValue(SourceOf(path), out var h) && h == read.Marker,
-                Problem = read.Problem,
-            };
-        }
-
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var outcome = new FileOutcome(path, hash, bytes.Length);
-        if (known.TryGetValue(path, out var previous) && previous.FileHash == hash)
-            return outcome with { Unchanged = true };
-        if (problemHashes.TryGetValue(SourceOf(path), out var brokenHash) && brokenHash == hash)
-            return outcome with { StillBroken = true };
-
-        try
-        {
-            return ParseAndNormalize(path, bytes, outcome, previous, known, goneByHash);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // One unreadable file must not stop the scan of the others.
-            logger.LogError(e, "Unexpected failure reading {File}", path);
-            return outcome with { Problem = $"the file could not be processed ({e.GetType().Name}: {e.Message})" };
+            Array.Clear(outcomes);
         }
     }
 
-    private FileOutcome ParseAndNormalize(
-        string path, byte[] bytes, FileOutcome outcome, ContentSourceStore.SourceFile? previous,
-        Dictionary<string, ContentSourceStore.SourceFile> known, Dictionary<string, string> goneByHash)
+    /// <summary>One file's outcome, applied: nothing for an unchanged or still broken file, a problem, or the article saved.</summary>
+    private async Task ApplyAsync(Scan scan, FileOutcome outcome, CancellationToken cancellationToken)
     {
-        var hash = outcome.Hash;
-        var parsed = FrontMatterParser.Parse(bytes);
-        foreach (var warning in parsed.Warnings)
-            logger.LogWarning("{File}: {Warning}", path, warning);
-        if (parsed.Draft is null)
-            return outcome with { Problem = parsed.Problem, ProblemLine = parsed.ProblemLine };
-
-        var idFromFile = parsed.Draft.Id is not null;
-        var id = parsed.Draft.Id
-            ?? previous?.ArticleId
-            ?? (goneByHash.TryGetValue(hash, out var movedFrom) ? known[movedFrom].ArticleId : null)
-            ?? DerivedId(path);
-        return outcome with
-        {
-            Draft = parsed.Draft,
-            ArticleId = id,
-            IdFromFile = idFromFile,
-            Result = normalizer.Normalize(parsed.Draft, id, SourceOf(path)),
-        };
-    }
-
-    /// <summary>The id a file gets on first ingestion when its front matter has none: its path, as a slug ("2026/ia-et-crm.md" → "2026-ia-et-crm").</summary>
-    public static string DerivedId(string relativePath)
-    {
-        var withoutExtension = relativePath[..relativePath.LastIndexOf('.')];
-        var id = Slugs.From(withoutExtension);
-        return id.Length == 0 ? "article" : id.Length > 90 ? id[..90].TrimEnd('-') : id;
-    }
-
-    private async Task ApplyAsync(
-        Batch batch, FileOutcome outcome,
-        Dictionary<string, ContentSourceStore.SourceFile> known,
-        List<string> gone, HashSet<string> claimedGone, Counter report, CancellationToken cancellationToken)
-    {
-        var source = SourceOf(outcome.Path);
         if (outcome.Unchanged)
         {
-            report.Unchanged++;
+            scan.Tally.Unchanged++;
             return;
         }
         if (outcome.StillBroken)
         {
-            report.Problems++;
+            scan.Tally.Problems++;
             return;
         }
         if (outcome.Result is not { IsValid: true } result)
         {
-            var errors = outcome.Result?.Errors ?? [];
-            var reason = outcome.Problem ?? (errors.Count == 1
-                ? $"{errors[0].Field}: {errors[0].Message}"
-                : string.Join("; ", errors.Select(e => e.Line is null ? $"{e.Field}: {e.Message}" : $"{e.Field}: {e.Message} (line {e.Line})")));
-            var line = outcome.ProblemLine ?? outcome.Result?.Errors.Select(e => e.Line).FirstOrDefault(l => l is not null);
-            await RecordProblemAsync(batch, outcome, line, reason, report, cancellationToken);
+            await RecordProblemAsync(scan, outcome, ProblemLineOf(outcome), ProblemOf(outcome), cancellationToken);
             return;
         }
-
         foreach (var warning in result.Warnings)
             logger.LogWarning("{File}: {Warning}", outcome.Path, warning);
 
-        await batch.EnsureOpenAsync(cancellationToken);
-        var id = result.Article!.Id;
-        var existing = await articles.GetAsync(batch.Connection, batch.Transaction, id, cancellationToken);
-        var stored = existing;
-        if (existing is not null && existing.Status != ArticleStatus.Deleted && existing.Source != source && !IsMovingAway(existing.Source, gone))
-        {
-            if (outcome.IdFromFile)
-            {
-                await RecordProblemAsync(batch, outcome, LineOf(outcome.Draft!, "id"),
-                    $"id: '{id}' is already used by {Describe(existing.Source)}", report, cancellationToken);
-                return;
-            }
-            // A derived id taken by another file: the first free "-2", "-3"… suffix, chosen once and then remembered.
-            (result, stored) = await FreeDerivedIdAsync(batch, outcome, id, source, cancellationToken);
-            existing = null;
-        }
-        var article = normalizer.Settle(result, stored);
+        await scan.Batch.EnsureOpenAsync(cancellationToken);
+        if (await ResolveIdAsync(scan, outcome, result, cancellationToken) is not { } resolved)
+            return;
+        var (article, existing) = resolved;
 
         SaveOutcome saved;
         try
         {
-            (saved, article) = await articles.SaveAsync(batch.Connection, batch.Transaction, article, cancellationToken);
+            (saved, article) = await articles.SaveAsync(scan.Batch.Connection, scan.Batch.Transaction, article, cancellationToken);
         }
         catch (SlugConflictException e)
         {
-            await RecordProblemAsync(batch, outcome, LineOf(outcome.Draft!, "slug") ?? LineOf(outcome.Draft!, "title"),
-                $"slug: {e.Message}", report, cancellationToken);
+            await RecordProblemAsync(scan, outcome, LineOf(outcome.Draft!, "slug") ?? LineOf(outcome.Draft!, "title"), $"slug: {e.Message}", cancellationToken);
             return;
         }
+        scan.Batch.Track(article.Version);
 
-        batch.Track(article.Version);
-        if (known.TryGetValue(outcome.Path, out var previous) && previous.ArticleId != article.Id)
-        {
-            // The file now names another id: the article it used to feed has lost its source.
-            if (await articles.MarkDeletedAsync(batch.Connection, batch.Transaction, previous.ArticleId, cancellationToken) is { } v)
-                batch.Track(v);
-        }
+        await ForgetReplacedArticleAsync(scan, outcome, article, cancellationToken);
+        var renamedFrom = await ClaimRenameAsync(scan, outcome, article, existing, cancellationToken);
+        await RememberSourceAsync(scan, outcome, article, cancellationToken);
+        Tally(scan, outcome, article, saved, renamed: renamedFrom is not null);
+    }
 
-        var renamedFrom = existing is not null && existing.Source != source && existing.IsFromFile ? existing.Source[Article.FileSourcePrefix.Length..] : null;
-        if (renamedFrom is not null && gone.Contains(renamedFrom))
+    /// <summary>
+    /// The article under the id the file resolved to, settled against what the store holds; null when
+    /// that id belongs to another live source and the file named it (a problem). A derived id taken by
+    /// another file moves to the first free "-2", "-3"… suffix, chosen once and then remembered.
+    /// </summary>
+    private async Task<(Article Article, Article? Existing)?> ResolveIdAsync(Scan scan, FileOutcome outcome, NormalizationResult result, CancellationToken cancellationToken)
+    {
+        var source = ContentPaths.SourceOf(outcome.Path);
+        var id = result.Article!.Id;
+        var existing = await articles.GetAsync(scan.Batch.Connection, scan.Batch.Transaction, id, cancellationToken);
+        var stored = existing;
+        if (existing is not null && existing.Status != ArticleStatus.Deleted && existing.Source != source && !IsMovingAway(existing.Source, scan.Gone))
         {
-            claimedGone.Add(renamedFrom);
-            await sources.DeleteSourceFileAsync(batch.Connection, batch.Transaction, renamedFrom, cancellationToken);
-            await sources.ClearProblemAsync(batch.Connection, batch.Transaction, SourceOf(renamedFrom), cancellationToken);
-            report.Renamed++;
-            logger.LogInformation("Article {Id} moved from {From} to {To}; its id is kept", article.Id, renamedFrom, outcome.Path);
+            if (outcome.IdFromFile)
+            {
+                await RecordProblemAsync(scan, outcome, LineOf(outcome.Draft!, "id"), $"id: '{id}' is already used by {Describe(existing.Source)}", cancellationToken);
+                return null;
+            }
+            (result, stored) = await FreeDerivedIdAsync(scan, outcome, id, source, cancellationToken);
+            existing = null;
         }
-
-        await sources.UpsertSourceFileAsync(batch.Connection, batch.Transaction, new ContentSourceStore.SourceFile(outcome.Path, article.Id, outcome.Hash, outcome.Size), cancellationToken);
-        if (batch.HadProblem(source))
-            await sources.ClearProblemAsync(batch.Connection, batch.Transaction, source, cancellationToken);
-        batch.Operations++;
-        switch (saved)
-        {
-            case SaveOutcome.Created:
-                report.Created++;
-                logger.LogDebug("Created article {Id} from {File} ({Status})", article.Id, outcome.Path, article.Status);
-                break;
-            case SaveOutcome.Updated:
-                report.Updated++;
-                logger.LogInformation("Updated article {Id} from {File} ({Status})", article.Id, outcome.Path, article.Status);
-                break;
-            default:
-                if (renamedFrom is null)
-                    report.Unchanged++;
-                break;
-        }
+        return (normalizer.Settle(result, stored), existing);
     }
 
     /// <summary>The draft normalised under the first free suffixed id, and the article stored under that id, if any.</summary>
-    private async Task<(NormalizationResult Result, Article? Holder)> FreeDerivedIdAsync(
-        Batch batch, FileOutcome outcome, string id, string source, CancellationToken cancellationToken)
+    private async Task<(NormalizationResult Result, Article? Holder)> FreeDerivedIdAsync(Scan scan, FileOutcome outcome, string id, string source, CancellationToken cancellationToken)
     {
         for (var n = 2; ; n++)
         {
             var candidate = $"{id}-{n}";
-            var holder = await articles.GetAsync(batch.Connection, batch.Transaction, candidate, cancellationToken);
+            var holder = await articles.GetAsync(scan.Batch.Connection, scan.Batch.Transaction, candidate, cancellationToken);
             if (holder is null || holder.Status == ArticleStatus.Deleted || holder.Source == source)
                 return (normalizer.Normalize(outcome.Draft!, candidate, source), holder);
         }
     }
 
-    private static int? LineOf(ArticleDraft draft, string key) => draft.Lines.TryGetValue(key, out var line) ? line : null;
-
-    private static bool IsMovingAway(string source, List<string> gone) =>
-        source.StartsWith(Article.FileSourcePrefix, StringComparison.Ordinal) && gone.Contains(source[Article.FileSourcePrefix.Length..]);
-
-    private static string Describe(string source) =>
-        source.StartsWith(Article.FileSourcePrefix, StringComparison.Ordinal) ? $"file {source[Article.FileSourcePrefix.Length..]}" : "an article created through the admin API";
-
-    private async Task RemoveAsync(Batch batch, string path, Dictionary<string, ContentSourceStore.SourceFile> known, Counter report, CancellationToken cancellationToken)
+    /// <summary>The file now names another id: the article it used to feed has lost its source.</summary>
+    private async Task ForgetReplacedArticleAsync(Scan scan, FileOutcome outcome, Article article, CancellationToken cancellationToken)
     {
-        if (known.TryGetValue(path, out var file))
+        if (scan.Knowledge.Known.TryGetValue(outcome.Path, out var previous) && previous.ArticleId != article.Id
+            && await articles.MarkDeletedAsync(scan.Batch.Connection, scan.Batch.Transaction, previous.ArticleId, cancellationToken) is { } version)
+            scan.Batch.Track(version);
+    }
+
+    /// <summary>When the article came from a file that is gone, this file is its new name: the old path is forgotten, not deleted. Returns the old path.</summary>
+    private async Task<string?> ClaimRenameAsync(Scan scan, FileOutcome outcome, Article article, Article? existing, CancellationToken cancellationToken)
+    {
+        var source = ContentPaths.SourceOf(outcome.Path);
+        var renamedFrom = existing is not null && existing.Source != source && existing.IsFromFile ? ContentPaths.PathOf(existing.Source) : null;
+        if (renamedFrom is null || !scan.Gone.Contains(renamedFrom))
+            return null;
+        scan.Renamed.Add(renamedFrom);
+        await sources.DeleteSourceFileAsync(scan.Batch.Connection, scan.Batch.Transaction, renamedFrom, cancellationToken);
+        await sources.ClearProblemAsync(scan.Batch.Connection, scan.Batch.Transaction, ContentPaths.SourceOf(renamedFrom), cancellationToken);
+        scan.Tally.Renamed++;
+        logger.LogInformation("Article {Id} moved from {From} to {To}; its id is kept", article.Id, renamedFrom, outcome.Path);
+        return renamedFrom;
+    }
+
+    /// <summary>The file, its hash and its article, so the next scan knows it unchanged; any earlier problem of the file is gone.</summary>
+    private async Task RememberSourceAsync(Scan scan, FileOutcome outcome, Article article, CancellationToken cancellationToken)
+    {
+        var source = ContentPaths.SourceOf(outcome.Path);
+        await sources.UpsertSourceFileAsync(scan.Batch.Connection, scan.Batch.Transaction,
+            new ContentSourceStore.SourceFile(outcome.Path, article.Id, outcome.Hash, outcome.Size), cancellationToken);
+        if (scan.Batch.HadProblem(source))
+            await sources.ClearProblemAsync(scan.Batch.Connection, scan.Batch.Transaction, source, cancellationToken);
+        scan.Batch.Operations++;
+    }
+
+    private void Tally(Scan scan, FileOutcome outcome, Article article, SaveOutcome saved, bool renamed)
+    {
+        switch (saved)
+        {
+            case SaveOutcome.Created:
+                scan.Tally.Created++;
+                logger.LogDebug("Created article {Id} from {File} ({Status})", article.Id, outcome.Path, article.Status);
+                break;
+            case SaveOutcome.Updated:
+                scan.Tally.Updated++;
+                logger.LogInformation("Updated article {Id} from {File} ({Status})", article.Id, outcome.Path, article.Status);
+                break;
+            default:
+                if (!renamed)
+                    scan.Tally.Unchanged++;
+                break;
+        }
+    }
+
+    /// <summary>A known file that is gone: its article is marked deleted (if the file still fed it), and its problem forgotten.</summary>
+    private async Task RemoveAsync(Scan scan, string path, CancellationToken cancellationToken)
+    {
+        var batch = scan.Batch;
+        await batch.EnsureOpenAsync(cancellationToken);
+        if (scan.Knowledge.Known.TryGetValue(path, out var file))
         {
             var article = await articles.GetAsync(batch.Connection, batch.Transaction, file.ArticleId, cancellationToken);
-            if (article is not null && article.Source == SourceOf(path)
+            if (article is not null && article.Source == ContentPaths.SourceOf(path)
                 && await articles.MarkDeletedAsync(batch.Connection, batch.Transaction, file.ArticleId, cancellationToken) is { } version)
             {
                 batch.Track(version);
-                report.Deleted++;
+                scan.Tally.Deleted++;
                 logger.LogInformation("Article {Id} marked deleted: its file {File} is gone", file.ArticleId, path);
             }
             await sources.DeleteSourceFileAsync(batch.Connection, batch.Transaction, path, cancellationToken);
         }
-        if (batch.HadProblem(SourceOf(path)))
-            await sources.ClearProblemAsync(batch.Connection, batch.Transaction, SourceOf(path), cancellationToken);
+        if (batch.HadProblem(ContentPaths.SourceOf(path)))
+            await sources.ClearProblemAsync(batch.Connection, batch.Transaction, ContentPaths.SourceOf(path), cancellationToken);
         batch.Operations++;
     }
 
-    private async Task RecordProblemAsync(Batch batch, FileOutcome outcome, int? line, string reason, Counter report, CancellationToken cancellationToken)
+    private async Task RecordProblemAsync(Scan scan, FileOutcome outcome, int? line, string reason, CancellationToken cancellationToken)
     {
-        await batch.EnsureOpenAsync(cancellationToken);
-        report.Problems++;
-        batch.Operations++;
+        await scan.Batch.EnsureOpenAsync(cancellationToken);
+        scan.Tally.Problems++;
+        scan.Batch.Operations++;
         logger.LogWarning("Skipped {File}{Line}: {Reason}; its last good version, if any, stays published",
             outcome.Path, line is null ? "" : $" line {line}", reason);
-        await sources.RecordProblemAsync(batch.Connection, batch.Transaction, SourceOf(outcome.Path), line, reason, outcome.Hash, cancellationToken);
+        await sources.RecordProblemAsync(scan.Batch.Connection, scan.Batch.Transaction, ContentPaths.SourceOf(outcome.Path), line, reason, outcome.Hash, cancellationToken);
     }
 
-    private sealed class Counter
+    /// <summary>The reader's problem, or the normaliser's errors ("field: message (line n)").</summary>
+    private static string ProblemOf(FileOutcome outcome)
     {
-        public int Files, Unchanged, Created, Updated, Renamed, Deleted, Problems;
+        if (outcome.Problem is { } problem)
+            return problem;
+        var errors = outcome.Result?.Errors ?? [];
+        return errors.Count == 1
+            ? $"{errors[0].Field}: {errors[0].Message}"
+            : string.Join("; ", errors.Select(e => e.Line is null ? $"{e.Field}: {e.Message}" : $"{e.Field}: {e.Message} (line {e.Line})"));
     }
 
-    /// <summary>A run of writes committed together; the change notification goes out after each commit.</summary>
-    private sealed class Batch(SqliteConnection connection, ArticleStore articles, HashSet<string> sourcesWithProblems) : IAsyncDisposable
-    {
-        private long _version;
+    private static int? ProblemLineOf(FileOutcome outcome) =>
+        outcome.ProblemLine ?? outcome.Result?.Errors.Select(e => e.Line).FirstOrDefault(l => l is not null);
 
-        /// <summary>Whether the source had a recorded problem when the scan began (only those need clearing).</summary>
-        public bool HadProblem(string source) => sourcesWithProblems.Contains(source);
+    private static int? LineOf(ArticleDraft draft, string key) => draft.Lines.TryGetValue(key, out var line) ? line : null;
 
-        public SqliteConnection Connection => connection;
-        public SqliteTransaction Transaction { get; private set; } = null!;
-        public int Operations { get; set; }
+    private static bool IsMovingAway(string source, List<string> gone) => ContentPaths.PathOf(source) is { } path && gone.Contains(path);
 
-        public async Task EnsureOpenAsync(CancellationToken cancellationToken)
-        {
-            if (Transaction is null)
-                Transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        }
-
-        public void Track(long version) => _version = Math.Max(_version, version);
-
-        public async Task CommitAsync(CancellationToken cancellationToken)
-        {
-            if (Transaction is null)
-                return;
-            await Transaction.CommitAsync(cancellationToken);
-            await Transaction.DisposeAsync();
-            Transaction = null!;
-            Operations = 0;
-            if (_version > 0)
-                articles.Announce(_version);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Transaction is not null)
-                await Transaction.DisposeAsync();
-        }
-    }
+    private static string Describe(string source) =>
+        ContentPaths.PathOf(source) is { } path ? $"file {path}" : "an article created through the admin API";
 }
