@@ -50,132 +50,33 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
 
     public NormalizationResult Normalize(ArticleDraft draft, string id, string source)
     {
-        var errors = new List<FieldError>();
-        var warnings = new List<FieldError>();
-        int? LineOf(string field) => draft.Lines.TryGetValue(field, out var line) ? line : null;
-        void Error(string field, string message) => errors.Add(new FieldError(field, message, LineOf(field)));
-
-        string? Text(string field, string? value, int maxLength, bool lowerCase = false)
-        {
-            if (value is null)
-                return null;
-            // The length first, before any markup is looked at, so a huge value costs nothing more.
-            // Markup, entities and spaces take room that cleaning gives back: allow for it, within reason.
-            if (value.Length > maxLength * RawLengthAllowance)
-            {
-                Error(field, $"is {value.Length} characters long; the limit is {maxLength}");
-                return null;
-            }
-            // Plain-text fields: markup a CMS export leaves in a title (<em>…</em>) is dropped, and an
-            // entity (&eacute;, &nbsp;, &amp;) means its character. "a < b > c" is text and stays.
-            var plain = PlainText.FromHtmlish(value, out var hadMarkup);
-            if (hadMarkup)
-                warnings.Add(new FieldError(field, "removed HTML markup: this field is plain text", LineOf(field)));
-            var clean = TextCleaner.SingleLine(plain, out var removed);
-            if (removed.Count > 0)
-                warnings.Add(new FieldError(field, $"removed {removed.Count} character(s) that XML forbids ({string.Join(", ", removed.Distinct())})", LineOf(field)));
-            if (lowerCase)
-                clean = clean.ToLowerInvariant();
-            if (clean.Length > maxLength)
-            {
-                Error(field, $"is {clean.Length} characters long; the limit is {maxLength}");
-                return null;
-            }
-            return clean.Length == 0 ? null : clean;
-        }
-
-        IReadOnlyList<string> List(string field, IReadOnlyList<string>? values, bool lowerCase = false)
-        {
-            if (values is null)
-                return [];
-            if (values.Count > MaxListItems)
-            {
-                Error(field, $"has {values.Count} entries; the limit is {MaxListItems}");
-                return [];
-            }
-            return values.Select(v => Text(field, v, MaxShortTextLength, lowerCase)).OfType<string>()
-                .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        }
-
+        var checks = new FieldChecks(draft.Lines);
         if (!IsValidId(id))
-            Error("id", $"'{id}' is not a valid id: use 1 to 100 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit");
-
-        var title = Text("title", draft.Title, MaxTitleLength);
-        if (title is null && !errors.Any(e => e.Field == "title"))
-            Error("title", "is required");
-
-        string? slug = null;
-        if (draft.Slug is not null)
-        {
-            slug = draft.Slug.Trim();
-            if (!Slugs.IsValid(slug))
-                Error("slug", $"'{Shorten(slug)}' is not a valid slug: use lowercase letters, digits and single hyphens, at most {Slugs.MaxLength} characters");
-        }
-        else if (title is not null)
-        {
-            slug = Slugs.From(title);
-            if (slug.Length == 0)
-                Error("slug", "cannot be made from the title; give one");
-        }
-
-        DateTimeOffset? published = ParseDate("published", draft.Published, Error);
-        DateTimeOffset? updated = ParseDate("updated", draft.Updated, Error);
-        // An undated draft is dated "now" for display, but its hash ignores that date (WithHash).
-        var undatedDraft = draft.Published is null && draft.Draft;
-        if (draft.Published is null)
-        {
-            if (draft.Draft)
-                published = time.GetUtcNow();
-            else
-                Error("published", "is required (a draft may leave it out)");
-        }
-        if (!undatedDraft && published is { } p && updated is { } u && u < p)
-            Error("updated", $"{u:u} is before published {p:u}");
-
-        var access = ArticleAccess.Free;
-        if (!string.IsNullOrWhiteSpace(draft.Access))
-        {
-            switch (draft.Access.Trim().ToLowerInvariant())
-            {
-                case "free": access = ArticleAccess.Free; break;
-                case "premium": access = ArticleAccess.Premium; break;
-                default: Error("access", $"'{Shorten(draft.Access)}' is not an access level: use free or premium"); break;
-            }
-        }
-
-        var language = string.IsNullOrWhiteSpace(draft.Language) ? _site.DefaultLanguage : draft.Language.Trim();
-        if (!LanguagePattern().IsMatch(language))
-            Error("language", $"'{Shorten(language)}' is not a language tag such as fr or en-GB");
-
-        var authors = List("authors", draft.Authors);
-        var tags = List("tags", draft.Tags, lowerCase: true);
-        var section = Text("section", draft.Section, MaxShortTextLength);
-        var issue = Text("issue", draft.Issue, MaxShortTextLength);
-        var summary = Text("summary", draft.Summary, MaxSummaryLength);
-        var image = ResolveUrl("image", draft.Image, Error);
-
-        if (draft.BodyMarkdown is not null && draft.BodyHtml is not null)
-            Error("content", "give the body either as Markdown or as HTML, not both");
-        var bodyField = draft.BodyHtml is not null ? "contentHtml" : "content";
-        var rawBody = TextCleaner.RemoveForbidden(draft.BodyHtml ?? draft.BodyMarkdown ?? "", out var removedFromBody);
-        if (removedFromBody.Count > 0)
-            warnings.Add(new FieldError(bodyField, $"removed {removedFromBody.Count} character(s) that XML forbids ({string.Join(", ", removedFromBody.Distinct())})"));
-        var contentHtml = CleanBody(draft.BodyHtml is not null, rawBody, bodyField, Error, warnings);
-
-        if (errors.Count > 0)
-            return new NormalizationResult(null, errors, warnings);
-
-        summary ??= TextCleaner.RemoveForbidden(PlainText.WithoutMarkup(HtmlCleaner.FirstParagraphText(contentHtml!, DerivedSummaryLength)), out _);
-        var status = draft.Draft ? ArticleStatus.Draft
-            : published!.Value > time.GetUtcNow() ? ArticleStatus.Scheduled
-            : ArticleStatus.Published;
+            checks.Error("id", $"'{id}' is not a valid id: use 1 to 100 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit");
+        var title = checks.Text("title", draft.Title, MaxTitleLength);
+        if (title is null && !checks.HasError("title"))
+            checks.Error("title", "is required");
+        var slug = SlugOf(draft, title, checks);
+        var (published, updated, undatedDraft) = DatesOf(draft, checks);
+        var access = AccessOf(draft, checks);
+        var language = LanguageOf(draft, checks);
+        var authors = checks.List("authors", draft.Authors);
+        var tags = checks.List("tags", draft.Tags, lowerCase: true);
+        var section = checks.Text("section", draft.Section, MaxShortTextLength);
+        var issue = checks.Text("issue", draft.Issue, MaxShortTextLength);
+        var summary = checks.Text("summary", draft.Summary, MaxSummaryLength);
+        var image = ResolveUrl("image", draft.Image, checks);
+        var contentHtml = BodyOf(draft, checks);
+        if (checks.Errors.Count > 0)
+            return new NormalizationResult(null, checks.Errors, checks.Warnings);
 
         var article = new Article
         {
             Id = id,
             Slug = slug!,
             Title = title!,
-            Summary = summary,
+            // Without a summary, the first paragraph's words (plain text, like every summary).
+            Summary = summary ?? TextCleaner.RemoveForbidden(PlainText.WithoutMarkup(HtmlCleaner.FirstParagraphText(contentHtml!, DerivedSummaryLength)), out _),
             ContentHtml = contentHtml!,
             Authors = authors,
             Section = section,
@@ -189,14 +90,87 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             ImageUrl = image,
             Source = source,
             ContentHash = "",
-            Status = status,
+            Status = draft.Draft ? ArticleStatus.Draft : published!.Value > time.GetUtcNow() ? ArticleStatus.Scheduled : ArticleStatus.Published,
         };
-        return new NormalizationResult(WithHash(article, undatedDraft, updatedGiven: updated is not null), errors, warnings)
+        return new NormalizationResult(WithHash(article, undatedDraft, updatedGiven: updated is not null), checks.Errors, checks.Warnings)
         {
             SlugGiven = draft.Slug is not null,
             UpdatedGiven = updated is not null,
             UndatedDraft = undatedDraft,
         };
+    }
+
+    /// <summary>The slug given, or one made from the title.</summary>
+    private static string? SlugOf(ArticleDraft draft, string? title, FieldChecks checks)
+    {
+        if (draft.Slug is not null)
+        {
+            var slug = draft.Slug.Trim();
+            if (!Slugs.IsValid(slug))
+                checks.Error("slug", $"'{Shorten(slug)}' is not a valid slug: use lowercase letters, digits and single hyphens, at most {Slugs.MaxLength} characters");
+            return slug;
+        }
+        if (title is null)
+            return null;
+        var made = Slugs.From(title);
+        if (made.Length == 0)
+            checks.Error("slug", "cannot be made from the title; give one");
+        return made;
+    }
+
+    /// <summary>
+    /// Publication and update times in the magazine's time zone. An undated draft is dated "now" for
+    /// display, but its hash ignores that date (<see cref="WithHash"/>).
+    /// </summary>
+    private (DateTimeOffset? Published, DateTimeOffset? Updated, bool UndatedDraft) DatesOf(ArticleDraft draft, FieldChecks checks)
+    {
+        var published = ParseDate("published", draft.Published, checks);
+        var updated = ParseDate("updated", draft.Updated, checks);
+        var undatedDraft = draft.Published is null && draft.Draft;
+        if (draft.Published is null)
+        {
+            if (draft.Draft)
+                published = time.GetUtcNow();
+            else
+                checks.Error("published", "is required (a draft may leave it out)");
+        }
+        if (!undatedDraft && published is { } p && updated is { } u && u < p)
+            checks.Error("updated", $"{u:u} is before published {p:u}");
+        return (published, updated, undatedDraft);
+    }
+
+    private static ArticleAccess AccessOf(ArticleDraft draft, FieldChecks checks)
+    {
+        if (string.IsNullOrWhiteSpace(draft.Access))
+            return ArticleAccess.Free;
+        switch (draft.Access.Trim().ToLowerInvariant())
+        {
+            case "free": return ArticleAccess.Free;
+            case "premium": return ArticleAccess.Premium;
+            default:
+                checks.Error("access", $"'{Shorten(draft.Access)}' is not an access level: use free or premium");
+                return ArticleAccess.Free;
+        }
+    }
+
+    private string LanguageOf(ArticleDraft draft, FieldChecks checks)
+    {
+        var language = string.IsNullOrWhiteSpace(draft.Language) ? _site.DefaultLanguage : draft.Language.Trim();
+        if (!LanguagePattern().IsMatch(language))
+            checks.Error("language", $"'{Shorten(language)}' is not a language tag such as fr or en-GB");
+        return language;
+    }
+
+    /// <summary>The body (Markdown, or HTML from the API) as safe HTML, without XML-forbidden characters.</summary>
+    private string? BodyOf(ArticleDraft draft, FieldChecks checks)
+    {
+        if (draft.BodyMarkdown is not null && draft.BodyHtml is not null)
+            checks.Error("content", "give the body either as Markdown or as HTML, not both");
+        var field = draft.BodyHtml is not null ? "contentHtml" : "content";
+        var raw = TextCleaner.RemoveForbidden(draft.BodyHtml ?? draft.BodyMarkdown ?? "", out var removed);
+        if (removed.Count > 0)
+            checks.Warnings.Add(new FieldError(field, $"removed {removed.Count} character(s) that XML forbids ({string.Join(", ", removed.Distinct())})"));
+        return CleanBody(draft.BodyHtml is not null, raw, field, checks);
     }
 
     /// <summary>
@@ -215,7 +189,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
     /// The body as safe HTML, or null with an error when it nests too deeply to be worth parsing (the
     /// sanitiser's cost grows with the square of the depth: 100,000 nested divs took 79 s).
     /// </summary>
-    private string? CleanBody(bool isHtml, string body, string field, Action<string, string> error, List<FieldError> warnings)
+    private string? CleanBody(bool isHtml, string body, string field, FieldChecks checks)
     {
         string html;
         try
@@ -225,38 +199,38 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         catch (ArgumentException)
         {
             // Markdig refuses input nested beyond its own limit (">>>>…" a thousand times).
-            error(field, "the Markdown nests too deeply (quotes, lists or emphasis inside one another hundreds of times)");
+            checks.Error(field, "the Markdown nests too deeply (quotes, lists or emphasis inside one another hundreds of times)");
             return null;
         }
         if (HtmlCleaner.NestingDepth(html, MaxHtmlDepth) > MaxHtmlDepth)
         {
-            error(field, $"the HTML nests elements more than {MaxHtmlDepth} levels deep");
+            checks.Error(field, $"the HTML nests elements more than {MaxHtmlDepth} levels deep");
             return null;
         }
         var contentHtml = HtmlCleaner.Sanitize(html, _site.BaseUri, out var removedFromHtml);
         foreach (var what in removedFromHtml.Distinct())
-            warnings.Add(new FieldError(field, $"removed unsafe HTML: {what}"));
+            checks.Warnings.Add(new FieldError(field, $"removed unsafe HTML: {what}"));
         return contentHtml;
     }
 
-    private DateTimeOffset? ParseDate(string field, string? value, Action<string, string> error)
+    private DateTimeOffset? ParseDate(string field, string? value, FieldChecks checks)
     {
         if (value is null)
             return null;
         if (magazineTime.TryParse(value, out var instant, out var message))
             return instant;
-        error(field, message);
+        checks.Error(field, message);
         return null;
     }
 
-    private string? ResolveUrl(string field, string? value, Action<string, string> error)
+    private string? ResolveUrl(string field, string? value, FieldChecks checks)
     {
         if (string.IsNullOrWhiteSpace(value))
             return null;
         var text = value.Trim();
         if (Uri.TryCreate(_site.BaseUri, text, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
             return uri.AbsoluteUri;
-        error(field, $"'{Shorten(text)}' is not an http(s) URL or a path on the site");
+        checks.Error(field, $"'{Shorten(text)}' is not an http(s) URL or a path on the site");
         return null;
     }
 
