@@ -64,9 +64,6 @@ public static class MailInput
         return value.Length > maxLength ? $"{field}: is {value.Length} characters long; the limit is {maxLength}" : null;
     }
 
-    /// <summary>Whether the address needs SMTPUTF8 (non-ASCII in the local part or the domain).</summary>
-    public static bool NeedsSmtpUtf8(string address) => address.Any(c => c > 0x7F);
-
     private static string? ControlCharacter(string text)
     {
         foreach (var c in text)

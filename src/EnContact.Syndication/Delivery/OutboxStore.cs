@@ -36,116 +36,114 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     /// </summary>
     public async Task<int> EnqueueManyAsync(IReadOnlyList<(MessageBody Body, IReadOnlyCollection<OutboxRequest> Requests)> batches, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
-        var checkedBatches = new List<(MessageBody Body, List<(OutboxRequest Request, string Address)> Rows)>(batches.Count);
-        foreach (var (body, requests) in batches)
-        {
-            if (MailInput.CheckHeaderText("subject", body.Subject, MailInput.MaxSubjectLength) is { } subjectProblem)
-                problems.Add(subjectProblem);
-            var rows = new List<(OutboxRequest Request, string Address)>(requests.Count);
-            foreach (var request in requests)
-            {
-                if (!MailInput.TryNormalizeAddress("recipient", request.RecipientAddress, out var address, out var error))
-                    problems.Add(error);
-                else if (MailInput.CheckHeaderText("recipient name", request.RecipientName, MailInput.MaxNameLength) is { } nameProblem)
-                    problems.Add(nameProblem);
-                else if (string.IsNullOrWhiteSpace(request.Campaign))
-                    problems.Add("campaign: is required");
-                else if (MailInput.CheckHeaderText("campaign", request.Campaign, 200) is { } campaignProblem)
-                    problems.Add(campaignProblem);
-                else if (request.UnsubscribeUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || MailInput.CheckHeaderText("unsubscribe URL", url, 2000) is not null))
-                    problems.Add($"unsubscribe URL: '{url}' is not a single-line https URL");
-                else
-                    rows.Add((request, address));
-            }
-            checkedBatches.Add((body, rows));
-        }
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems.Distinct()));
-
-        // Everything that does not need the database is computed before the write transaction, which
-        // then only inserts: for an edition of 100,000 the write lock is held for the inserts alone.
-        var messageIdDomain = options.Value.MessageIdDomain;
-        var prepared = checkedBatches.Select(batch => (
-            Body: batch.Body,
-            BodyKey: Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(batch.Body))),
-            Rows: batch.Rows.Select(row =>
-            {
-                var key = KeyOf(row.Request.Campaign, row.Address);
-                return (Key: key, row.Request, row.Address, Variables: JsonSerializer.Serialize(row.Request.Variables), MessageId: MessageIdOf(key, messageIdDomain));
-            }).ToList())).ToList();
-
-        var now = SqlValues.Instant(time.GetUtcNow());
-        var inserted = 0;
+        var prepared = Prepare(batches, options.Value.MessageIdDomain);
         await using var connection = await connections.OpenAsync(cancellationToken);
         var locked = TimeProvider.System.GetTimestamp();
-        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
-        {
-            await using var saveBody = connection.CreateCommand();
-            saveBody.Transaction = transaction;
-            saveBody.CommandText = """
-                INSERT INTO outbox_bodies (body_key, subject, text_body, html_body, created_at) VALUES (@key, @subject, @text, @html, @now)
-                ON CONFLICT (body_key) DO NOTHING
-                """;
-            var bodyKeyParameter = saveBody.Parameters.Add("@key", SqliteType.Text);
-            var subject = saveBody.Parameters.Add("@subject", SqliteType.Text);
-            var text = saveBody.Parameters.Add("@text", SqliteType.Text);
-            var html = saveBody.Parameters.Add("@html", SqliteType.Text);
-            saveBody.Parameters.AddWithValue("@now", now);
-
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO outbox (message_key, campaign, kind, priority, recipient, recipient_name, body_key, variables_json,
-                    unsubscribe_url, message_id, status, attempts, next_attempt_at, created_at)
-                VALUES (@key, @campaign, @kind, @priority, @recipient, @name, @body, @variables, @unsubscribe, @messageId, 'pending', 0, @now, @now)
-                ON CONFLICT (message_key) DO NOTHING
-                """;
-            var key = insert.Parameters.Add("@key", SqliteType.Text);
-            var campaign = insert.Parameters.Add("@campaign", SqliteType.Text);
-            var kind = insert.Parameters.Add("@kind", SqliteType.Text);
-            var priority = insert.Parameters.Add("@priority", SqliteType.Integer);
-            var recipient = insert.Parameters.Add("@recipient", SqliteType.Text);
-            var name = insert.Parameters.Add("@name", SqliteType.Text);
-            var bodyKey = insert.Parameters.Add("@body", SqliteType.Text);
-            var variables = insert.Parameters.Add("@variables", SqliteType.Text);
-            var unsubscribe = insert.Parameters.Add("@unsubscribe", SqliteType.Text);
-            var messageId = insert.Parameters.Add("@messageId", SqliteType.Text);
-            insert.Parameters.AddWithValue("@now", now);
-            insert.Prepare();
-
-            foreach (var batch in prepared)
-            {
-                bodyKeyParameter.Value = bodyKey.Value = batch.BodyKey;
-                subject.Value = batch.Body.Subject;
-                text.Value = batch.Body.TextBody;
-                html.Value = batch.Body.HtmlBody;
-                await saveBody.ExecuteNonQueryAsync(cancellationToken);
-                foreach (var row in batch.Rows)
-                {
-                    key.Value = row.Key;
-                    campaign.Value = row.Request.Campaign;
-                    kind.Value = KindText(row.Request.Kind);
-                    priority.Value = (int)row.Request.Kind;
-                    recipient.Value = row.Address;
-                    name.Value = SqlValues.OrNull(row.Request.RecipientName);
-                    variables.Value = row.Variables;
-                    unsubscribe.Value = SqlValues.OrNull(row.Request.UnsubscribeUrl);
-                    messageId.Value = row.MessageId;
-                    inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-            await transaction.CommitAsync(cancellationToken);
-        }
+        var inserted = await InsertAsync(connection, prepared, cancellationToken);
         if (inserted >= 1000)
             logger.LogInformation("Queued {Count} messages in one transaction; the database's write lock was held {Milliseconds} ms",
                 inserted, (int)TimeProvider.System.GetElapsedTime(locked).TotalMilliseconds);
-
         if (inserted > 0)
         {
             signal.Notify();
             Changes.Bump();
         }
+        return inserted;
+    }
+
+    private sealed record PreparedRow(string Key, OutboxRequest Request, string Address, string Variables, string MessageId);
+
+    private sealed record PreparedBody(MessageBody Body, string BodyKey, List<PreparedRow> Rows);
+
+    /// <summary>
+    /// Checks every header value (any problem rejects the whole call, each named) and computes all
+    /// that needs no database before the write transaction, which then only inserts: for an edition
+    /// of 100,000 the write lock is held for the inserts alone.
+    /// </summary>
+    private static List<PreparedBody> Prepare(IReadOnlyList<(MessageBody Body, IReadOnlyCollection<OutboxRequest> Requests)> batches, string messageIdDomain)
+    {
+        var problems = new List<string>();
+        var prepared = new List<PreparedBody>(batches.Count);
+        foreach (var (body, requests) in batches)
+        {
+            if (MailInput.CheckHeaderText("subject", body.Subject, MailInput.MaxSubjectLength) is { } subjectProblem)
+                problems.Add(subjectProblem);
+            var rows = new List<PreparedRow>(requests.Count);
+            foreach (var request in requests)
+            {
+                if (ProblemOf(request, out var address) is { } problem)
+                {
+                    problems.Add(problem);
+                    continue;
+                }
+                var key = KeyOf(request.Campaign, address);
+                rows.Add(new PreparedRow(key, request, address, JsonSerializer.Serialize(request.Variables), MessageIdOf(key, messageIdDomain)));
+            }
+            prepared.Add(new PreparedBody(body, Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body))), rows));
+        }
+        if (problems.Count > 0)
+            throw new ArgumentException(string.Join("; ", problems.Distinct()));
+        return prepared;
+    }
+
+    /// <summary>What is wrong with a request's header values, naming the field; null when it may be queued (with its normalised address).</summary>
+    private static string? ProblemOf(OutboxRequest request, out string address)
+    {
+        if (!MailInput.TryNormalizeAddress("recipient", request.RecipientAddress, out address, out var error))
+            return error;
+        if (MailInput.CheckHeaderText("recipient name", request.RecipientName, MailInput.MaxNameLength) is { } nameProblem)
+            return nameProblem;
+        if (string.IsNullOrWhiteSpace(request.Campaign))
+            return "campaign: is required";
+        if (MailInput.CheckHeaderText("campaign", request.Campaign, 200) is { } campaignProblem)
+            return campaignProblem;
+        if (request.UnsubscribeUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || MailInput.CheckHeaderText("unsubscribe URL", url, 2000) is not null))
+            return $"unsubscribe URL: '{url}' is not a single-line https URL";
+        return null;
+    }
+
+    /// <summary>Every body (once, content-addressed) and every row, in one transaction, with two prepared statements; returns the rows that were new.</summary>
+    private async Task<int> InsertAsync(SqliteConnection connection, List<PreparedBody> prepared, CancellationToken cancellationToken)
+    {
+        var now = SqlValues.Instant(time.GetUtcNow());
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var saveBody = Sql.Command(connection, transaction, """
+            INSERT INTO outbox_bodies (body_key, subject, text_body, html_body, created_at) VALUES (@key, @subject, @text, @html, @now)
+            ON CONFLICT (body_key) DO NOTHING
+            """, ("@now", now));
+        var body = new[] { "@key", "@subject", "@text", "@html" }.ToDictionary(n => n, n => saveBody.Parameters.Add(n, SqliteType.Text));
+        await using var insert = Sql.Command(connection, transaction, """
+            INSERT INTO outbox (message_key, campaign, kind, priority, recipient, recipient_name, body_key, variables_json,
+                unsubscribe_url, message_id, status, attempts, next_attempt_at, created_at)
+            VALUES (@key, @campaign, @kind, @priority, @recipient, @name, @body, @variables, @unsubscribe, @messageId, 'pending', 0, @now, @now)
+            ON CONFLICT (message_key) DO NOTHING
+            """, ("@now", now));
+        var row = new[] { "@key", "@campaign", "@kind", "@recipient", "@name", "@body", "@variables", "@unsubscribe", "@messageId" }
+            .ToDictionary(n => n, n => insert.Parameters.Add(n, SqliteType.Text));
+        var priority = insert.Parameters.Add("@priority", SqliteType.Integer);
+        insert.Prepare();
+
+        var inserted = 0;
+        foreach (var batch in prepared)
+        {
+            (body["@key"].Value, body["@subject"].Value, body["@text"].Value, body["@html"].Value) = (batch.BodyKey, batch.Body.Subject, batch.Body.TextBody, batch.Body.HtmlBody);
+            await saveBody.ExecuteNonQueryAsync(cancellationToken);
+            row["@body"].Value = batch.BodyKey;
+            foreach (var message in batch.Rows)
+            {
+                row["@key"].Value = message.Key;
+                row["@campaign"].Value = message.Request.Campaign;
+                row["@kind"].Value = KindText(message.Request.Kind);
+                priority.Value = (int)message.Request.Kind;
+                row["@recipient"].Value = message.Address;
+                row["@name"].Value = SqlValues.OrNull(message.Request.RecipientName);
+                row["@variables"].Value = message.Variables;
+                row["@unsubscribe"].Value = SqlValues.OrNull(message.Request.UnsubscribeUrl);
+                row["@messageId"].Value = message.MessageId;
+                inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
 
