@@ -64,9 +64,12 @@ public static class ListenAddress
         return endpoints;
     }
 
-    /// <summary>Every Kestrel endpoint needs an http(s) address Kestrel can bind.</summary>
+    /// <summary>Kestrel ignores what it does not know (a misspelt <c>Endpoints</c> would leave the default address), and every endpoint needs an address it can bind.</summary>
     public static IEnumerable<string> Problems(IConfiguration configuration)
     {
+        foreach (var setting in configuration.GetSection("Kestrel").GetChildren().Where(s => !KestrelSettings.Contains(s.Key, StringComparer.OrdinalIgnoreCase)))
+            foreach (var leaf in SettingsShape.Leaves(setting))
+                yield return $"{leaf.Path}: is not a Kestrel setting{SettingsShape.DidYouMean(setting.Key, KestrelSettings)}";
         foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
         {
             var url = endpoint["Url"];
@@ -115,6 +118,10 @@ public static class ListenAddress
             return null;
         }
     }
+
+    /// <summary>What Kestrel reads from its section: its configuration loader's sections and its options' properties.</summary>
+    private static readonly string[] KestrelSettings =
+        ["Endpoints", "EndpointDefaults", "Certificates", .. typeof(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions).GetProperties().Select(p => p.Name)];
 
     private static string[] Split(string list) => list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

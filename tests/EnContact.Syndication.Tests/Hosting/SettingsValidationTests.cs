@@ -56,6 +56,7 @@ public sealed class SettingsValidationTests
     [InlineData("ENCONTACT__Logging__Console__FormatterName", "jsn", "Logging:Console:FormatterName: 'jsn' is not a console formatter (simple, json, systemd)")]
     [InlineData("ENCONTACT__Logging__Console__FormatterOptions__UseUtcTimestamp", "yes", "Logging:Console:FormatterOptions:UseUtcTimestamp: 'yes' is not true or false")]
     [InlineData("ENCONTACT__Kestrel__Endpoints__Http__Url", "127.0.0.1:5080", "Kestrel:Endpoints:Http:Url: '127.0.0.1:5080' is not an http(s) address")]
+    [InlineData("ENCONTACT__Kestrel__Endpoint__Http__Url", "http://127.0.0.1:5080", "Kestrel:Endpoint:Http:Url: is not a Kestrel setting (did you mean Endpoints?)")]
     [InlineData("ENCONTACT__urls", "http://127.0.0.1:5080", "urls: there is no section urls")]
     public async Task BadSetting_ExitsWith2PrintingOneSectionKeyLine(string variable, string value, string expected)
     {
