@@ -74,11 +74,12 @@ public sealed class BenchGateway : IAsyncDisposable
             ["Ingestion:ContentPath"] = contentPath,
             ["Ingestion:Enabled"] = "false",
             ["Admin:ApiToken"] = AdminToken,
-            // Production settings the gateway requires: templates, a link secret, an https public URL.
+            // Production settings the gateway requires: templates, a link secret, the public URLs.
             ["Templates:Path"] = TemplatesFolder() ?? throw new InvalidOperationException("templates/ not found above the current directory: run from the repository"),
             ["Subscribers:TokenSecret"] = LinkSecret,
             ["PersonalData:HashKey"] = LinkSecret,
             ["Subscribers:PublicUrl"] = PublicUrl,
+            ["Feeds:PublicUrl"] = "https://flux.en-contact.com/",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())

@@ -13,7 +13,7 @@ namespace EnContact.Syndication;
 /// <summary>The gateway's table of contents: which features it has and where they are wired.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => Cli.Build().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args) => Cli.InvokeAsync(args);
 
     /// <summary>Builds the whole gateway (not started). Tests pass settings to point it at their own files, port and clock.</summary>
     public static WebApplication CreateApp(GatewaySettings? settings = null)
@@ -35,7 +35,7 @@ public static class Program
         builder.Services.AddSubscribers(builder.Environment);
         builder.Services.AddDigests();
 
-        var app = builder.Build();
+        var app = builder.Build().ValidateSettings();
         app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -7,9 +7,11 @@ public sealed class FeedsOptions
 {
     public const string Section = "Feeds";
 
-    /// <summary>Absolute URL where the gateway's <c>/feeds/…</c> are publicly reachable (self links, WebSub topics). Default <c>http://127.0.0.1:5080/</c>.</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string PublicUrl { get; set; } = "http://127.0.0.1:5080/";
+    /// <summary>
+    /// Absolute URL where the gateway's <c>/feeds/…</c> are publicly reachable (self links, WebSub topics).
+    /// Required outside Development; in Development, when unset, the listen address. No default.
+    /// </summary>
+    public string? PublicUrl { get; set; }
 
     /// <summary>Feed subtitle / description. Default: the magazine's one-line description.</summary>
     [Required(AllowEmptyStrings = false)]
@@ -58,5 +60,5 @@ public sealed class FeedsOptions
     [Required(AllowEmptyStrings = false)]
     public string PremiumLinkText { get; set; } = "Lire la suite sur En-Contact (réservé aux abonnés)";
 
-    public Uri PublicUri => new(PublicUrl.EndsWith('/') ? PublicUrl : PublicUrl + "/", UriKind.Absolute);
+    public Uri PublicUri => PublicUrl is { } url ? new(url.EndsWith('/') ? url : url + "/", UriKind.Absolute) : throw new InvalidOperationException("Feeds:PublicUrl is not set");
 }

@@ -8,6 +8,8 @@ public static class FeedsSetup
     public static IServiceCollection AddFeeds(this IServiceCollection services)
     {
         services.AddSectionOptions<FeedsOptions>(FeedsOptions.Section, Rules);
+        services.AddOptions<FeedsOptions>().PostConfigure<IConfiguration, IHostEnvironment>((feeds, configuration, environment) =>
+            feeds.PublicUrl = ListenAddress.OrDerived(feeds.PublicUrl, configuration, environment));
         services.AddSingleton<IPostConfigureOptions<FeedsOptions>, ResolveMirrorPath>();
         services.AddSingleton<FeedSetBuilder>();
         services.AddSingleton<FeedCache>();
@@ -21,16 +23,14 @@ public static class FeedsSetup
         return services;
     }
 
-    private static IEnumerable<string> Rules(FeedsOptions feeds)
+    private static IEnumerable<string> Rules(FeedsOptions feeds, IServiceProvider services)
     {
-        foreach (var (key, value, required) in new[] { ("PublicUrl", feeds.PublicUrl, true), ("HubUrl", feeds.HubUrl, false), ("IconUrl", feeds.IconUrl, false), ("LogoUrl", feeds.LogoUrl, false) })
+        if (string.IsNullOrWhiteSpace(feeds.PublicUrl))
+            yield return ListenAddress.MissingPublicUrl(FeedsOptions.Section, "https://www.en-contact.com/", services);
+        foreach (var (key, value) in new[] { ("PublicUrl", feeds.PublicUrl), ("HubUrl", feeds.HubUrl), ("IconUrl", feeds.IconUrl), ("LogoUrl", feeds.LogoUrl) })
         {
             if (string.IsNullOrWhiteSpace(value))
-            {
-                if (required)
-                    yield return $"{key}: is required";
                 continue;
-            }
             if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 yield return $"{key}: '{value}' is not an absolute http(s) URL";
         }

@@ -16,9 +16,27 @@ namespace EnContact.Syndication.Hosting;
 /// </summary>
 public static class Cli
 {
+    /// <summary>ASP.NET Core's own <c>--urls</c>, accepted by every verb so that all of them read the same settings.</summary>
+    public static readonly Option<string?> Urls = new("--urls")
+    {
+        Description = "Where to listen, e.g. http://0.0.0.0:8080 (several separated by ';'); ENCONTACT__Kestrel__Endpoints__Http__Url wins over it.",
+        Recursive = true,
+    };
+
+    /// <summary>This process's <c>--urls</c>: a process runs one verb, and every verb builds its gateway through <see cref="Run"/>.</summary>
+    private static string? _commandLineUrls;
+
+    public static Task<int> InvokeAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        _commandLineUrls = parse.GetValue(Urls);
+        return parse.InvokeAsync();
+    }
+
     public static RootCommand Build()
     {
         var root = new RootCommand("EnContact.Syndication: feeds and newsletters for the En-Contact magazine. Without a verb, runs 'serve'.");
+        root.Options.Add(Urls);
 
         var serve = new Command("serve", "Run the gateway: HTTP API, content-folder ingestion and background workers (the default).");
         serve.SetAction((_, ct) => Run(ServeAsync, ct, quiet: false));
@@ -70,15 +88,16 @@ public static class Cli
         WebApplication app;
         try
         {
-            // One-shot verbs print their own report; their log shows only warnings and errors.
-            app = Program.CreateApp(quiet
-                ? new GatewaySettings { Overrides = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" } }
-                : null);
-            app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+            // Every setting is checked here, once, before the verb touches any of them.
+            app = Program.CreateApp(new GatewaySettings
+            {
+                Defaults = quiet ? GatewayLogging.VerbDefaults : new Dictionary<string, string?>(),
+                Urls = _commandLineUrls,
+            });
         }
-        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+        catch (Exception e) when (Problems(e) is { Count: > 0 } problems)
         {
-            return ConfigurationError(e);
+            return ConfigurationError(problems);
         }
 
         await using (app)
@@ -87,9 +106,9 @@ public static class Cli
             {
                 return await verb(app, cancellationToken);
             }
-            catch (OptionsValidationException e)
+            catch (Exception e) when (Problems(e) is { Count: > 0 } problems)
             {
-                return ConfigurationError(e);
+                return ConfigurationError(problems);
             }
             catch (Templating.TemplateException e)
             {
@@ -99,12 +118,19 @@ public static class Cli
         }
     }
 
-    private static int ConfigurationError(Exception e)
+    /// <summary>The settings problems an exception carries (one validator's, or several validators' together).</summary>
+    private static List<string> Problems(Exception e) => e switch
     {
-        var failures = e is OptionsValidationException validation ? validation.Failures : [e.Message];
-        Console.Error.WriteLine("Configuration error (appsettings.json or ENCONTACT__Section__Key environment variables):");
-        foreach (var failure in failures)
-            Console.Error.WriteLine($"  - {failure}");
+        OptionsValidationException validation => [.. validation.Failures],
+        AggregateException aggregate when aggregate.InnerExceptions.All(i => i is OptionsValidationException) => [.. aggregate.InnerExceptions.SelectMany(Problems)],
+        _ => [],
+    };
+
+    private static int ConfigurationError(IReadOnlyCollection<string> problems)
+    {
+        Console.Error.WriteLine($"Configuration error: {problems.Count} setting(s) to fix (appsettings.json, appsettings.{{Environment}}.json or ENCONTACT__Section__Key variables):");
+        foreach (var problem in problems)
+            Console.Error.WriteLine(problem);
         return 2;
     }
 

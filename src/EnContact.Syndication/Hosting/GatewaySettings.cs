@@ -9,7 +9,11 @@ public sealed record GatewaySettings
     public string? ContentRoot { get; init; }
     /// <summary>Configuration values that win over every other source (key form <c>Section:Key</c>).</summary>
     public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
-    /// <summary>Read <c>ENCONTACT__*</c> environment variables (tests turn this off to stay hermetic).</summary>
+    /// <summary>Values that replace the embedded defaults but lose to every file and variable (the one-shot verbs' quieter log).</summary>
+    public IReadOnlyDictionary<string, string?> Defaults { get; init; } = new Dictionary<string, string?>();
+    /// <summary>The command line's <c>--urls</c> (addresses separated by <c>;</c>), as every ASP.NET Core host accepts it.</summary>
+    public string? Urls { get; init; }
+    /// <summary>Read <c>ENCONTACT__*</c> environment variables, and the standard listen-address ones (tests turn this off to stay hermetic).</summary>
     public bool ReadEnvironmentVariables { get; init; } = true;
     public TimeProvider? TimeProvider { get; init; }
     /// <summary>An extra log destination (tests read what the gateway logs).</summary>

@@ -50,9 +50,13 @@ public static class HostingSetup
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(
             new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.KebabCaseLower)));
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
-            .Configure<IOptions<AdminOptions>>((kestrel, admin) =>
+            .Configure<IConfiguration>((kestrel, configuration) =>
             {
-                kestrel.Limits.MaxRequestBodySize = admin.Value.MaxRequestBodyBytes;
+                // Kestrel's options are built with the host, before the settings are checked, so the limit is read
+                // without IOptions<AdminOptions> (whose validation would end the build with one section's problems);
+                // a wrong value is reported with every other problem and nothing starts.
+                kestrel.Limits.MaxRequestBodySize = long.TryParse(configuration[$"{AdminOptions.Section}:{nameof(AdminOptions.MaxRequestBodyBytes)}"],
+                    System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var bytes) ? bytes : new AdminOptions().MaxRequestBodyBytes;
                 kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
                 kestrel.AddServerHeader = false;
             });

@@ -12,10 +12,9 @@ public sealed class SubscribersOptions
     /// <summary>
     /// Absolute URL where the gateway's public pages (<c>/subscribe</c>, <c>/confirm/…</c>, <c>/unsubscribe/…</c>)
     /// are reachable; the links in mails start with it. One-click unsubscribe (RFC 8058) needs https.
-    /// Default <c>http://127.0.0.1:5080/</c>.
+    /// Required outside Development; in Development, when unset, the listen address. No default.
     /// </summary>
-    [Required(AllowEmptyStrings = false)]
-    public string PublicUrl { get; set; } = "http://127.0.0.1:5080/";
+    public string? PublicUrl { get; set; }
 
     /// <summary>
     /// Secret that signs confirm, unsubscribe and preferences links (HMAC-SHA256), at least 32 characters.
@@ -70,7 +69,7 @@ public sealed class SubscribersOptions
     [Required(AllowEmptyStrings = false)]
     public string KeysPath { get; set; } = "data/keys";
 
-    public Uri PublicUri => new(PublicUrl.EndsWith('/') ? PublicUrl : PublicUrl + "/", UriKind.Absolute);
+    public Uri PublicUri => PublicUrl is { } url ? new(url.EndsWith('/') ? url : url + "/", UriKind.Absolute) : throw new InvalidOperationException("Subscribers:PublicUrl is not set");
 
     /// <summary>The default sections, used when the setting lists none.</summary>
     public static readonly string[] DefaultSections = ["analyses", "études", "entretiens", "indiscrétions", "actualités"];

@@ -11,7 +11,9 @@ public static class SubscribersSetup
 {
     public static IServiceCollection AddSubscribers(this IServiceCollection services, IHostEnvironment environment)
     {
-        services.AddSectionOptions<SubscribersOptions>(SubscribersOptions.Section, options => Rules(options, environment));
+        services.AddSectionOptions<SubscribersOptions>(SubscribersOptions.Section, (options, provider) => Rules(options, environment, provider));
+        services.AddOptions<SubscribersOptions>().PostConfigure<IConfiguration>((options, configuration) =>
+            options.PublicUrl = ListenAddress.OrDerived(options.PublicUrl, configuration, environment));
         services.AddSingleton(provider => LoadSecret(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value, environment));
         services.AddSingleton<SubscriberTokens>();
         services.AddSingleton<SubscriberLinks>();
@@ -46,9 +48,11 @@ public static class SubscribersSetup
         return services;
     }
 
-    private static IEnumerable<string> Rules(SubscribersOptions options, IHostEnvironment environment)
+    private static IEnumerable<string> Rules(SubscribersOptions options, IHostEnvironment environment, IServiceProvider services)
     {
-        if (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (string.IsNullOrWhiteSpace(options.PublicUrl))
+            yield return ListenAddress.MissingPublicUrl(SubscribersOptions.Section, "https://lettre.en-contact.com/", services);
+        else if (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             yield return $"PublicUrl: '{options.PublicUrl}' is not an absolute http(s) URL";
         else if (!environment.IsDevelopment() && uri.Scheme != Uri.UriSchemeHttps)
             yield return $"PublicUrl: '{options.PublicUrl}' must be https outside Development (one-click unsubscribe, RFC 8058, needs it)";

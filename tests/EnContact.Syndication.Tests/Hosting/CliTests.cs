@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Hosting;
@@ -6,7 +5,7 @@ namespace EnContact.Syndication.Tests.Hosting;
 /// <summary>The operator verbs, run as a real process of the built gateway in a temp working folder.</summary>
 public sealed class CliTests
 {
-    private const string Token = "cli-test-token-0123456789abcdef";
+    private const string Token = GatewayProcess.Token;
 
     [Fact]
     public async Task Help_ListsEveryVerb()
@@ -234,48 +233,6 @@ public sealed class CliTests
         Assert.Contains("Admin:ApiToken: is required outside Development", error);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string workingDirectory, (string Name, string? Value)[] environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EnContact.Syndication.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ENCONTACT__", StringComparison.Ordinal) || k.EndsWith("_ENVIRONMENT", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(key);
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ENCONTACT__Admin__ApiToken"] = Token;
-        start.Environment["ENCONTACT__Ingestion__Enabled"] = "false";
-        start.Environment["ENCONTACT__Templates__Path"] = Path.Combine(AppContext.BaseDirectory, "templates");
-        start.Environment["ENCONTACT__Subscribers__TokenSecret"] = Gateway.LinkSecret;
-        start.Environment["ENCONTACT__PersonalData__HashKey"] = Gateway.HashKey;
-        start.Environment["ENCONTACT__Subscribers__PublicUrl"] = Gateway.PublicUrl;
-        start.Environment["ENCONTACT__Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
-        foreach (var (name, value) in environment)
-        {
-            if (value is null)
-                start.Environment.Remove(name);
-            else
-                start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new Xunit.Sdk.XunitException($"'{string.Join(' ', args)}' did not exit within a minute");
-        }
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(string workingDirectory, (string Name, string? Value)[] environment, params string[] args) =>
+        GatewayProcess.RunAsync(workingDirectory, environment, args);
 }
