@@ -5,6 +5,9 @@ namespace EnContact.Syndication.Delivery;
 /// <summary>Where the relay's status is kept between the sending process and whoever asks (<c>delivery status</c>, the API).</summary>
 public sealed class RelayStatusStore(SqliteConnectionFactory connections, TimeProvider time)
 {
+    /// <summary>Moves after every save, so in-process watchers (tests, the desk) can wait instead of polling.</summary>
+    public VersionSignal Changes { get; } = new();
+
     public async Task SaveAsync(RelayStatus status, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
@@ -18,6 +21,7 @@ public sealed class RelayStatusStore(SqliteConnectionFactory connections, TimePr
             ("@reply", SqlValues.OrNull(status.LastReply)), ("@replyAt", Optional(status.LastReplyAt)),
             ("@failure", SqlValues.OrNull(status.LastFailure is null ? null : OutboxStore.Truncate(status.LastFailure))), ("@failureAt", Optional(status.LastFailureAt)),
             ("@now", SqlValues.Instant(time.GetUtcNow())));
+        Changes.Bump();
     }
 
     /// <summary>Every relay a sending process reported on, the most recently updated first.</summary>

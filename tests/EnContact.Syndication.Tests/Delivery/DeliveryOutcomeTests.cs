@@ -155,8 +155,19 @@ public sealed class DeliveryOutcomeTests
 
         await Outbox(gateway).EnqueueAsync(Body, DeliveryWorkerTests.Subscribers(2), None);
         await WaitUntilSettledAsync(gateway, "digest-2026-48");
-        var relays = await gateway.WaitForOutboxAsync(async () =>
-            (await gateway.Services.GetRequiredService<RelayStatusStore>().ListAsync(None)) is { Count: > 0 } found && found[0].Status.LastReply is not null ? found : null);
+        var store = gateway.Services.GetRequiredService<RelayStatusStore>();
+        IReadOnlyList<(RelayStatus Status, DateTimeOffset UpdatedAt)> relays;
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (true)
+            {
+                var seen = store.Changes.Version;
+                relays = await store.ListAsync(None);
+                if (relays is [{ Status.LastReply: not null }])
+                    break;
+                await store.Changes.WaitForChangeAsync(seen, limit.Token);
+            }
+        }
 
         var (status, _) = Assert.Single(relays);
         Assert.Equal(($"smtp 127.0.0.1:{server.Port}", "up"), (status.Relay, status.State));
