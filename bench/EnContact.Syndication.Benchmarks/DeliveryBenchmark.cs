@@ -32,8 +32,6 @@ public sealed record DeliveryBenchmarkOptions
     public bool SourceReconnect { get; init; } = true;
     /// <summary>Breakdown after the runs: query plans, per-call costs and the engine with a sender that discards.</summary>
     public bool Breakdown { get; init; } = true;
-    /// <summary>Also run the engine with bench-only senders (see <see cref="DeliveryBenchmark.WhatIf"/>), with the last batch size.</summary>
-    public IReadOnlyList<DeliveryBenchmark.WhatIf> WhatIfs { get; init; } = [DeliveryBenchmark.WhatIf.NoDelay, DeliveryBenchmark.WhatIf.NoDelayNoLeak];
     /// <summary>Bound on one delivery; default 60 s + N / 250 s.</summary>
     public TimeSpan? Timeout { get; init; }
     /// <summary>Seconds to wait after each delivery, everything sent and the worker still alive, so a heap dump can be taken (dotnet-gcdump collect -p PID).</summary>
@@ -43,30 +41,23 @@ public sealed record DeliveryBenchmarkOptions
 }
 
 /// <summary>
-/// Issue 4: N bulk messages of about K KiB (one shared French newsletter body, the unsubscribe URL
+/// N bulk messages of about K KiB (one shared French newsletter body, the unsubscribe URL
 /// filled per recipient) queued with <see cref="OutboxStore.EnqueueAsync"/> and sent by the real
 /// <see cref="DeliveryWorker"/> over C SMTP connections to Postfix's smtp-sink on 127.0.0.1; in the
 /// same run, Postfix's smtp-source sends N messages of the same size over C sessions to a fresh sink:
 /// the physical limit of this machine. The sink's own counter must show exactly N messages.
 /// </summary>
-/// <remarks>
-/// What-ifs (bench-only senders plugged into the real worker): <see cref="WhatIf.NoDelay"/> sends with
-/// MailKit over sockets that set TCP_NODELAY; <see cref="WhatIf.NoDelayNoLeak"/> also takes the composer's
-/// shared From address off each message once sent, so the message can be collected.
-/// </remarks>
 public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, TextWriter output) : CheckedBenchmark
 {
     public const string Usage = """
           delivery [--messages N] [--size-kb K] [--connections C] [--runs R] [--batch-sizes B1,B2,…]
-                   [--chunk N] [--warmup N] [--no-reconnect-source] [--no-breakdown] [--what-if NoDelay,NoDelayNoLeak | --no-what-if]
+                   [--chunk N] [--warmup N] [--no-reconnect-source] [--no-breakdown]
                    [--timeout-minutes M] [--hold S] [--work DIR] [--keep]
               N bulk messages of about K KiB queued in the outbox and sent by the DeliveryWorker over C SMTP
               connections to Postfix's smtp-sink on 127.0.0.1, against smtp-source sending the same number
               and size over C sessions (the limit); checks the sink received exactly N. Needs /usr/sbin/smtp-sink
               and smtp-source (Debian package postfix; no Postfix daemon is started) and root (sink runs -u nobody).
-              Then a breakdown (query plans, cost of each outbox call, the engine with a discarding sender) and
-              what-ifs with the last batch size: the real worker with a bench-only MailKit sender whose sockets set
-              TCP_NODELAY (NoDelay), and the same that also detaches the composer's shared From address (NoDelayNoLeak).
+              Then a breakdown (query plans, cost of each outbox call, the engine with a discarding sender).
               Defaults: 10000 messages, 60 KiB, 8 connections, 1 run, batch sizes 50,500. Exit code 1 when a check fails.
         """;
 
@@ -97,13 +88,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
             "--warmup" => o with { WarmupMessages = a.Count(0) },
             "--no-reconnect-source" => o with { SourceReconnect = false },
             "--no-breakdown" => o with { Breakdown = false },
-            "--no-what-if" => o with { WhatIfs = [] },
-            "--what-if" => o with
-            {
-                WhatIfs = a.Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(s => Enum.TryParse<WhatIf>(s, ignoreCase: true, out var w) && w != WhatIf.None ? w : throw new ArgumentException($"--what-if: '{s}' is not NoDelay or NoDelayNoLeak"))
-                    .ToArray(),
-            },
             "--timeout-minutes" => o with { Timeout = TimeSpan.FromMinutes(a.Count(1)) },
             "--hold" => o with { HoldSeconds = a.Count(0) },
             "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
@@ -171,17 +155,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
                         $"  run {run + 1}/{options.Runs}, batch {batchSize}: {ours.Rate:N0} msg/s ({ours.Elapsed.TotalSeconds:0.00} s), CPU {ours.CpuPerMessageUs:N0} µs/msg ours + {ours.SinkCpu.TotalSeconds:0.0} s sink, allocated {ours.Allocated / 1048576.0:N0} MiB, peak working set {Mib(ours.PeakWorkingSet)} (lifetime {Mib(ours.LifetimePeakWorkingSet)}), GC heap ≤ {Mib(ours.PeakGcHeap)}, live heap after {Mib(ours.LiveHeapAfter)}; enqueue {ours.EnqueueElapsed.TotalSeconds:0.00} s"));
                 }
 
-                foreach (var whatIf in options.WhatIfs)
-                {
-                    var batchSize = options.BatchSizes[^1];
-                    var what = await DeliverAsync(work, $"run{run + 1}-{whatIf}-b{batchSize}", options.Messages, batchSize, dump: false, cancellationToken, whatIf);
-                    if (_failures.Count > 0)
-                        return Fail();
-                    result.WhatIfs[whatIf] = what;
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  run {run + 1}/{options.Runs}, what-if {whatIf}, batch {batchSize}: {what.Rate:N0} msg/s ({what.Elapsed.TotalSeconds:0.00} s), CPU {what.CpuPerMessageUs:N0} µs/msg, allocated {what.Allocated / 1048576.0:N0} MiB, peak working set {Mib(what.PeakWorkingSet)}, GC heap ≤ {Mib(what.PeakGcHeap)}, live heap after {Mib(what.LiveHeapAfter)}"));
-                }
-
                 result.Source = await SourceAsync(work, options.Messages, reuseConnections: true, cancellationToken);
                 if (_failures.Count > 0)
                     return Fail();
@@ -246,7 +219,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         public Dictionary<int, DeliveryResult> Ours { get; } = [];
         public SourceResult Source { get; set; } = null!;
         public SourceResult? SourceReconnect { get; set; }
-        public Dictionary<WhatIf, DeliveryResult> WhatIfs { get; } = [];
     }
 
     private Dictionary<string, string?> GatewaySettingsFor(int port, int batchSize) => new()
@@ -258,15 +230,8 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         ["Delivery:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
     };
 
-    /// <summary>One delivery of <paramref name="count"/> messages on a fresh database to a fresh sink.</summary>
-    public enum WhatIf
-    {
-        None,
-        NoDelay,
-        NoDelayNoLeak,
-    }
-
-    private async Task<DeliveryResult> DeliverAsync(string work, string label, int count, int batchSize, bool dump, CancellationToken cancellationToken, WhatIf whatIfSender = WhatIf.None)
+    /// <summary>One delivery of <paramref name="count"/> messages on a fresh database to a fresh sink, by the registered worker and sender.</summary>
+    private async Task<DeliveryResult> DeliverAsync(string work, string label, int count, int batchSize, bool dump, CancellationToken cancellationToken)
     {
         var result = new DeliveryResult();
         var dumpFolder = dump ? Path.Combine(work, $"dump-{label}") : null;
@@ -279,11 +244,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
             result.EnqueueRate = count / result.EnqueueElapsed.TotalSeconds;
             Check(await CountAsync(gateway.Connections, "status = 'pending'", cancellationToken) == count, $"{label}: the outbox does not hold {count} pending messages after enqueuing");
 
-            // The registered worker and sender (SmtpMailSender); for the what-if, the same worker class with the bench-only sender.
-            await using var whatIf = whatIfSender == WhatIf.None ? null : new NoDelaySmtpSender(sink.Port, options.Connections, detachFrom: whatIfSender == WhatIf.NoDelayNoLeak);
-            var worker = whatIf is null
-                ? gateway.Services.GetServices<IHostedService>().OfType<DeliveryWorker>().Single()
-                : ActivatorUtilities.CreateInstance<DeliveryWorker>(gateway.Services, (IMailSender)whatIf);
+            var worker = gateway.Services.GetServices<IHostedService>().OfType<DeliveryWorker>().Single();
             await MeasureDeliveryAsync(result, gateway.Connections, count, sink, () => worker.StartAsync(cancellationToken), () => worker.StopAsync(CancellationToken.None), label, cancellationToken);
 
             var progress = (await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(Campaign, cancellationToken)).Single();
@@ -324,7 +285,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        // Bounded: a tenth of the issue's single-session limit would take N / 250 s.
+        // Bounded: a tenth of the single-session limit that was first measured would take N / 250 s.
         var deadline = options.Timeout ?? TimeSpan.FromSeconds(60 + count / 250.0);
 
         await start();
@@ -681,61 +642,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         message.WriteTo(FormatOptions.Default, stream);
     }
 
-    /// <summary>
-    /// Bench-only what-if, not the gateway's sender: C MailKit clients, each connected through a socket with
-    /// TCP_NODELAY set (MailKit leaves Nagle on; its ConnectAsync(Socket, …) overload takes a socket we made),
-    /// handed out like SmtpConnectionPool does. No Polly pipeline: on loopback to smtp-sink nothing fails.
-    /// </summary>
-    private sealed class NoDelaySmtpSender(int port, int connections, bool detachFrom) : IMailSender, IAsyncDisposable
-    {
-        private readonly System.Threading.Channels.Channel<MailKit.Net.Smtp.SmtpClient> _idle = CreatePool(connections);
-
-        public string Description => $"what-if: MailKit with TCP_NODELAY, 127.0.0.1:{port}";
-
-        public async Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken)
-        {
-            var client = await _idle.Reader.ReadAsync(cancellationToken);
-            try
-            {
-                if (!client.IsConnected)
-                {
-                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    await socket.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                    await client.ConnectAsync(socket, "127.0.0.1", port, MailKit.Security.SecureSocketOptions.None, cancellationToken);
-                }
-                return new SendReceipt("250 " + await client.SendAsync(message, cancellationToken));
-            }
-            finally
-            {
-                _idle.Writer.TryWrite(client);
-                // MessageComposer adds one shared MailboxAddress to every message's From: its Changed event then
-                // references every message ever composed. Removing it unsubscribes (as a new address per message would).
-                if (detachFrom)
-                    foreach (var address in message.From.ToList())
-                        message.From.Remove(address);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _idle.Writer.TryComplete();
-            while (_idle.Reader.TryRead(out var client))
-            {
-                if (client.IsConnected)
-                    await client.DisconnectAsync(quit: true, CancellationToken.None);
-                client.Dispose();
-            }
-        }
-
-        private static System.Threading.Channels.Channel<MailKit.Net.Smtp.SmtpClient> CreatePool(int size)
-        {
-            var channel = System.Threading.Channels.Channel.CreateBounded<MailKit.Net.Smtp.SmtpClient>(size);
-            for (var i = 0; i < size; i++)
-                channel.Writer.TryWrite(new MailKit.Net.Smtp.SmtpClient { Timeout = 30_000 });
-            return channel;
-        }
-    }
-
     /// <summary>Serialises the message and throws it away, yielding first as a socket write would.</summary>
     private sealed class DiscardSender : IMailSender
     {
@@ -813,15 +719,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         }
         var source = runs.Select(r => r.Source.Rate).ToArray();
         text.AppendLine(inv, $"| smtp-source -d (limit: {c} sessions, connections kept) | {Med(source):N0} | {Stats.Min(source):N0} – {Stats.Max(source):N0} | 1.00 | – | – | – | – | – |");
-        foreach (var w in options.WhatIfs)
-        {
-            var whatIf = runs.Select(r => r.WhatIfs[w].Rate).ToArray();
-            var mid = runs.OrderBy(r => r.WhatIfs[w].Rate).ElementAt(runs.Count / 2).WhatIfs[w];
-            var name = w == WhatIf.NoDelay
-                ? "What-if (bench-only sender): same worker and outbox, MailKit over sockets with TCP_NODELAY"
-                : "What-if: as above, and the composer's shared From address detached after each send (no leak)";
-            text.AppendLine(inv, $"| {name}, batch {options.BatchSizes[^1]} | {Med(whatIf):N0} | {Stats.Min(whatIf):N0} – {Stats.Max(whatIf):N0} | {Med(runs.Select(r => r.WhatIfs[w].Rate / r.Source.Rate)):0.00} | {mid.CpuPerMessageUs:N0} | {mid.Allocated / 1048576.0:N0} MiB ({mid.Allocated / 1024.0 / n:N0} KiB/msg) | {Mib(mid.PeakWorkingSet)} / {Mib(mid.LifetimePeakWorkingSet)} | {Mib(mid.PeakGcHeap)} | {Mib(mid.LiveHeapAfter)} |");
-        }
         if (runs.All(r => r.SourceReconnect is not null))
         {
             var reconnect = runs.Select(r => r.SourceReconnect!.Rate).ToArray();

@@ -45,7 +45,7 @@ public sealed record DigestBenchmarkOptions
 }
 
 /// <summary>
-/// Issue 6: a whole edition from build to the last message accepted. A fresh store holds A published
+/// A whole edition from build to the last message accepted. A fresh store holds A published
 /// articles of the last 7 days in S sections and N active subscribers (half "all sections", the rest spread
 /// over every non-empty subset of the S sections), imported with <see cref="SubscriberStore.ImportAsync"/>.
 /// The real gateway (never started: its delivery worker is started by hand, idle, before the build, as in
@@ -580,8 +580,8 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             copy.Shown = rendered.ItemsShown;
             copy.Hidden = rendered.ItemsHidden;
 
-            // The same model as DigestRenderer's first pass (its Model method is private; this mirrors it).
-            var model = Model(snapshot, sections, digest.MaxItemsPerSection, renderer, links, site);
+            // The same model as DigestRenderer's first pass.
+            var model = renderer.ModelFor(snapshot, sections, digest.MaxItemsPerSection);
             var raw = "";
             copy.TemplateMs = await MedianMsAsync(5, async () => raw = await templates.RenderAsync(DigestRenderer.HtmlTemplate, model));
             copy.InlineMs = await MedianMsAsync(5, () =>
@@ -637,32 +637,6 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  MailableAsync {result.MailableMs:0} ms ({result.Mailable:N0}), group {result.GroupMs:0} ms, {result.Copies.Count} copies rendered in {result.Copies.Sum(c => c.RenderMs):0} ms, requests {result.RequestsMs:0} ms"));
         return result;
-    }
-
-    private static DigestMailModel Model(DigestSnapshot snapshot, IReadOnlyList<string>? readerSections, int limit, DigestRenderer renderer, SubscriberLinks links, SiteOptions site)
-    {
-        var chosen = snapshot.Sections.Where(s => s.Items.Count > 0 && (readerSections is null || (s.Name is not null && readerSections.Contains(s.Name)))).ToList();
-        var webUrl = renderer.WebVersionUrl(snapshot.Number);
-        var views = chosen.Select(s =>
-        {
-            var anchor = s.Name is null ? "autres" : Slugs.From(s.Name);
-            return new DigestSectionView(DigestRenderer.TitleOf(s.Name), anchor, s.Items.Take(limit).ToList(), Math.Max(0, s.Items.Count - limit), $"{webUrl}#{anchor}");
-        }).ToList();
-        var preheader = string.Join(" · ", views.Where(s => s.Items.Count > 0).Select(s => $"{s.Title} : {s.Items[0].Title}"));
-        return new DigestMailModel
-        {
-            SiteTitle = site.Title,
-            SiteUrl = site.BaseUrl,
-            Number = snapshot.Number,
-            DateText = snapshot.DateText,
-            Subject = snapshot.Subject,
-            Preheader = preheader.Length <= 140 ? preheader : preheader[..139].TrimEnd() + "…",
-            Sections = views,
-            WebVersionUrl = webUrl,
-            SubscribeUrl = links.SubscribeUrl,
-            PreferencesUrl = "{{preferences_url}}",
-            UnsubscribeUrl = "{{unsubscribe_url}}",
-        };
     }
 
     private static async Task<double> MedianMsAsync(int runs, Func<Task> action)

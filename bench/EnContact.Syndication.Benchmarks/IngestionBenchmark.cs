@@ -19,7 +19,7 @@ public sealed record IngestionBenchmarkOptions
 }
 
 /// <summary>
-/// Issue 2: import of N generated articles into an empty store, a rescan of the N unchanged files,
+/// Import of N generated articles into an empty store, a rescan of the N unchanged files,
 /// and a rescan after 1 % of them changed, against what reading (and hashing) the files costs
 /// alone, measured in the same run so the ratios hold on a noisy machine.
 /// </summary>

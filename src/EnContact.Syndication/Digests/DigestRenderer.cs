@@ -42,9 +42,7 @@ public sealed class DigestRenderer(
     /// </summary>
     public async Task<RenderedDigest?> RenderAsync(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections, bool webVersion = false, bool test = false)
     {
-        var chosen = snapshot.Sections
-            .Where(s => s.Items.Count > 0 && (sections is null || (s.Name is not null && sections.Contains(s.Name))))
-            .ToList();
+        var chosen = Chosen(snapshot, sections);
         if (chosen.Count == 0)
             return null;
 
@@ -78,6 +76,14 @@ public sealed class DigestRenderer(
 
     /// <summary>The edition's public page.</summary>
     public string WebVersionUrl(int number) => links.Absolute($"digests/{number}");
+
+    /// <summary>The sections with articles that a reader of <paramref name="sections"/> (null: all) gets.</summary>
+    private static List<DigestSection> Chosen(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections) =>
+        snapshot.Sections.Where(s => s.Items.Count > 0 && (sections is null || (s.Name is not null && sections.Contains(s.Name)))).ToList();
+
+    /// <summary>The model of a reader's copy with at most <paramref name="limit"/> articles per section (the benchmark times the template on it).</summary>
+    internal DigestMailModel ModelFor(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections, int limit) =>
+        Model(snapshot, Chosen(snapshot, sections), limit, webVersion: false, test: false);
 
     private DigestMailModel Model(DigestSnapshot snapshot, IReadOnlyList<DigestSection> sections, int limit, bool webVersion, bool test)
     {
