@@ -150,7 +150,9 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         var rawBody = TextCleaner.RemoveForbidden(draft.BodyHtml ?? draft.BodyMarkdown ?? "", out var removedFromBody);
         if (removedFromBody.Count > 0)
             warnings.Add(new FieldError(bodyField, $"removed {removedFromBody.Count} character(s) that XML forbids ({string.Join(", ", removedFromBody.Distinct())})"));
-        var contentHtml = CleanBody(draft.BodyHtml is not null, rawBody, bodyField, Error, warnings);
+        // Known before the body is cleaned: links to a place in the article (#notes) point into it.
+        var canonicalUrl = slug is not null && Slugs.IsValid(slug) ? CanonicalUrl(id, slug, section) : null;
+        var contentHtml = CleanBody(draft.BodyHtml is not null, rawBody, canonicalUrl, bodyField, Error, warnings);
 
         if (errors.Count > 0)
             return new NormalizationResult(null, errors, warnings);
@@ -175,7 +177,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             Language = language,
             PublishedAt = published!.Value,
             UpdatedAt = updated ?? published!.Value,
-            CanonicalUrl = CanonicalUrl(id, slug!, section),
+            CanonicalUrl = canonicalUrl!,
             ImageUrl = image,
             Source = source,
             ContentHash = "",
@@ -189,7 +191,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
     /// The body as safe HTML, or null with an error when it nests too deeply to be worth parsing (the
     /// sanitiser's cost grows with the square of the depth: 100,000 nested divs took 79 s).
     /// </summary>
-    private string? CleanBody(bool isHtml, string body, string field, Action<string, string> error, List<FieldError> warnings)
+    private string? CleanBody(bool isHtml, string body, string? canonicalUrl, string field, Action<string, string> error, List<FieldError> warnings)
     {
         string html;
         try
@@ -207,7 +209,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             error(field, $"the HTML nests elements more than {MaxHtmlDepth} levels deep");
             return null;
         }
-        var contentHtml = HtmlCleaner.Sanitize(html, _site.BaseUri, out var removedFromHtml);
+        var contentHtml = HtmlCleaner.Sanitize(html, _site.BaseUri, out var removedFromHtml, canonicalUrl is null ? null : new Uri(canonicalUrl));
         foreach (var what in removedFromHtml.Distinct())
             warnings.Add(new FieldError(field, $"removed unsafe HTML: {what}"));
         return contentHtml;

@@ -528,6 +528,27 @@ public sealed class ArticleNormalizerTests
     }
 
     [Fact]
+    public void Normalize_FragmentLinks_PointIntoTheArticleItself()
+    {
+        var article = NormalizeOk(ValidDraft() with { BodyMarkdown = "[ancre](#haut) [dossier](/dossiers/ia#fin)\n\n<a href=\" #notes\">notes</a>" });
+
+        Assert.Equal(
+            "<p><a href=\"https://www.en-contact.com/articles/le-conseiller-augmente#haut\">ancre</a> <a href=\"https://www.en-contact.com/dossiers/ia#fin\">dossier</a></p>\n"
+            + "<p><a href=\"https://www.en-contact.com/articles/le-conseiller-augmente#notes\">notes</a></p>",
+            article.ContentHtml);
+    }
+
+    [Fact]
+    public void Normalize_FragmentLinkInHtmlBodyWithAbsoluteUrlTemplate_UsesTheCanonicalUrl()
+    {
+        var options = new SiteOptions { ArticleUrlTemplate = "https://archives.example.org/a/{slug}.html" };
+
+        var article = NormalizeOk(ValidDraft() with { BodyMarkdown = null, BodyHtml = "<p><a href=\"#haut\">haut</a></p>" }, options: options);
+
+        Assert.Equal("<p><a href=\"https://archives.example.org/a/le-conseiller-augmente.html#haut\">haut</a></p>", article.ContentHtml);
+    }
+
+    [Fact]
     public void Normalize_AbsoluteAndMailtoLinks_AreKept()
     {
         var article = NormalizeOk(ValidDraft() with { BodyMarkdown = "[site](https://example.org/x?a=1) [écrire](mailto:redaction@en-contact.com)" });
