@@ -16,7 +16,8 @@ public sealed record RenderedFeed(string Path, FeedFormat Format, byte[] Bytes);
 /// RFC 5005 archive of the site-wide feed, one page per completed calendar month in magazine time.
 /// Pure: the same articles and clock give the same bytes.
 /// </summary>
-public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time)
+public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time,
+    SectionNames? sectionNames = null)
 {
     public const string Generator = "EnContact.Syndication";
 
@@ -73,10 +74,16 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
     public IEnumerable<FeedDefinition> SubscriptionFeeds(IReadOnlyList<Article> published)
     {
         yield return FeedDefinition.All(_site.Title);
+        // One name per section: the configured spelling, else the oldest article's, so a newer article
+        // spelt another way never renames the feed.
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = published.Count - 1; i >= 0; i--)
+            if (published[i].Section is { } written && Slugs.From(written) is { Length: > 0 } key)
+                names.TryAdd(key, SectionOf(written));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var section in published.Select(a => a.Section).OfType<string>())
             if (Slugs.From(section) is { Length: > 0 } slug && seen.Add("s:" + slug))
-                yield return FeedDefinition.ForSection(_site.Title, section);
+                yield return FeedDefinition.ForSection(_site.Title, names[slug]);
         if (!_feeds.TagFeeds)
             yield break;
         foreach (var tag in published.SelectMany(a => a.Tags))
@@ -137,7 +144,7 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
             Published = Local(article.PublishedAt),
             Updated = Local(article.UpdatedAt),
             Authors = article.Authors,
-            Categories = article.Section is null ? article.Tags : [article.Section, .. article.Tags],
+            Categories = article.Section is null ? article.Tags : [SectionOf(article.Section), .. article.Tags],
             Summary = article.Summary,
             ContentHtml = content,
             Language = article.Language,
@@ -146,6 +153,9 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
             IsPremium = premium,
         };
     }
+
+    /// <summary>The configured spelling of a section (rows stored before sections were matched may spell it otherwise).</summary>
+    private string SectionOf(string section) => sectionNames?.Canonical(section) ?? section;
 
     /// <summary>Instants carry the magazine's real offset (+01:00 / +02:00 in Paris), never a fake "Z".</summary>
     private DateTimeOffset Local(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, magazineTime.Zone);

@@ -18,8 +18,9 @@ public sealed record NormalizationResult(Article? Article, IReadOnlyList<FieldEr
 /// The single validation and cleaning path for every source (content folder and admin API):
 /// required fields, dates in the magazine's time zone, XML-forbidden characters removed from all
 /// text, HTML sanitised with absolute URLs, slug and canonical URL, summary, status and content hash.
+/// A section matching a configured one (<paramref name="sections"/>) takes its spelling.
 /// </summary>
-public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time)
+public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time, SectionNames? sections = null)
 {
     public const int MaxTitleLength = 300;
     public const int MaxSummaryLength = 2000;
@@ -139,7 +140,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
 
         var authors = List("authors", draft.Authors);
         var tags = List("tags", draft.Tags, lowerCase: true);
-        var section = Text("section", draft.Section, MaxShortTextLength);
+        var section = Text("section", draft.Section, MaxShortTextLength) is { } written ? sections?.Canonical(written) ?? written : null;
         var issue = Text("issue", draft.Issue, MaxShortTextLength);
         var summary = Text("summary", draft.Summary, MaxSummaryLength);
         var image = ResolveUrl("image", draft.Image, Error);

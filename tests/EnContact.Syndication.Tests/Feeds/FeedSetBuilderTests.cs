@@ -315,6 +315,40 @@ public sealed class FeedSetBuilderTests
     }
 
     [Fact]
+    public async Task Build_SectionWrittenWithoutAccent_JoinsTheConfiguredSectionUnderItsCapitalisedSpelling()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await FeedTestData.SaveAsync(gateway, "ec-etude-1", new ArticleDraft { Title = "Baromètre", Published = "2026-11-10 09:00", Section = "études", BodyMarkdown = "x" });
+        await FeedTestData.SaveAsync(gateway, "ec-etude-2", new ArticleDraft { Title = "Enquête", Published = "2026-11-20 09:00", Section = "etudes", BodyMarkdown = "x" });
+
+        var feeds = await FeedTestData.BuildAsync(gateway);
+
+        var atom = FeedReader.ReadFromByteArray(feeds["sections/etudes.atom"]);
+        Assert.Equal("En-Contact — Études", atom.Title);
+        Assert.Equal("En-Contact — Études", FeedReader.ReadFromByteArray(feeds["sections/etudes.rss"]).Title);
+        Assert.Equal("En-Contact — Études", FeedReader.ReadFromByteArray(feeds["sections/etudes.json"]).Title);
+        Assert.Equal(["tag:en-contact.com,2026:article/ec-etude-2", "tag:en-contact.com,2026:article/ec-etude-1"], atom.Items.Select(i => i.Id));
+        Assert.All(atom.Items, i => Assert.Equal(["études"], i.Categories));
+    }
+
+    [Fact]
+    public async Task Build_SectionStoredWithAnotherSpelling_FeedStillUsesTheConfiguredOne()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        // A row written before sections were matched to the configured list keeps its spelling in the store.
+        var normalized = gateway.Services.GetRequiredService<ArticleNormalizer>()
+            .Normalize(new ArticleDraft { Title = "Échos", Published = "2026-11-20 09:00", BodyMarkdown = "x" }, "ec-old", EnContact.Syndication.Articles.Article.ApiSource).Article!;
+        await gateway.Articles.SaveAsync(normalized with { Section = "INDISCRETIONS" }, CancellationToken.None);
+        await FeedTestData.SaveAsync(gateway, "ec-hors", new ArticleDraft { Title = "Hors série", Published = "2026-11-21 09:00", Section = "hors-série", BodyMarkdown = "x" });
+
+        var feeds = await FeedTestData.BuildAsync(gateway);
+
+        Assert.Equal("En-Contact — Indiscrétions", FeedReader.ReadFromByteArray(feeds["sections/indiscretions.atom"]).Title);
+        Assert.Equal(["indiscrétions"], FeedReader.ReadFromByteArray(feeds["all.atom"]).Items.Single(i => i.Id.EndsWith("ec-old", StringComparison.Ordinal)).Categories);
+        Assert.Equal("En-Contact — Hors-série", FeedReader.ReadFromByteArray(feeds["sections/hors-serie.atom"]).Title);
+    }
+
+    [Fact]
     public async Task ItemCount_LimitsSubscriptionFeeds()
     {
         await using var gateway = await Gateway.CreateAsync(settings: new Dictionary<string, string?> { ["Feeds:ItemCount"] = "2" });

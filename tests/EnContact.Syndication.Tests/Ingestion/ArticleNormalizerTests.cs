@@ -946,4 +946,37 @@ public sealed class ArticleNormalizerTests
         Assert.Equal(first.ContentHash, second.ContentHash);
         Assert.Equal(ArticleStatus.Draft, second.Status);
     }
+
+    // ---- sections ----
+
+    [Theory]
+    [InlineData("etudes", "études")]
+    [InlineData("ÉTUDES", "études")]
+    [InlineData("Indiscretions", "indiscrétions")]
+    [InlineData("actualités", "actualités")]
+    [InlineData("Hors-série", "Hors-série")]
+    public async Task Normalize_SectionMatchingAConfiguredOneIgnoringCaseAndAccents_TakesItsSpelling(string written, string stored)
+    {
+        await using var gateway = await Fixtures.Gateway.CreateAsync();
+        var normalizer = gateway.Services.GetRequiredService<ArticleNormalizer>();
+
+        var article = normalizer.Normalize(ValidDraft() with { Section = written }, Id, Source).Article!;
+
+        Assert.Equal(stored, article.Section);
+    }
+
+    [Fact]
+    public async Task Normalize_ConfiguredSections_AreTheSpellingThatWins()
+    {
+        await using var gateway = await Fixtures.Gateway.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Subscribers:Sections:0"] = "Études de cas",
+            ["Subscribers:Sections:1"] = "Analyses",
+        });
+        var normalizer = gateway.Services.GetRequiredService<ArticleNormalizer>();
+
+        Assert.Equal("Études de cas", normalizer.Normalize(ValidDraft() with { Section = "etudes de cas" }, Id, Source).Article!.Section);
+        Assert.Equal("Analyses", normalizer.Normalize(ValidDraft() with { Section = "analyses" }, Id, Source).Article!.Section);
+        Assert.Equal("études", normalizer.Normalize(ValidDraft() with { Section = "études" }, Id, Source).Article!.Section);
+    }
 }
