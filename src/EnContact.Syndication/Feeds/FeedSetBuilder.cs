@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Feeds;
 
-/// <summary>One rendered feed file: its path under <c>/feeds/</c> (with extension), format and bytes.</summary>
-public sealed record RenderedFeed(string Path, FeedFormat Format, byte[] Bytes);
+/// <summary>One rendered feed file: its path under <c>/feeds/</c> (with extension), format and bytes; whether it is a page of the RFC 5005 archive.</summary>
+public sealed record RenderedFeed(string Path, FeedFormat Format, byte[] Bytes, bool IsArchive = false);
 
 /// <summary>
 /// Renders every feed from the published articles: the site-wide feed, one per section and per tag
@@ -59,6 +59,8 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
             var model = Model(definition, items) with
             {
                 IsArchive = true,
+                // RSS ttl and sy:updatePeriod say what Cache-Control says of an archive page.
+                TimeToLiveMinutes = (int)FeedDocument.ArchiveMaxAge.TotalMinutes,
                 CurrentUrl = format => UrlOf(all, format),
                 PrevArchiveUrl = older is null ? null : format => UrlOf(older, format),
                 NextArchiveUrl = newer is null ? null : format => UrlOf(newer, format),
@@ -106,7 +108,7 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
                 FeedFormat.Atom => AtomFeedWriter.Write(model),
                 _ => JsonFeedWriter.Write(model),
             };
-            into.Add(new RenderedFeed(definition.FileName(format), format, bytes));
+            into.Add(new RenderedFeed(definition.FileName(format), format, bytes, definition.IsArchive));
         }
     }
 

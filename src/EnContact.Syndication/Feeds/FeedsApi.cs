@@ -39,13 +39,15 @@ public static class FeedsApi
             return;
         }
 
-        var encoding = ChooseEncoding(context.Request.Headers.AcceptEncoding.ToString());
+        var encoding = ChooseEncoding(context.Request.Headers.AcceptEncoding.ToString(), document.BrotliIsSmaller);
         var headers = response.Headers;
         headers.ETag = document.ETag(encoding);
         headers.LastModified = document.LastModifiedHttp;
-        headers.CacheControl = CacheControl(options.Value);
+        headers.CacheControl = document.IsArchive ? ArchiveCacheControl : CacheControl(options.Value);
         headers.Vary = "Accept-Encoding";
         headers.XContentTypeOptions = "nosniff";
+        // Public documents: web-based readers fetch them from their own origin.
+        headers.AccessControlAllowOrigin = "*";
         if (options.Value.HubUrl is { } hub)
             headers.Link = $"<{hub}>; rel=\"hub\", <{builder.PublicUrl(document.Path)}>; rel=\"self\"";
 
@@ -63,6 +65,9 @@ public static class FeedsApi
         if (!HttpMethods.IsHead(context.Request.Method))
             await response.Body.WriteAsync(body, context.RequestAborted);
     }
+
+    /// <summary>A complete month's archive page never changes (RFC 5005): caches keep it a year without asking again.</summary>
+    public static readonly string ArchiveCacheControl = $"public, max-age={(int)FeedDocument.ArchiveMaxAge.TotalSeconds}, immutable";
 
     private static string? _cacheControl;
     private static TimeSpan _cacheControlFor;
@@ -100,8 +105,11 @@ public static class FeedsApi
             && when >= document.LastModified;
     }
 
-    /// <summary>Brotli, then gzip, by the client's q-values (RFC 9110 §12.5.3); null for identity.</summary>
-    public static string? ChooseEncoding(string acceptEncoding)
+    /// <summary>
+    /// Brotli or gzip by the client's q-values (RFC 9110 §12.5.3); when it accepts both equally (the usual
+    /// "gzip, deflate, br"), the smaller for this document (<paramref name="brotliIsSmaller"/>); null for identity.
+    /// </summary>
+    public static string? ChooseEncoding(string acceptEncoding, bool brotliIsSmaller = true)
     {
         double br = 0, gzip = 0, any = -1;
         bool sawBr = false, sawGzip = false;
@@ -124,7 +132,7 @@ public static class FeedsApi
         }
         if (!sawBr && any >= 0) br = any;
         if (!sawGzip && any >= 0) gzip = any;
-        if (br > 0 && br >= gzip)
+        if (br > 0 && (br > gzip || (br == gzip && brotliIsSmaller)))
             return "br";
         return gzip > 0 ? "gzip" : null;
     }

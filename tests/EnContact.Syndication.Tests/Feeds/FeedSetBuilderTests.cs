@@ -236,6 +236,32 @@ public sealed class FeedSetBuilderTests
     }
 
     [Fact]
+    public async Task ArchivePage_Rss_SaysItKeepsForAYear_AsItsCacheControlDoes()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await FeedTestData.SaveAllAsync(gateway);
+
+        var feeds = await FeedTestData.BuildAsync(gateway);
+
+        var channel = XDocument.Parse(Encoding.UTF8.GetString(feeds["archive/2026-10.rss"])).Root!.Element("channel")!;
+        Assert.Equal("525600", channel.Element("ttl")!.Value);
+        Assert.Equal("yearly", channel.Element(XName.Get("updatePeriod", "http://purl.org/rss/1.0/modules/syndication/"))!.Value);
+        Assert.Equal("1", channel.Element(XName.Get("updateFrequency", "http://purl.org/rss/1.0/modules/syndication/"))!.Value);
+        Assert.Equal("15", ((Rss20Feed)FeedReader.ReadFromByteArray(feeds["all.rss"]).SpecificFeed).TTL);
+    }
+
+    [Theory]
+    [InlineData(15, "hourly", 4)]
+    [InlineData(60, "hourly", 1)]
+    [InlineData(120, "daily", 12)]
+    [InlineData(1440, "daily", 1)]
+    [InlineData(525600, "yearly", 1)]
+    public void UpdateHint_SaysTheSameAsMaxAge(int minutes, string period, int frequency)
+    {
+        Assert.Equal((period, frequency), EnContact.Syndication.Feeds.RssFeedWriter.UpdateHint(minutes));
+    }
+
+    [Fact]
     public async Task MonthEnd_MakesTheMonthAnArchivePage()
     {
         await using var gateway = await Gateway.CreateAsync();
