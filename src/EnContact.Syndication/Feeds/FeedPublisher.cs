@@ -107,7 +107,7 @@ public sealed class FeedPublisher(
         logger.LogInformation("Feeds rebuilt at store version {Version}: {Documents} documents from {Articles} articles, {Changed} changed, in {Elapsed} ms",
             version, documents.Count, articles.Count, changed.Count, clock.ElapsedMilliseconds);
 
-        hub.Notify(changed.Where(d => !d.Path.StartsWith("archive/", StringComparison.Ordinal)).Select(d => builder.PublicUrl(d.Path)));
+        hub.Notify(changed.Where(d => !d.IsArchive).Select(d => builder.PublicUrl(d.Path)));
         return snapshot;
     }
 

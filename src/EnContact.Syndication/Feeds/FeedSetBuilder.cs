@@ -59,6 +59,7 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
             var model = Model(definition, items) with
             {
                 IsArchive = true,
+                HubUrl = null, // never announced to the hub (it does not change), so it does not advertise one
                 // RSS ttl and sy:updatePeriod say what Cache-Control says of an archive page.
                 TimeToLiveMinutes = (int)FeedDocument.ArchiveMaxAge.TotalMinutes,
                 CurrentUrl = format => UrlOf(all, format),

@@ -48,7 +48,8 @@ public static class FeedsApi
         headers.XContentTypeOptions = "nosniff";
         // Public documents: web-based readers fetch them from their own origin.
         headers.AccessControlAllowOrigin = "*";
-        if (options.Value.HubUrl is { } hub)
+        // Only documents the hub is told about send subscribers to it: archive pages never change.
+        if (options.Value.HubUrl is { } hub && !document.IsArchive)
             headers.Link = $"<{hub}>; rel=\"hub\", <{builder.PublicUrl(document.Path)}>; rel=\"self\"";
 
         if (IsNotModified(context.Request, document))

@@ -2,11 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Threading.Channels;
 using CodeHollow.FeedReader;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Feeds;
@@ -338,64 +334,30 @@ public sealed class FeedsApiTests
         Assert.Contains($"<link rel=\"hub\" href=\"{hub.Url}\" />", atom);
     }
 
+    [Fact]
+    public async Task Hub_IsAdvertisedOnlyOnTheDocumentsItIsToldAbout()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await using var gateway = await StartedWithArticlesAsync(new Dictionary<string, string?> { ["Feeds:HubUrl"] = hub.Url });
+        using var client = gateway.NewClient(null);
+
+        var all = await client.GetAsync("/feeds/all.atom");
+        Assert.Contains($"<{hub.Url}>; rel=\"hub\"", all.Headers.GetValues("Link").Single());
+        Assert.Contains("rel=\"hub\"", await all.Content.ReadAsStringAsync());
+        foreach (var archive in new[] { "/feeds/archive/2026-10.atom", "/feeds/archive/2026-10.rss" })
+        {
+            // Archive pages never change, so the hub is never told about them: they must not send subscribers to it.
+            var response = await client.GetAsync(archive);
+            Assert.False(response.Headers.Contains("Link"), archive);
+            Assert.DoesNotContain("rel=\"hub\"", await response.Content.ReadAsStringAsync());
+        }
+    }
+
     private static byte[] Decompress(byte[] body, Func<Stream, Stream> decompressor)
     {
         using var output = new MemoryStream();
         using (var stream = decompressor(new MemoryStream(body)))
             stream.CopyTo(output);
         return output.ToArray();
-    }
-
-    /// <summary>A WebSub hub on loopback that records each publish notification and can fail the first ones.</summary>
-    private sealed class TestHub : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly Channel<string> _topics = Channel.CreateUnbounded<string>();
-        private int _toFail;
-
-        private TestHub(WebApplication app) => _app = app;
-
-        public string Url => _app.Urls.First() + "/hub";
-        public int Failures { get; private set; }
-
-        public static async Task<TestHub> StartAsync(int failFirst)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var hub = new TestHub(app) { _toFail = failFirst };
-            app.MapPost("/hub", async (HttpRequest request) =>
-            {
-                var form = await request.ReadFormAsync();
-                if (form["hub.mode"] != "publish")
-                    return Results.BadRequest();
-                if (Interlocked.Decrement(ref hub._toFail) >= 0)
-                {
-                    hub.Failures++;
-                    return Results.StatusCode(503);
-                }
-                hub._topics.Writer.TryWrite(form["hub.url"].ToString());
-                return Results.NoContent();
-            });
-            await app.StartAsync();
-            return hub;
-        }
-
-        public async Task<HashSet<string>> WaitForTopicsAsync(IEnumerable<string> expected)
-        {
-            var wanted = expected.ToHashSet();
-            var seen = new HashSet<string>();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            while (!wanted.IsSubsetOf(seen))
-                seen.Add(await _topics.Reader.ReadAsync(timeout.Token));
-            return seen;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 }
