@@ -9,6 +9,9 @@ namespace EnContact.Syndication.Digests;
 /// <summary>Editions, their snapshots and the articles they carried. An edition's key is its period: it is inserted once, by whoever gets there first.</summary>
 public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvider time)
 {
+    /// <summary>The migration that made the digest tables (<c>0005_digests.sql</c>), as recorded in <c>schema_migrations</c>.</summary>
+    private const string DigestsMigration = "digests";
+
     private const string Columns = "edition_key, number, fire_at, since, status, reason, item_count, recipients, built_at, approved_at, queued_at";
 
     /// <summary>
@@ -114,6 +117,35 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
 
     /// <summary>Moves an edition from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
     public async Task<bool> MoveAsync(string key, EditionStatus from, EditionStatus to, int? recipients, CancellationToken cancellationToken)
+    {
+        var moved = await UpdateStatusAsync(key, from, to, recipients, cancellationToken);
+        if (moved && to == EditionStatus.Queued)
+            Published.Publish(await PublishedCountAsync(cancellationToken));
+        return moved;
+    }
+
+    /// <summary>
+    /// The number of editions that went out (the public archive), as a version that moves on with each
+    /// one published here; <see cref="PublishedCountAsync"/> read again catches those published by another process.
+    /// </summary>
+    public VersionSignal Published { get; } = new();
+
+    public async Task<long> PublishedCountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM digest_editions WHERE status = 'queued' AND number IS NOT NULL", cancellationToken));
+    }
+
+    /// <summary>When this gateway started keeping editions (its digest tables were made): the date of an archive with no letter yet.</summary>
+    public async Task<DateTimeOffset> ArchiveOpenedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, null, "SELECT applied_at FROM schema_migrations WHERE name = @name", cancellationToken, ("@name", DigestsMigration)) is string text
+            ? SqlValues.ReadInstant(text)
+            : time.GetUtcNow();
+    }
+
+    private async Task<bool> UpdateStatusAsync(string key, EditionStatus from, EditionStatus to, int? recipients, CancellationToken cancellationToken)
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var connection = await connections.OpenAsync(cancellationToken);

@@ -13,6 +13,8 @@ public sealed class FeedDocument
     private FeedDocument(RenderedFeed feed, string hash, DateTimeOffset lastModified)
     {
         Path = feed.Path;
+        Url = feed.Url;
+        Title = feed.Title;
         Format = feed.Format;
         IsArchive = feed.IsArchive;
         Identity = feed.Bytes;
@@ -30,6 +32,9 @@ public sealed class FeedDocument
     public static readonly TimeSpan ArchiveMaxAge = TimeSpan.FromDays(365);
 
     public string Path { get; }
+    /// <summary>Its public URL (rel="self", the WebSub topic).</summary>
+    public string Url { get; }
+    public string Title { get; }
     public FeedFormat Format { get; }
     /// <summary>A page of the RFC 5005 archive: a complete month, which does not change (cached as immutable, not announced to the hub).</summary>
     public bool IsArchive { get; }

@@ -7,16 +7,20 @@ using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Feeds;
 
-/// <summary>One rendered feed file: its path under <c>/feeds/</c> (with extension), format and bytes; whether it is a page of the RFC 5005 archive.</summary>
-public sealed record RenderedFeed(string Path, FeedFormat Format, byte[] Bytes, bool IsArchive = false);
+/// <summary>
+/// One rendered feed file: its path under <c>/feeds/</c> (with extension; the letter feed's is its path
+/// on the site), format, bytes and public URL; its title; whether it is a page of the RFC 5005 archive.
+/// </summary>
+public sealed record RenderedFeed(string Path, FeedFormat Format, byte[] Bytes, string Url, string Title, bool IsArchive = false);
 
 /// <summary>
 /// Renders every feed from the published articles: the site-wide feed, one per section and per tag
 /// (newest <see cref="FeedsOptions.ItemCount"/> items each, in RSS, Atom and JSON Feed), and the
-/// RFC 5005 archive of the site-wide feed, one page per completed calendar month in magazine time.
+/// RFC 5005 archive of the site-wide feed, one page per completed calendar month in magazine time;
+/// and the feed of the weekly letter's archive (<c>FeedSetBuilder.Letters.cs</c>).
 /// Pure: the same articles and clock give the same bytes.
 /// </summary>
-public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time,
+public sealed partial class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time,
     SectionNames? sectionNames = null)
 {
     public const string Generator = "EnContact.Syndication";
@@ -109,7 +113,7 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
                 FeedFormat.Atom => AtomFeedWriter.Write(model),
                 _ => JsonFeedWriter.Write(model),
             };
-            into.Add(new RenderedFeed(definition.FileName(format), format, bytes, definition.IsArchive));
+            into.Add(new RenderedFeed(definition.FileName(format), format, bytes, UrlOf(definition, format), model.Title, definition.IsArchive));
         }
     }
 

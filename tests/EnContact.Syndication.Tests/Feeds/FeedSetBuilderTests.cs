@@ -325,6 +325,32 @@ public sealed class FeedSetBuilderTests
         Assert.DoesNotMatch(new Regex("[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE]"), stored.Title);
     }
 
+    [Theory]
+    [InlineData("<script>alert('x')</script> & \"guillemets\" 'apostrophes'")]
+    [InlineData("]]> fin de CDATA <![CDATA[ x ]]>")]
+    [InlineData("Émoji 😀👩🏽‍💻 et texte de droite à gauche: مرحبا بالعالم עברית")]
+    public async Task BuildLetters_HostileText_IsWellFormedAndReadsBackAsWritten(string hostile)
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var letter = new EnContact.Syndication.Feeds.Letter(7, "n° 7 — " + hostile, "https://lettre.en-contact.com/digests/7", new DateTimeOffset(2026, 7, 6, 6, 0, 0, TimeSpan.Zero),
+            [new(hostile, [new(hostile, "https://www.en-contact.com/articles/x?a=1&b=2")])]);
+        var archive = new EnContact.Syndication.Feeds.LetterArchiveContent("https://lettre.en-contact.com/digests/feed.atom", "https://lettre.en-contact.com/digests",
+            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), [letter]);
+
+        var bytes = gateway.Services.GetRequiredService<EnContact.Syndication.Feeds.FeedSetBuilder>().BuildLetters(archive).Bytes;
+
+        using (var reader = XmlReader.Create(new MemoryStream(bytes), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit }))
+            while (reader.Read())
+            {
+            }
+        var item = Assert.Single(FeedReader.ReadFromByteArray(bytes).Items);
+        Assert.Equal("n° 7 — " + hostile, item.Title);
+        Assert.Equal("2026-07-06T08:00:00+02:00", ((AtomFeedItem)item.SpecificItem).PublishedDateString); // summer time in Paris
+        var content = XDocument.Parse(Encoding.UTF8.GetString(bytes)).Root!.Element(Atom + "entry")!.Element(Atom + "content")!.Value;
+        Assert.DoesNotContain("<script", content);
+        Assert.Contains("href=\"https://www.en-contact.com/articles/x?a=1&amp;b=2\"", content);
+    }
+
     [Fact]
     public async Task OneMegabyteArticle_IsPublishedWhole()
     {
