@@ -13,24 +13,18 @@ public sealed partial class FeedSetBuilder
     public RenderedFeed BuildLetters(LetterArchiveContent archive)
     {
         var entries = archive.Letters.OrderByDescending(l => l.SentAt).ThenByDescending(l => l.Number).Select(LetterEntry).ToArray();
-        var model = new FeedModel
+        // It lives where the archive puts it, outside /feeds/: its path on the site names it.
+        var path = new Uri(archive.FeedUrl).AbsolutePath.TrimStart('/');
+        var definition = new FeedDefinition(path, $"{_site.Title} — la lettre", _ => false);
+        var model = Model(definition, entries) with
         {
-            Id = $"tag:{_feeds.TagAuthority}:digests",
-            Title = $"{_site.Title} — la lettre",
+            Id = $"tag:{_feeds.TagAuthority}:digests", // the id it had when the archive pages rendered it: ids never change
             Subtitle = $"Les lettres hebdomadaires d’{_site.Title}",
-            Language = _site.DefaultLanguage,
             HomePageUrl = archive.PageUrl,
             SelfUrl = _ => archive.FeedUrl,
             Updated = entries.Length == 0 ? Local(archive.OpenedAt) : entries.Max(e => e.Updated),
-            Publisher = _site.Title,
-            IconUrl = _feeds.IconUrl,
-            LogoUrl = _feeds.LogoUrl,
-            HubUrl = _feeds.HubUrl,
-            TimeToLiveMinutes = (int)Math.Ceiling(_feeds.CacheMaxAge.TotalMinutes),
-            Entries = entries,
         };
-        // It lives where the archive puts it, outside /feeds/: its path on the site names it.
-        return new RenderedFeed(new Uri(archive.FeedUrl).AbsolutePath.TrimStart('/'), FeedFormat.Atom, AtomFeedWriter.Write(model), archive.FeedUrl, model.Title);
+        return new RenderedFeed(path, FeedFormat.Atom, AtomFeedWriter.Write(model), archive.FeedUrl, model.Title);
     }
 
     private FeedEntry LetterEntry(Letter letter)
