@@ -63,6 +63,11 @@ gateway=("dotnet" "$gateway_dll")
 
 export DOTNET_ENVIRONMENT=Production
 export ENCONTACT__Admin__ApiToken=bench-token-0123456789abcdefghij
+# What Production requires, as BenchGateway sets it: templates, a link secret, an https public URL, a hash key.
+export ENCONTACT__Templates__Path="$root/templates"
+export ENCONTACT__Subscribers__TokenSecret=bench-link-secret-0123456789abcdefghij
+export ENCONTACT__Subscribers__PublicUrl=https://lettre.en-contact.com/
+export ENCONTACT__PersonalData__HashKey=bench-personal-data-key-0123456789abcdef
 export ENCONTACT__Storage__DatabasePath="$work/gateway.db"
 export ENCONTACT__Ingestion__Enabled=false
 export ENCONTACT__Feeds__MirrorPath="$work/mirror"

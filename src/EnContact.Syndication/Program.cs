@@ -34,6 +34,7 @@ public static class Program
         builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
         builder.Services.AddDigests();
+        builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
 
         var app = builder.Build().ValidateSettings();
         app.UseTrustedProxies();

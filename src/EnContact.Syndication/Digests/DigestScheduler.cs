@@ -51,6 +51,8 @@ public sealed class DigestScheduler(
     /// <summary>One pass: what is due now is built, skipped or queued. Safe to run from several places at once.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
+        // An edition approved from the command line was queued by that process: the letter feed learns of it here.
+        store.Published.Publish(await store.PublishedCountAsync(cancellationToken));
         foreach (var ready in await store.WithStatusAsync(EditionStatus.Ready, cancellationToken))
             await queue.QueueAsync(ready.Key, cancellationToken);
         await completion.ReconcileAsync(cancellationToken);

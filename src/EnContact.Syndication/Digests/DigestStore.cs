@@ -12,7 +12,14 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     /// <summary>Moves whenever an edition's status changes, so in-process watchers (tests, the desk) can wait instead of polling.</summary>
     public VersionSignal Changes { get; } = new();
 
+    /// <summary>The migration that made the digest tables (<c>0005_digests.sql</c>), as recorded in <c>schema_migrations</c>.</summary>
+    private const string DigestsMigration = "digests";
+
     private const string Columns = "edition_key, number, fire_at, since, status, reason, item_count, recipients, built_at, approved_at, queued_at";
+    /// <summary>Editions that went out, in whole or in part: the public archive.</summary>
+    private static readonly string WentOut =
+        $"status IN ({string.Join(", ", EditionStatusText.WentOut.Select(s => $"'{EditionStatusText.Of(s)}'"))}) AND number IS NOT NULL";
+
     private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at";
 
     /// <summary>
@@ -110,8 +117,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
 
     /// <summary>The editions that went out (the public archive), newest first, with their snapshots: one query.</summary>
     public async Task<IReadOnlyList<(EditionSummary Edition, DigestSnapshot Snapshot)>> PublishedAsync(CancellationToken cancellationToken) =>
-        (await QueryAsync($"WHERE status IN ({string.Join(", ", EditionStatusText.WentOut.Select(s => $"'{EditionStatusText.Of(s)}'"))}) AND number IS NOT NULL",
-            [], withSnapshot: true, cancellationToken))
+        (await QueryAsync($"WHERE {WentOut}", [], withSnapshot: true, cancellationToken))
             .Where(e => e.Snapshot is not null).Select(e => (e.Edition, e.Snapshot!)).ToList();
 
     /// <summary>Editions in the given states (e.g. ready ones left by a crash before they were queued).</summary>
@@ -120,6 +126,35 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
 
     /// <summary>Moves an edition from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
     public async Task<bool> MoveAsync(string key, EditionStatus from, EditionStatus to, int? recipients, CancellationToken cancellationToken)
+    {
+        var moved = await UpdateStatusAsync(key, from, to, recipients, cancellationToken);
+        if (moved && to == EditionStatus.Sending)
+            Published.Publish(await PublishedCountAsync(cancellationToken));
+        return moved;
+    }
+
+    /// <summary>
+    /// The number of editions that went out (the public archive), as a version that moves on with each
+    /// one published here; <see cref="PublishedCountAsync"/> read again catches those published by another process.
+    /// </summary>
+    public VersionSignal Published { get; } = new();
+
+    public async Task<long> PublishedCountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return Convert.ToInt64(await ScalarAsync(connection, null, $"SELECT COUNT(*) FROM digest_editions WHERE {WentOut}", cancellationToken));
+    }
+
+    /// <summary>When this gateway started keeping editions (its digest tables were made): the date of an archive with no letter yet.</summary>
+    public async Task<DateTimeOffset> ArchiveOpenedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, null, "SELECT applied_at FROM schema_migrations WHERE name = @name", cancellationToken, ("@name", DigestsMigration)) is string text
+            ? SqlValues.ReadInstant(text)
+            : time.GetUtcNow();
+    }
+
+    private async Task<bool> UpdateStatusAsync(string key, EditionStatus from, EditionStatus to, int? recipients, CancellationToken cancellationToken)
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var connection = await connections.OpenAsync(cancellationToken);

@@ -13,7 +13,15 @@ public sealed class FeedCache
     private readonly Lock _gate = new();
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public sealed record Snapshot(FrozenDictionary<string, FeedDocument> Documents, long StoreVersion, bool IsBuilt);
+    /// <summary>
+    /// The documents under <c>/feeds/</c> by path, the letter feed (served at its own path, not mirrored),
+    /// and the article store and letter versions they were built from.
+    /// </summary>
+    public sealed record Snapshot(FrozenDictionary<string, FeedDocument> Documents, long StoreVersion, bool IsBuilt)
+    {
+        public FeedDocument? Letters { get; init; }
+        public long LettersVersion { get; init; }
+    }
 
     public Snapshot Current => _current;
 
@@ -35,15 +43,18 @@ public sealed class FeedCache
         released.TrySetResult();
     }
 
-    /// <summary>Completes once feeds built from store version <paramref name="storeVersion"/> or later are being served.</summary>
-    public async Task WaitForStoreVersionAsync(long storeVersion, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes once feeds built from store version <paramref name="storeVersion"/> (and letter version
+    /// <paramref name="lettersVersion"/>) or later are being served.
+    /// </summary>
+    public async Task WaitForStoreVersionAsync(long storeVersion, CancellationToken cancellationToken, long lettersVersion = 0)
     {
         while (true)
         {
             Task next;
             lock (_gate)
             {
-                if (_current.IsBuilt && _current.StoreVersion >= storeVersion)
+                if (_current.IsBuilt && _current.StoreVersion >= storeVersion && _current.LettersVersion >= lettersVersion)
                     return;
                 next = _next.Task;
             }

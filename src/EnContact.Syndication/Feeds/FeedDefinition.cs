@@ -13,8 +13,9 @@ public sealed record FeedDefinition(string Path, string Title, Func<Article, boo
 
     public static FeedDefinition All(string siteTitle) => new(AllPath, siteTitle, _ => true);
 
+    /// <summary>A section's feed, titled with <paramref name="section"/> as spelt (give the configured spelling), capitalised.</summary>
     public static FeedDefinition ForSection(string siteTitle, string section) =>
-        new($"sections/{Slugs.From(section)}", $"{siteTitle} — {section}", a => a.Section is { } s && Slugs.From(s) == Slugs.From(section));
+        new($"sections/{Slugs.From(section)}", $"{siteTitle} — {SectionNames.ForDisplay(section)}", a => a.Section is { } s && Slugs.From(s) == Slugs.From(section));
 
     public static FeedDefinition ForTag(string siteTitle, string tag) =>
         new($"tags/{Slugs.From(tag)}", $"{siteTitle} — #{tag}", a => a.Tags.Any(t => Slugs.From(t) == Slugs.From(tag)));

@@ -5,25 +5,41 @@ namespace EnContact.Syndication.Feeds;
 
 /// <summary>
 /// A feed ready to serve: the bytes, their gzip and Brotli forms (compressed once per rebuild, not
-/// per request), a strong ETag per representation derived from the content, and Last-Modified.
+/// per request, and which of the two is smaller), a strong ETag per representation derived from
+/// the content, and Last-Modified.
 /// </summary>
 public sealed class FeedDocument
 {
-    private FeedDocument(string path, FeedFormat format, byte[] identity, string hash, DateTimeOffset lastModified)
+    private FeedDocument(RenderedFeed feed, string hash, DateTimeOffset lastModified)
     {
-        Path = path;
-        Format = format;
-        Identity = identity;
+        Path = feed.Path;
+        Url = feed.Url;
+        Title = feed.Title;
+        Format = feed.Format;
+        IsArchive = feed.IsArchive;
+        Identity = feed.Bytes;
         Hash = hash;
         LastModified = lastModified;
         // Optimal: measured at less than half SmallestSize's time for about 1 % more bytes.
-        Gzip = Compress(identity, s => new GZipStream(s, CompressionLevel.Optimal));
-        // Brotli's smallest size (quality 11) is too slow to run on every rebuild; Optimal is close in size.
-        Brotli = Compress(identity, s => new BrotliStream(s, CompressionLevel.Optimal));
+        Gzip = Compress(Identity, s => new GZipStream(s, CompressionLevel.Optimal));
+        // Brotli's smallest size (quality 11) is too slow to run on every rebuild. At Optimal it loses
+        // to gzip on many real feeds (most of the sample content's), so each document serves the smaller.
+        Brotli = Compress(Identity, s => new BrotliStream(s, CompressionLevel.Optimal));
+        BrotliIsSmaller = Brotli.Length < Gzip.Length;
     }
 
+    /// <summary>How long an archive page may be cached: it does not change, so a year (HTTP's customary longest).</summary>
+    public static readonly TimeSpan ArchiveMaxAge = TimeSpan.FromDays(365);
+
     public string Path { get; }
+    /// <summary>Its public URL (rel="self", the WebSub topic).</summary>
+    public string Url { get; }
+    public string Title { get; }
     public FeedFormat Format { get; }
+    /// <summary>A page of the RFC 5005 archive: a complete month, which does not change (cached as immutable, not announced to the hub).</summary>
+    public bool IsArchive { get; }
+    /// <summary>Whether the Brotli form is smaller than the gzip one, for clients that accept both.</summary>
+    public bool BrotliIsSmaller { get; }
     public string ContentType => $"{Format.MediaType()}; charset=utf-8";
     public byte[] Identity { get; }
     public byte[] Gzip { get; }
@@ -53,7 +69,7 @@ public sealed class FeedDocument
         if (previous is not null && previous.Hash == hash)
             return previous;
         var seconds = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-        return new FeedDocument(feed.Path, feed.Format, feed.Bytes, hash, seconds);
+        return new FeedDocument(feed, hash, seconds);
     }
 
     /// <summary>A document whose Last-Modified is given (e.g. recovered from the mirror file after a restart).</summary>
@@ -61,7 +77,7 @@ public sealed class FeedDocument
     {
         var hash = HashOf(feed.Bytes);
         var seconds = new DateTimeOffset(lastModified.UtcTicks - lastModified.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-        return new FeedDocument(feed.Path, feed.Format, feed.Bytes, hash, seconds);
+        return new FeedDocument(feed, hash, seconds);
     }
 
     public static string HashOf(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];

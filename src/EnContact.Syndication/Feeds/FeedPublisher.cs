@@ -8,8 +8,9 @@ namespace EnContact.Syndication.Feeds;
 
 /// <summary>
 /// Rebuilds every feed when the article store changes (bursts merged by
-/// <see cref="FeedsOptions.RebuildDelay"/>) and when a month ends (a new archive page), never per
-/// request; then swaps the served snapshot, mirrors the files and tells the WebSub hub.
+/// <see cref="FeedsOptions.RebuildDelay"/>), when a letter is published (the letter feed) and when a
+/// month ends (a new archive page), never per request; then swaps the served snapshot, mirrors the
+/// files and tells the WebSub hub.
 /// </summary>
 public sealed class FeedPublisher(
     ArticleStore store,
@@ -20,7 +21,8 @@ public sealed class FeedPublisher(
     MagazineTime magazineTime,
     IOptions<FeedsOptions> options,
     TimeProvider time,
-    ILogger<FeedPublisher> logger) : BackgroundService
+    ILogger<FeedPublisher> logger,
+    ILetterArchive? letters = null) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -40,12 +42,15 @@ public sealed class FeedPublisher(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var seen = cache.Current.StoreVersion;
+            var seen = cache.Current;
             using (var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
                 try
                 {
-                    await Task.WhenAny(store.Changes.WaitForChangeAsync(seen, wake.Token), Task.Delay(UntilNextMonth(), time, wake.Token));
+                    await Task.WhenAny(
+                        store.Changes.WaitForChangeAsync(seen.StoreVersion, wake.Token),
+                        letters?.Changes.WaitForChangeAsync(seen.LettersVersion, wake.Token) ?? Task.Delay(Timeout.Infinite, wake.Token),
+                        Task.Delay(UntilNextMonth(), time, wake.Token));
                 }
                 finally
                 {
@@ -74,6 +79,7 @@ public sealed class FeedPublisher(
         var clock = Stopwatch.StartNew();
         var version = await store.CurrentVersionAsync(cancellationToken);
         var articles = await store.ListPublishedAsync(cancellationToken);
+        var archive = letters is null ? null : await letters.ReadAsync(cancellationToken);
         var rendered = builder.Build(articles);
         var previous = cache.Current;
         var now = time.GetUtcNow();
@@ -102,13 +108,34 @@ public sealed class FeedPublisher(
         // Mirror first, then serve: the files on disk are never behind what HTTP readers get.
         if (changed.Count > 0 || !previous.IsBuilt || previous.Documents.Count != documents.Count)
             await MirrorAsync(documents, previous.IsBuilt ? changed.ToHashSet() : null, cancellationToken);
-        var snapshot = new FeedCache.Snapshot(documents.ToFrozenDictionary(d => d.Path, StringComparer.Ordinal), version, true);
+        var letterFeed = archive is null ? null : LetterDocument(archive, previous.Letters, now);
+        if (letterFeed is not null && previous.Letters is not null && !ReferenceEquals(letterFeed, previous.Letters))
+            changed.Add(letterFeed);
+        var snapshot = new FeedCache.Snapshot(documents.ToFrozenDictionary(d => d.Path, StringComparer.Ordinal), version, true)
+        {
+            Letters = letterFeed,
+            LettersVersion = archive?.Version ?? 0,
+        };
         cache.Publish(snapshot);
         logger.LogInformation("Feeds rebuilt at store version {Version}: {Documents} documents from {Articles} articles, {Changed} changed, in {Elapsed} ms",
-            version, documents.Count, articles.Count, changed.Count, clock.ElapsedMilliseconds);
+            version, documents.Count + (letterFeed is null ? 0 : 1), articles.Count, changed.Count, clock.ElapsedMilliseconds);
 
-        hub.Notify(changed.Where(d => !d.Path.StartsWith("archive/", StringComparison.Ordinal)).Select(d => builder.PublicUrl(d.Path)));
+        hub.Notify(changed.Where(d => !d.IsArchive).Select(d => d.Url));
         return snapshot;
+    }
+
+    /// <summary>
+    /// The letter feed. It lives outside <c>/feeds/</c>, so it is not mirrored; at start its
+    /// Last-Modified is when its letters last changed (the newest letter, or the archive's opening),
+    /// and like a feed restored from the mirror it is not announced to the hub again.
+    /// </summary>
+    private FeedDocument LetterDocument(LetterArchiveContent archive, FeedDocument? before, DateTimeOffset now)
+    {
+        var feed = builder.BuildLetters(archive);
+        if (before is not null)
+            return FeedDocument.Create(feed, before, now);
+        var changedAt = archive.Letters.Count == 0 ? archive.OpenedAt : archive.Letters.Max(l => l.SentAt);
+        return FeedDocument.Restore(feed, changedAt < now ? changedAt : now);
     }
 
     private async Task MirrorAsync(IReadOnlyCollection<FeedDocument> documents, IReadOnlySet<FeedDocument>? changed, CancellationToken cancellationToken)

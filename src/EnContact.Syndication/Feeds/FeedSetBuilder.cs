@@ -7,16 +7,21 @@ using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Feeds;
 
-/// <summary>One rendered feed file: its path under <c>/feeds/</c> (with extension), format and bytes.</summary>
-public sealed record RenderedFeed(string Path, FeedFormat Format, byte[] Bytes);
+/// <summary>
+/// One rendered feed file: its path under <c>/feeds/</c> (with extension; the letter feed's is its path
+/// on the site), format, bytes and public URL; its title; whether it is a page of the RFC 5005 archive.
+/// </summary>
+public sealed record RenderedFeed(string Path, FeedFormat Format, byte[] Bytes, string Url, string Title, bool IsArchive = false);
 
 /// <summary>
 /// Renders every feed from the published articles: the site-wide feed, one per section and per tag
 /// (newest <see cref="FeedsOptions.ItemCount"/> items each, in RSS, Atom and JSON Feed), and the
-/// RFC 5005 archive of the site-wide feed, one page per completed calendar month in magazine time.
+/// RFC 5005 archive of the site-wide feed, one page per completed calendar month in magazine time;
+/// and the feed of the weekly letter's archive (<c>FeedSetBuilder.Letters.cs</c>).
 /// Pure: the same articles and clock give the same bytes.
 /// </summary>
-public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time)
+public sealed partial class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time,
+    SectionNames? sectionNames = null)
 {
     public const string Generator = "EnContact.Syndication";
 
@@ -58,6 +63,9 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
             var model = Model(definition, items) with
             {
                 IsArchive = true,
+                HubUrl = null, // never announced to the hub (it does not change), so it does not advertise one
+                // RSS ttl and sy:updatePeriod say what Cache-Control says of an archive page.
+                TimeToLiveMinutes = (int)FeedDocument.ArchiveMaxAge.TotalMinutes,
                 CurrentUrl = format => UrlOf(all, format),
                 PrevArchiveUrl = older is null ? null : format => UrlOf(older, format),
                 NextArchiveUrl = newer is null ? null : format => UrlOf(newer, format),
@@ -73,10 +81,16 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
     public IEnumerable<FeedDefinition> SubscriptionFeeds(IReadOnlyList<Article> published)
     {
         yield return FeedDefinition.All(_site.Title);
+        // One name per section: the configured spelling, else the oldest article's, so a newer article
+        // spelt another way never renames the feed.
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = published.Count - 1; i >= 0; i--)
+            if (published[i].Section is { } written && Slugs.From(written) is { Length: > 0 } key)
+                names.TryAdd(key, SectionOf(written));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var section in published.Select(a => a.Section).OfType<string>())
             if (Slugs.From(section) is { Length: > 0 } slug && seen.Add("s:" + slug))
-                yield return FeedDefinition.ForSection(_site.Title, section);
+                yield return FeedDefinition.ForSection(_site.Title, names[slug]);
         if (!_feeds.TagFeeds)
             yield break;
         foreach (var tag in published.SelectMany(a => a.Tags))
@@ -99,7 +113,7 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
                 FeedFormat.Atom => AtomFeedWriter.Write(model),
                 _ => JsonFeedWriter.Write(model),
             };
-            into.Add(new RenderedFeed(definition.FileName(format), format, bytes));
+            into.Add(new RenderedFeed(definition.FileName(format), format, bytes, UrlOf(definition, format), model.Title, definition.IsArchive));
         }
     }
 
@@ -137,7 +151,7 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
             Published = Local(article.PublishedAt),
             Updated = Local(article.UpdatedAt),
             Authors = article.Authors,
-            Categories = article.Section is null ? article.Tags : [article.Section, .. article.Tags],
+            Categories = article.Section is null ? article.Tags : [SectionOf(article.Section), .. article.Tags],
             Summary = article.Summary,
             ContentHtml = content,
             Language = article.Language,
@@ -146,6 +160,9 @@ public sealed class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, IOptions
             IsPremium = premium,
         };
     }
+
+    /// <summary>The configured spelling of a section (rows stored before sections were matched may spell it otherwise).</summary>
+    private string SectionOf(string section) => sectionNames?.Canonical(section) ?? section;
 
     /// <summary>Instants carry the magazine's real offset (+01:00 / +02:00 in Paris), never a fake "Z".</summary>
     private DateTimeOffset Local(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, magazineTime.Zone);

@@ -23,31 +23,43 @@ public static class FeedsApi
         return app;
     }
 
-    private static async Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedSetBuilder builder)
+    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options)
+    {
+        var snapshot = cache.Current;
+        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value);
+    }
+
+    /// <summary>
+    /// Answers with <paramref name="document"/> of <paramref name="snapshot"/> (null: 404): conditional
+    /// GET, pre-compressed body, caching and CORS headers. Also serves the letter feed at its own path.
+    /// </summary>
+    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options)
     {
         var response = context.Response;
-        var snapshot = cache.Current;
         if (!snapshot.IsBuilt)
         {
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             response.Headers.RetryAfter = "10";
             return;
         }
-        if (!snapshot.Documents.TryGetValue(path, out var document))
+        if (document is null)
         {
             response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 
-        var encoding = ChooseEncoding(context.Request.Headers.AcceptEncoding.ToString());
+        var encoding = ChooseEncoding(context.Request.Headers.AcceptEncoding.ToString(), document.BrotliIsSmaller);
         var headers = response.Headers;
         headers.ETag = document.ETag(encoding);
         headers.LastModified = document.LastModifiedHttp;
-        headers.CacheControl = CacheControl(options.Value);
+        headers.CacheControl = document.IsArchive ? ArchiveCacheControl : CacheControl(options);
         headers.Vary = "Accept-Encoding";
         headers.XContentTypeOptions = "nosniff";
-        if (options.Value.HubUrl is { } hub)
-            headers.Link = $"<{hub}>; rel=\"hub\", <{builder.PublicUrl(document.Path)}>; rel=\"self\"";
+        // Public documents: web-based readers fetch them from their own origin.
+        headers.AccessControlAllowOrigin = "*";
+        // Only documents the hub is told about send subscribers to it: archive pages never change.
+        if (options.HubUrl is { } hub && !document.IsArchive)
+            headers.Link = $"<{hub}>; rel=\"hub\", <{document.Url}>; rel=\"self\"";
 
         if (IsNotModified(context.Request, document))
         {
@@ -63,6 +75,9 @@ public static class FeedsApi
         if (!HttpMethods.IsHead(context.Request.Method))
             await response.Body.WriteAsync(body, context.RequestAborted);
     }
+
+    /// <summary>A complete month's archive page never changes (RFC 5005): caches keep it a year without asking again.</summary>
+    public static readonly string ArchiveCacheControl = $"public, max-age={(int)FeedDocument.ArchiveMaxAge.TotalSeconds}, immutable";
 
     private static string? _cacheControl;
     private static TimeSpan _cacheControlFor;
@@ -100,8 +115,11 @@ public static class FeedsApi
             && when >= document.LastModified;
     }
 
-    /// <summary>Brotli, then gzip, by the client's q-values (RFC 9110 §12.5.3); null for identity.</summary>
-    public static string? ChooseEncoding(string acceptEncoding)
+    /// <summary>
+    /// Brotli or gzip by the client's q-values (RFC 9110 §12.5.3); when it accepts both equally (the usual
+    /// "gzip, deflate, br"), the smaller for this document (<paramref name="brotliIsSmaller"/>); null for identity.
+    /// </summary>
+    public static string? ChooseEncoding(string acceptEncoding, bool brotliIsSmaller = true)
     {
         double br = 0, gzip = 0, any = -1;
         bool sawBr = false, sawGzip = false;
@@ -124,37 +142,41 @@ public static class FeedsApi
         }
         if (!sawBr && any >= 0) br = any;
         if (!sawGzip && any >= 0) gzip = any;
-        if (br > 0 && br >= gzip)
+        if (br > 0 && (br > gzip || (br == gzip && brotliIsSmaller)))
             return "br";
         return gzip > 0 ? "gzip" : null;
     }
 
-    private static IResult FeedIndex(FeedCache cache, FeedSetBuilder builder, IOptions<SiteOptions> site) =>
-        TypedResults.Content(Page(site.Value.Title + " — flux", cache, builder, listAll: true), "text/html; charset=utf-8");
+    private static IResult FeedIndex(FeedCache cache, IOptions<SiteOptions> site) =>
+        TypedResults.Content(Page(site.Value.Title + " — flux", cache, listAll: true), "text/html; charset=utf-8");
 
-    private static IResult HomePage(FeedCache cache, FeedSetBuilder builder, IOptions<SiteOptions> site) =>
-        TypedResults.Content(Page(site.Value.Title, cache, builder, listAll: false), "text/html; charset=utf-8");
+    private static IResult HomePage(FeedCache cache, IOptions<SiteOptions> site) =>
+        TypedResults.Content(Page(site.Value.Title, cache, listAll: false), "text/html; charset=utf-8");
 
-    /// <summary>A small HTML page whose head carries the autodiscovery links readers look for.</summary>
-    private static string Page(string title, FeedCache cache, FeedSetBuilder builder, bool listAll)
+    /// <summary>A small HTML page whose head carries the autodiscovery links readers look for; the index lists the letter feed too.</summary>
+    private static string Page(string title, FeedCache cache, bool listAll)
     {
-        var feeds = cache.Current.Documents.Values
-            .Where(d => !d.Path.StartsWith("archive/", StringComparison.Ordinal))
+        var snapshot = cache.Current;
+        var feeds = snapshot.Documents.Values
+            .Where(d => !d.IsArchive && (listAll || d.Path.StartsWith("all.", StringComparison.Ordinal)))
             .OrderBy(d => d.Path == "all." + d.Format.Extension() ? 0 : 1).ThenBy(d => d.Path, StringComparer.Ordinal)
-            .ToArray();
+            .Select(d => (d.Format, d.Url, Label: d.Path, LinkTitle: $"{title} ({d.Path})"))
+            .ToList();
+        if (listAll && snapshot.Letters is { } letters)
+            feeds.Add((letters.Format, letters.Url, Label: letters.Title, LinkTitle: letters.Title));
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(WebUtility.HtmlEncode(title)).Append("</title>\n");
-        foreach (var feed in feeds.Where(d => listAll || d.Path.StartsWith("all.", StringComparison.Ordinal)))
+        foreach (var feed in feeds)
         {
             html.Append("<link rel=\"alternate\" type=\"").Append(feed.Format.MediaType())
-                .Append("\" title=\"").Append(WebUtility.HtmlEncode($"{title} ({feed.Path})"))
-                .Append("\" href=\"").Append(WebUtility.HtmlEncode(builder.PublicUrl(feed.Path))).Append("\">\n");
+                .Append("\" title=\"").Append(WebUtility.HtmlEncode(feed.LinkTitle))
+                .Append("\" href=\"").Append(WebUtility.HtmlEncode(feed.Url)).Append("\">\n");
         }
         html.Append("</head>\n<body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n<ul>\n");
-        foreach (var feed in listAll ? feeds : feeds.Where(d => d.Path.StartsWith("all.", StringComparison.Ordinal)))
+        foreach (var feed in feeds)
         {
-            html.Append("<li><a href=\"").Append(WebUtility.HtmlEncode(builder.PublicUrl(feed.Path))).Append("\">")
-                .Append(WebUtility.HtmlEncode(feed.Path)).Append("</a></li>\n");
+            html.Append("<li><a href=\"").Append(WebUtility.HtmlEncode(feed.Url)).Append("\">")
+                .Append(WebUtility.HtmlEncode(feed.Label)).Append("</a></li>\n");
         }
         html.Append("</ul>\n");
         if (!listAll)

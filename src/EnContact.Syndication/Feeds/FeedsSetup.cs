@@ -15,7 +15,12 @@ public static class FeedsSetup
         services.AddSingleton<FeedCache>();
         services.AddSingleton<FeedLinks>();
         services.AddSingleton<FeedMirror>();
-        services.AddHttpClient(WebSubNotifier.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(WebSubNotifier.HttpClientName, (provider, client) =>
+        {
+            client.Timeout = TimeSpan.FromSeconds(30);
+            // Hub operators see who calls them and where its feeds are.
+            client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", WebSubNotifier.UserAgent(provider.GetRequiredService<IOptions<FeedsOptions>>().Value));
+        });
         services.AddSingleton<WebSubNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<WebSubNotifier>());
         services.AddSingleton<FeedPublisher>();

@@ -60,9 +60,14 @@ public static class RssFeedWriter
         return buffer.ToArray();
     }
 
-    /// <summary><c>sy:updatePeriod</c>/<c>sy:updateFrequency</c> saying the same as Cache-Control's max-age.</summary>
-    public static (string Period, int Frequency) UpdateHint(int minutes) =>
-        minutes <= 60 ? ("hourly", Math.Max(1, (int)Math.Round(60.0 / minutes))) : ("daily", Math.Max(1, (int)Math.Round(1440.0 / minutes)));
+    private static readonly (string Period, int Minutes)[] Periods = [("hourly", 60), ("daily", 1440), ("weekly", 10080), ("monthly", 43200), ("yearly", 525600)];
+
+    /// <summary><c>sy:updatePeriod</c>/<c>sy:updateFrequency</c> saying the same as Cache-Control's max-age: the shortest period that holds it, and how many times in it.</summary>
+    public static (string Period, int Frequency) UpdateHint(int minutes)
+    {
+        var (period, length) = Periods.FirstOrDefault(p => minutes <= p.Minutes, Periods[^1]);
+        return (period, Math.Max(1, (int)Math.Round((double)length / minutes)));
+    }
 
     private static void AddAtomLink(SyndicationFeed feed, string relation, string href, string? type)
     {

@@ -27,10 +27,11 @@ public sealed record NormalizationResult(Article? Article, IReadOnlyList<FieldEr
 /// The single validation and cleaning path for every source (content folder and admin API):
 /// required fields, dates in the magazine's time zone, XML-forbidden characters removed from all
 /// text, HTML sanitised with absolute URLs, slug and canonical URL, summary, status and content hash.
+/// A section matching a configured one (<paramref name="sections"/>) takes its spelling.
 /// <see cref="Normalize"/> knows only the draft; <see cref="Settle"/> then applies what the store
 /// knows of the article's past (its published slug, its last <c>updated</c>).
 /// </summary>
-public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time)
+public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions, MagazineTime magazineTime, TimeProvider time, SectionNames? sections = null)
 {
     public const int MaxTitleLength = 300;
     public const int MaxSummaryLength = 2000;
@@ -62,11 +63,13 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         var language = LanguageOf(draft, checks);
         var authors = checks.List("authors", draft.Authors);
         var tags = checks.List("tags", draft.Tags, lowerCase: true);
-        var section = checks.Text("section", draft.Section, MaxShortTextLength);
+        var section = checks.Text("section", draft.Section, MaxShortTextLength) is { } written ? sections?.Canonical(written) ?? written : null;
         var issue = checks.Text("issue", draft.Issue, MaxShortTextLength);
         var summary = checks.Text("summary", draft.Summary, MaxSummaryLength);
         var image = ResolveUrl("image", draft.Image, checks);
-        var contentHtml = BodyOf(draft, checks);
+        // Known before the body is cleaned: links to a place in the article (#notes) point into it.
+        var canonicalUrl = slug is not null && Slugs.IsValid(slug) ? CanonicalUrl(id, slug, section) : null;
+        var contentHtml = BodyOf(draft, canonicalUrl, checks);
         if (checks.Errors.Count > 0)
             return new NormalizationResult(null, checks.Errors, checks.Warnings);
 
@@ -86,7 +89,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             Language = language,
             PublishedAt = published!.Value,
             UpdatedAt = updated ?? published!.Value,
-            CanonicalUrl = CanonicalUrl(id, slug!, section),
+            CanonicalUrl = canonicalUrl!,
             ImageUrl = image,
             Source = source,
             ContentHash = "",
@@ -162,7 +165,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
     }
 
     /// <summary>The body (Markdown, or HTML from the API) as safe HTML, without XML-forbidden characters.</summary>
-    private string? BodyOf(ArticleDraft draft, FieldChecks checks)
+    private string? BodyOf(ArticleDraft draft, string? canonicalUrl, FieldChecks checks)
     {
         if (draft.BodyMarkdown is not null && draft.BodyHtml is not null)
             checks.Error("content", "give the body either as Markdown or as HTML, not both");
@@ -170,7 +173,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         var raw = TextCleaner.RemoveForbidden(draft.BodyHtml ?? draft.BodyMarkdown ?? "", out var removed);
         if (removed.Count > 0)
             checks.Warnings.Add(new FieldError(field, $"removed {removed.Count} character(s) that XML forbids ({string.Join(", ", removed.Distinct())})"));
-        return CleanBody(draft.BodyHtml is not null, raw, field, checks);
+        return CleanBody(draft.BodyHtml is not null, raw, canonicalUrl, field, checks);
     }
 
     /// <summary>
@@ -189,7 +192,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
     /// The body as safe HTML, or null with an error when it nests too deeply to be worth parsing (the
     /// sanitiser's cost grows with the square of the depth: 100,000 nested divs took 79 s).
     /// </summary>
-    private string? CleanBody(bool isHtml, string body, string field, FieldChecks checks)
+    private string? CleanBody(bool isHtml, string body, string? canonicalUrl, string field, FieldChecks checks)
     {
         string html;
         try
@@ -207,7 +210,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             checks.Error(field, $"the HTML nests elements more than {MaxHtmlDepth} levels deep");
             return null;
         }
-        var contentHtml = HtmlCleaner.Sanitize(html, _site.BaseUri, out var removedFromHtml);
+        var contentHtml = HtmlCleaner.Sanitize(html, _site.BaseUri, out var removedFromHtml, canonicalUrl is null ? null : new Uri(canonicalUrl));
         foreach (var what in removedFromHtml.Distinct())
             checks.Warnings.Add(new FieldError(field, $"removed unsafe HTML: {what}"));
         return contentHtml;

@@ -8,7 +8,8 @@ namespace EnContact.Syndication.Ingestion;
 /// Turns an article body (Markdown, or HTML from the API) into safe HTML: Markdig renders the
 /// Markdown, HtmlSanitizer removes scripts, iframes, event handlers and <c>javascript:</c> URLs
 /// and resolves relative links and images against the site's base URL (several feed readers
-/// ignore <c>xml:base</c>, so every URL must be absolute).
+/// ignore <c>xml:base</c>, so every URL must be absolute); a link to a place in the article itself
+/// (<c>#notes</c>) resolves against the article's own URL, where that place is.
 /// </summary>
 public static class HtmlCleaner
 {
@@ -28,12 +29,17 @@ public static class HtmlCleaner
     // article), so each thread keeps one; its events report into the list of the call in progress.
     [ThreadStatic] private static HtmlSanitizer? _sanitizer;
     [ThreadStatic] private static List<string>? _removed;
+    [ThreadStatic] private static Uri? _documentUri;
 
-    /// <summary>Sanitised HTML; <paramref name="removed"/> names what was taken out, for the editor's warning.</summary>
-    public static string Sanitize(string html, Uri baseUri, out IReadOnlyList<string> removed)
+    /// <summary>
+    /// Sanitised HTML; <paramref name="removed"/> names what was taken out, for the editor's warning.
+    /// <paramref name="documentUri"/> is the article's own URL, the base of fragment-only links (without it, <paramref name="baseUri"/>).
+    /// </summary>
+    public static string Sanitize(string html, Uri baseUri, out IReadOnlyList<string> removed, Uri? documentUri = null)
     {
         var gone = new List<string>();
         _removed = gone;
+        _documentUri = documentUri;
         try
         {
             // Character references (&#1;) become characters only now, so clean again after parsing.
@@ -46,6 +52,7 @@ public static class HtmlCleaner
         finally
         {
             _removed = null;
+            _documentUri = null;
         }
     }
 
@@ -63,6 +70,12 @@ public static class HtmlCleaner
         sanitizer.RemovingTag += (_, e) => _removed?.Add($"<{e.Tag.LocalName}> element");
         sanitizer.RemovingAttribute += (_, e) => _removed?.Add($"{e.Attribute.Name} attribute on <{e.Tag.LocalName}>");
         sanitizer.RemovingStyle += (_, e) => _removed?.Add($"style {e.Style.Name} on <{e.Tag.LocalName}>");
+        // The sanitiser resolves "#haut" against the site's base, i.e. the home page; the anchor is in the article.
+        sanitizer.FilterUrl += (_, e) =>
+        {
+            if (_documentUri is { } document && e.SanitizedUrl is not null && e.OriginalUrl.Trim() is ['#', ..] fragment)
+                e.SanitizedUrl = new Uri(document, fragment).AbsoluteUri;
+        };
         return sanitizer;
     }
 

@@ -16,6 +16,8 @@ public static class SubscribersSetup
             options.PublicUrl = ListenAddress.OrDerived(options.PublicUrl, configuration, environment));
         services.AddSingleton(provider => LoadSecret(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value, environment));
         services.AddSingleton<SubscriberTokens>();
+        // Ingestion and the feeds spell a section as readers choose it here (Subscribers:Sections).
+        services.AddSingleton(provider => new Ingestion.SectionNames(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value.EffectiveSections));
         services.AddSingleton<SubscriberLinks>();
         services.AddSingleton<SubscriberStore>();
         services.AddSingleton<SubscriptionService>();

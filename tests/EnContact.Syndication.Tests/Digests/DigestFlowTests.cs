@@ -89,6 +89,7 @@ public sealed class DigestFlowTests
         await SubscribersAsync(gateway, ("lecteur@exemple.fr", null));
         gateway.Clock!.SetUtcNow(Monday.AddMinutes(1));
         await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(None);
+        await gateway.WaitForFeedsAsync(); // the archive's feed is rebuilt with the other feeds
         var client = gateway.NewClient(null);
 
         var archive = Parser.ParseDocument(await client.GetStringAsync("/digests"));

@@ -23,4 +23,16 @@ public sealed class ContentNegotiationTests
     {
         Assert.Equal(expected, FeedsApi.ChooseEncoding(acceptEncoding));
     }
+
+    [Theory]
+    [InlineData("gzip, deflate, br", true, "br")]
+    [InlineData("gzip, deflate, br", false, "gzip")]
+    [InlineData("*", false, "gzip")]
+    [InlineData("br", false, "br")]
+    [InlineData("br;q=1, gzip;q=0.5", false, "br")]
+    [InlineData("gzip;q=1, br;q=0.5", true, "gzip")]
+    public void ChooseEncoding_BothEquallyAccepted_TakesTheSmallerForTheDocument(string acceptEncoding, bool brotliIsSmaller, string expected)
+    {
+        Assert.Equal(expected, FeedsApi.ChooseEncoding(acceptEncoding, brotliIsSmaller));
+    }
 }

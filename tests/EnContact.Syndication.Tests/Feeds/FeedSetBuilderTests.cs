@@ -236,6 +236,32 @@ public sealed class FeedSetBuilderTests
     }
 
     [Fact]
+    public async Task ArchivePage_Rss_SaysItKeepsForAYear_AsItsCacheControlDoes()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await FeedTestData.SaveAllAsync(gateway);
+
+        var feeds = await FeedTestData.BuildAsync(gateway);
+
+        var channel = XDocument.Parse(Encoding.UTF8.GetString(feeds["archive/2026-10.rss"])).Root!.Element("channel")!;
+        Assert.Equal("525600", channel.Element("ttl")!.Value);
+        Assert.Equal("yearly", channel.Element(XName.Get("updatePeriod", "http://purl.org/rss/1.0/modules/syndication/"))!.Value);
+        Assert.Equal("1", channel.Element(XName.Get("updateFrequency", "http://purl.org/rss/1.0/modules/syndication/"))!.Value);
+        Assert.Equal("15", ((Rss20Feed)FeedReader.ReadFromByteArray(feeds["all.rss"]).SpecificFeed).TTL);
+    }
+
+    [Theory]
+    [InlineData(15, "hourly", 4)]
+    [InlineData(60, "hourly", 1)]
+    [InlineData(120, "daily", 12)]
+    [InlineData(1440, "daily", 1)]
+    [InlineData(525600, "yearly", 1)]
+    public void UpdateHint_SaysTheSameAsMaxAge(int minutes, string period, int frequency)
+    {
+        Assert.Equal((period, frequency), EnContact.Syndication.Feeds.RssFeedWriter.UpdateHint(minutes));
+    }
+
+    [Fact]
     public async Task MonthEnd_MakesTheMonthAnArchivePage()
     {
         await using var gateway = await Gateway.CreateAsync();
@@ -299,6 +325,32 @@ public sealed class FeedSetBuilderTests
         Assert.DoesNotMatch(new Regex("[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE]"), stored.Title);
     }
 
+    [Theory]
+    [InlineData("<script>alert('x')</script> & \"guillemets\" 'apostrophes'")]
+    [InlineData("]]> fin de CDATA <![CDATA[ x ]]>")]
+    [InlineData("Émoji 😀👩🏽‍💻 et texte de droite à gauche: مرحبا بالعالم עברית")]
+    public async Task BuildLetters_HostileText_IsWellFormedAndReadsBackAsWritten(string hostile)
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var letter = new EnContact.Syndication.Feeds.Letter(7, "n° 7 — " + hostile, "https://lettre.en-contact.com/digests/7", new DateTimeOffset(2026, 7, 6, 6, 0, 0, TimeSpan.Zero),
+            [new(hostile, [new(hostile, "https://www.en-contact.com/articles/x?a=1&b=2")])]);
+        var archive = new EnContact.Syndication.Feeds.LetterArchiveContent("https://lettre.en-contact.com/digests/feed.atom", "https://lettre.en-contact.com/digests",
+            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), [letter]);
+
+        var bytes = gateway.Services.GetRequiredService<EnContact.Syndication.Feeds.FeedSetBuilder>().BuildLetters(archive).Bytes;
+
+        using (var reader = XmlReader.Create(new MemoryStream(bytes), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit }))
+            while (reader.Read())
+            {
+            }
+        var item = Assert.Single(FeedReader.ReadFromByteArray(bytes).Items);
+        Assert.Equal("n° 7 — " + hostile, item.Title);
+        Assert.Equal("2026-07-06T08:00:00+02:00", ((AtomFeedItem)item.SpecificItem).PublishedDateString); // summer time in Paris
+        var content = XDocument.Parse(Encoding.UTF8.GetString(bytes)).Root!.Element(Atom + "entry")!.Element(Atom + "content")!.Value;
+        Assert.DoesNotContain("<script", content);
+        Assert.Contains("href=\"https://www.en-contact.com/articles/x?a=1&amp;b=2\"", content);
+    }
+
     [Fact]
     public async Task OneMegabyteArticle_IsPublishedWhole()
     {
@@ -312,6 +364,40 @@ public sealed class FeedSetBuilderTests
         var item = FeedReader.ReadFromByteArray(feeds["all.atom"]).Items.Single();
         Assert.Contains("Paragraphe 4999 :", item.Content);
         Assert.True(feeds["all.atom"].Length > 1_000_000);
+    }
+
+    [Fact]
+    public async Task Build_SectionWrittenWithoutAccent_JoinsTheConfiguredSectionUnderItsCapitalisedSpelling()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await FeedTestData.SaveAsync(gateway, "ec-etude-1", new ArticleDraft { Title = "Baromètre", Published = "2026-11-10 09:00", Section = "études", BodyMarkdown = "x" });
+        await FeedTestData.SaveAsync(gateway, "ec-etude-2", new ArticleDraft { Title = "Enquête", Published = "2026-11-20 09:00", Section = "etudes", BodyMarkdown = "x" });
+
+        var feeds = await FeedTestData.BuildAsync(gateway);
+
+        var atom = FeedReader.ReadFromByteArray(feeds["sections/etudes.atom"]);
+        Assert.Equal("En-Contact — Études", atom.Title);
+        Assert.Equal("En-Contact — Études", FeedReader.ReadFromByteArray(feeds["sections/etudes.rss"]).Title);
+        Assert.Equal("En-Contact — Études", FeedReader.ReadFromByteArray(feeds["sections/etudes.json"]).Title);
+        Assert.Equal(["tag:en-contact.com,2026:article/ec-etude-2", "tag:en-contact.com,2026:article/ec-etude-1"], atom.Items.Select(i => i.Id));
+        Assert.All(atom.Items, i => Assert.Equal(["études"], i.Categories));
+    }
+
+    [Fact]
+    public async Task Build_SectionStoredWithAnotherSpelling_FeedStillUsesTheConfiguredOne()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        // A row written before sections were matched to the configured list keeps its spelling in the store.
+        var normalized = gateway.Services.GetRequiredService<ArticleNormalizer>()
+            .Normalize(new ArticleDraft { Title = "Échos", Published = "2026-11-20 09:00", BodyMarkdown = "x" }, "ec-old", EnContact.Syndication.Articles.Article.ApiSource).Article!;
+        await gateway.Articles.SaveAsync(normalized with { Section = "INDISCRETIONS" }, CancellationToken.None);
+        await FeedTestData.SaveAsync(gateway, "ec-hors", new ArticleDraft { Title = "Hors série", Published = "2026-11-21 09:00", Section = "hors-série", BodyMarkdown = "x" });
+
+        var feeds = await FeedTestData.BuildAsync(gateway);
+
+        Assert.Equal("En-Contact — Indiscrétions", FeedReader.ReadFromByteArray(feeds["sections/indiscretions.atom"]).Title);
+        Assert.Equal(["indiscrétions"], FeedReader.ReadFromByteArray(feeds["all.atom"]).Items.Single(i => i.Id.EndsWith("ec-old", StringComparison.Ordinal)).Categories);
+        Assert.Equal("En-Contact — Hors-série", FeedReader.ReadFromByteArray(feeds["sections/hors-serie.atom"]).Title);
     }
 
     [Fact]

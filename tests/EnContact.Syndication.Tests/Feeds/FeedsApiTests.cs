@@ -2,11 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Threading.Channels;
 using CodeHollow.FeedReader;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Feeds;
@@ -41,7 +37,7 @@ public sealed class FeedsApiTests
         Assert.NotNull(response.Headers.ETag);
         Assert.False(response.Headers.ETag!.IsWeak);
         Assert.NotNull(response.Content.Headers.LastModified);
-        Assert.Equal(TimeSpan.FromMinutes(15), response.Headers.CacheControl!.MaxAge);
+        Assert.Equal(url.Contains("/archive/", StringComparison.Ordinal) ? TimeSpan.FromDays(365) : TimeSpan.FromMinutes(15), response.Headers.CacheControl!.MaxAge);
         Assert.True(response.Headers.CacheControl.Public);
         Assert.Contains("Accept-Encoding", response.Headers.Vary);
         var feed = FeedReader.ReadFromByteArray(await response.Content.ReadAsByteArrayAsync());
@@ -118,6 +114,82 @@ public sealed class FeedsApiTests
             Assert.True(body.Length < plain.Length);
             Assert.EndsWith(expected == "br" ? "-br\"" : "-gz\"", response.Headers.ETag!.Tag);
         }
+    }
+
+    [Fact]
+    public async Task Get_AcceptingBothEncodings_ServesTheSmallerOneOfEachDocument()
+    {
+        // The magazine's sample articles: real prose, where Brotli at the level used often loses to gzip.
+        await using var gateway = await Gateway.CreateAsync(start: true);
+        SampleArticles.CopySampleContentTo(gateway.ContentPath);
+        await gateway.ScanAsync();
+        await gateway.WaitForFeedsAsync();
+        using var handler = new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None };
+        using var client = new HttpClient(handler) { BaseAddress = gateway.BaseAddress };
+        async Task<(string? Encoding, int Length)> GetAsync(string path, string acceptEncoding)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/feeds/" + path);
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+            var response = await client.SendAsync(request);
+            return (response.Content.Headers.ContentEncoding.SingleOrDefault(), (await response.Content.ReadAsByteArrayAsync()).Length);
+        }
+
+        var gzipSmaller = 0;
+        foreach (var path in gateway.Feeds.Current.Documents.Keys)
+        {
+            var gzip = await GetAsync(path, "gzip");
+            var brotli = await GetAsync(path, "br");
+            var both = await GetAsync(path, "gzip, deflate, br, zstd");
+
+            Assert.Equal(("gzip", "br"), (gzip.Encoding, brotli.Encoding));
+            Assert.Equal(Math.Min(gzip.Length, brotli.Length), both.Length);
+            Assert.Equal(brotli.Length < gzip.Length ? "br" : "gzip", both.Encoding);
+            if (gzip.Length <= brotli.Length)
+                gzipSmaller++;
+        }
+        Assert.True(gzipSmaller > 0, "some documents compress better with gzip than with Brotli at the level used");
+    }
+
+    [Fact]
+    public async Task Get_CompleteMonthArchive_IsImmutableForAYear_SubscriptionFeedsKeepCacheMaxAge()
+    {
+        await using var gateway = await StartedWithArticlesAsync(new Dictionary<string, string?> { ["Feeds:CacheMaxAge"] = "00:10:00" });
+        using var client = gateway.NewClient(null);
+
+        var archive = await client.GetAsync("/feeds/archive/2026-10.rss");
+        var all = await client.GetAsync("/feeds/all.atom");
+        var conditional = new HttpRequestMessage(HttpMethod.Get, "/feeds/archive/2026-10.rss");
+        conditional.Headers.IfNoneMatch.Add(archive.Headers.ETag!);
+        var notModified = await client.SendAsync(conditional);
+
+        Assert.Equal("public, max-age=31536000, immutable", archive.Headers.CacheControl!.ToString());
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Equal("public, max-age=31536000, immutable", notModified.Headers.CacheControl!.ToString());
+        Assert.Equal("public, max-age=600", all.Headers.CacheControl!.ToString());
+    }
+
+    [Theory]
+    [InlineData("/feeds/all.json")]
+    [InlineData("/feeds/all.atom")]
+    [InlineData("/feeds/sections/indiscretions.rss")]
+    [InlineData("/feeds/archive/2026-10.atom")]
+    public async Task Get_Feed_AllowsAnyOriginToReadIt(string url)
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Add("Origin", "https://lecteur.example");
+
+        var response = await client.SendAsync(request);
+        var conditional = new HttpRequestMessage(HttpMethod.Get, url);
+        conditional.Headers.Add("Origin", "https://lecteur.example");
+        conditional.Headers.IfNoneMatch.Add(response.Headers.ETag!);
+        var notModified = await client.SendAsync(conditional);
+
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Equal("*", notModified.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.False((await client.GetAsync("/api/articles")).Headers.Contains("Access-Control-Allow-Origin"));
     }
 
     [Fact]
@@ -262,64 +334,30 @@ public sealed class FeedsApiTests
         Assert.Contains($"<link rel=\"hub\" href=\"{hub.Url}\" />", atom);
     }
 
+    [Fact]
+    public async Task Hub_IsAdvertisedOnlyOnTheDocumentsItIsToldAbout()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await using var gateway = await StartedWithArticlesAsync(new Dictionary<string, string?> { ["Feeds:HubUrl"] = hub.Url });
+        using var client = gateway.NewClient(null);
+
+        var all = await client.GetAsync("/feeds/all.atom");
+        Assert.Contains($"<{hub.Url}>; rel=\"hub\"", all.Headers.GetValues("Link").Single());
+        Assert.Contains("rel=\"hub\"", await all.Content.ReadAsStringAsync());
+        foreach (var archive in new[] { "/feeds/archive/2026-10.atom", "/feeds/archive/2026-10.rss" })
+        {
+            // Archive pages never change, so the hub is never told about them: they must not send subscribers to it.
+            var response = await client.GetAsync(archive);
+            Assert.False(response.Headers.Contains("Link"), archive);
+            Assert.DoesNotContain("rel=\"hub\"", await response.Content.ReadAsStringAsync());
+        }
+    }
+
     private static byte[] Decompress(byte[] body, Func<Stream, Stream> decompressor)
     {
         using var output = new MemoryStream();
         using (var stream = decompressor(new MemoryStream(body)))
             stream.CopyTo(output);
         return output.ToArray();
-    }
-
-    /// <summary>A WebSub hub on loopback that records each publish notification and can fail the first ones.</summary>
-    private sealed class TestHub : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly Channel<string> _topics = Channel.CreateUnbounded<string>();
-        private int _toFail;
-
-        private TestHub(WebApplication app) => _app = app;
-
-        public string Url => _app.Urls.First() + "/hub";
-        public int Failures { get; private set; }
-
-        public static async Task<TestHub> StartAsync(int failFirst)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var hub = new TestHub(app) { _toFail = failFirst };
-            app.MapPost("/hub", async (HttpRequest request) =>
-            {
-                var form = await request.ReadFormAsync();
-                if (form["hub.mode"] != "publish")
-                    return Results.BadRequest();
-                if (Interlocked.Decrement(ref hub._toFail) >= 0)
-                {
-                    hub.Failures++;
-                    return Results.StatusCode(503);
-                }
-                hub._topics.Writer.TryWrite(form["hub.url"].ToString());
-                return Results.NoContent();
-            });
-            await app.StartAsync();
-            return hub;
-        }
-
-        public async Task<HashSet<string>> WaitForTopicsAsync(IEnumerable<string> expected)
-        {
-            var wanted = expected.ToHashSet();
-            var seen = new HashSet<string>();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            while (!wanted.IsSubsetOf(seen))
-                seen.Add(await _topics.Reader.ReadAsync(timeout.Token));
-            return seen;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 }

@@ -51,11 +51,12 @@ public sealed class Gateway : IAsyncDisposable
     public string MirrorPath => _folder.Combine("feeds");
     public EnContact.Syndication.Feeds.FeedCache Feeds => Services.GetRequiredService<EnContact.Syndication.Feeds.FeedCache>();
 
-    /// <summary>Waits (on the feed cache's signal, not a timer) until the served feeds include every change saved so far.</summary>
+    /// <summary>Waits (on the feed cache's signal, not a timer) until the served feeds include every change saved so far, letters included.</summary>
     public async Task WaitForFeedsAsync()
     {
         var version = await Articles.CurrentVersionAsync(CancellationToken.None);
-        await Feeds.WaitForStoreVersionAsync(version, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var letters = Services.GetRequiredService<EnContact.Syndication.Feeds.ILetterArchive>().Changes.Version;
+        await Feeds.WaitForStoreVersionAsync(version, CancellationToken.None, letters).WaitAsync(TimeSpan.FromSeconds(30));
     }
     public ArticleStore Articles => Services.GetRequiredService<ArticleStore>();
 

@@ -528,6 +528,27 @@ public sealed class ArticleNormalizerTests
     }
 
     [Fact]
+    public void Normalize_FragmentLinks_PointIntoTheArticleItself()
+    {
+        var article = NormalizeOk(ValidDraft() with { BodyMarkdown = "[ancre](#haut) [dossier](/dossiers/ia#fin)\n\n<a href=\" #notes\">notes</a>" });
+
+        Assert.Equal(
+            "<p><a href=\"https://www.en-contact.com/articles/le-conseiller-augmente#haut\">ancre</a> <a href=\"https://www.en-contact.com/dossiers/ia#fin\">dossier</a></p>\n"
+            + "<p><a href=\"https://www.en-contact.com/articles/le-conseiller-augmente#notes\">notes</a></p>",
+            article.ContentHtml);
+    }
+
+    [Fact]
+    public void Normalize_FragmentLinkInHtmlBodyWithAbsoluteUrlTemplate_UsesTheCanonicalUrl()
+    {
+        var options = new SiteOptions { ArticleUrlTemplate = "https://archives.example.org/a/{slug}.html" };
+
+        var article = NormalizeOk(ValidDraft() with { BodyMarkdown = null, BodyHtml = "<p><a href=\"#haut\">haut</a></p>" }, options: options);
+
+        Assert.Equal("<p><a href=\"https://archives.example.org/a/le-conseiller-augmente.html#haut\">haut</a></p>", article.ContentHtml);
+    }
+
+    [Fact]
     public void Normalize_AbsoluteAndMailtoLinks_AreKept()
     {
         var article = NormalizeOk(ValidDraft() with { BodyMarkdown = "[site](https://example.org/x?a=1) [écrire](mailto:redaction@en-contact.com)" });
@@ -924,5 +945,38 @@ public sealed class ArticleNormalizerTests
 
         Assert.Equal(first.ContentHash, second.ContentHash);
         Assert.Equal(ArticleStatus.Draft, second.Status);
+    }
+
+    // ---- sections ----
+
+    [Theory]
+    [InlineData("etudes", "études")]
+    [InlineData("ÉTUDES", "études")]
+    [InlineData("Indiscretions", "indiscrétions")]
+    [InlineData("actualités", "actualités")]
+    [InlineData("Hors-série", "Hors-série")]
+    public async Task Normalize_SectionMatchingAConfiguredOneIgnoringCaseAndAccents_TakesItsSpelling(string written, string stored)
+    {
+        await using var gateway = await Fixtures.Gateway.CreateAsync();
+        var normalizer = gateway.Services.GetRequiredService<ArticleNormalizer>();
+
+        var article = normalizer.Normalize(ValidDraft() with { Section = written }, Id, Source).Article!;
+
+        Assert.Equal(stored, article.Section);
+    }
+
+    [Fact]
+    public async Task Normalize_ConfiguredSections_AreTheSpellingThatWins()
+    {
+        await using var gateway = await Fixtures.Gateway.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Subscribers:Sections:0"] = "Études de cas",
+            ["Subscribers:Sections:1"] = "Analyses",
+        });
+        var normalizer = gateway.Services.GetRequiredService<ArticleNormalizer>();
+
+        Assert.Equal("Études de cas", normalizer.Normalize(ValidDraft() with { Section = "etudes de cas" }, Id, Source).Article!.Section);
+        Assert.Equal("Analyses", normalizer.Normalize(ValidDraft() with { Section = "analyses" }, Id, Source).Article!.Section);
+        Assert.Equal("études", normalizer.Normalize(ValidDraft() with { Section = "études" }, Id, Source).Article!.Section);
     }
 }
