@@ -201,5 +201,5 @@ public sealed class ArticleGenerator(int seed = 20261127)
 
     private static string Capitalise(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 
-    private static string Slug(string text) => Ingestion.Slugs.From(text);
+    private static string Slug(string text) => Base.Slugs.From(text);
 }

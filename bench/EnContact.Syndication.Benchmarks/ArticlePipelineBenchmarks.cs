@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using Ganss.Xss;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using Microsoft.Extensions.Options;
 

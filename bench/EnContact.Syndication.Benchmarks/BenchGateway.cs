@@ -1,5 +1,4 @@
 using EnContact.Syndication.Articles;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
 using Microsoft.AspNetCore.Builder;

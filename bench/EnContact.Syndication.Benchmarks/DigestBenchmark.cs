@@ -10,7 +10,6 @@ using System.Text.RegularExpressions;
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Digests;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
 using EnContact.Syndication.Subscribers;

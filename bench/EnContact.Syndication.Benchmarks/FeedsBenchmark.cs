@@ -27,7 +27,7 @@ public sealed record FeedsBenchmarkOptions
 }
 
 /// <summary>
-/// Issue 3: a full rebuild of every feed with N articles in the store, as the running gateway does
+/// A full rebuild of every feed with N articles in the store, as the running gateway does
 /// it (<see cref="FeedPublisher.RebuildAsync"/> resolved from the app's services), on a fresh app per
 /// run (empty feed cache, empty mirror folder); then the same work split into its calls (store read,
 /// rendering, hashing and compression, mirror write), a start-up build after a restart (mirror files

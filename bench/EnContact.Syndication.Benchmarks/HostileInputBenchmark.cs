@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using Microsoft.Extensions.Options;
 

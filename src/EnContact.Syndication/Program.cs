@@ -2,7 +2,7 @@ using EnContact.Syndication.Articles;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Digests;
 using EnContact.Syndication.Feeds;
-using EnContact.Syndication.Hosting;
+using EnContact.Syndication.Composition;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
 using EnContact.Syndication.Subscribers;
@@ -22,6 +22,7 @@ public static class Program
         var builder = GatewayConfiguration.CreateBuilder(settings);
 
         builder.Services.AddSingleton(settings.TimeProvider ?? TimeProvider.System);
+        builder.Services.AddSettingsCheck();
         builder.Services.AddSite();
         builder.Services.AddPersonalData(builder.Environment);
         builder.Services.AddAdmin(builder.Environment);
@@ -35,6 +36,7 @@ public static class Program
         builder.Services.AddSubscribers(builder.Environment);
         builder.Services.AddDigests();
         builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
+        builder.Services.AddPageChrome(); // the site's feeds → every public page's autodiscovery links
 
         var app = builder.Build().ValidateSettings();
         app.UseTrustedProxies();

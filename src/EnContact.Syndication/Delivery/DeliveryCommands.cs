@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Storage;
 using Microsoft.Extensions.Options;
 
@@ -8,13 +7,13 @@ namespace EnContact.Syndication.Delivery;
 /// <summary>Operator verbs for delivery: where each edition stands, pause, resume, cancel, and a message sent now.</summary>
 public static class DeliveryCommands
 {
-    public static Command Build()
+    public static Command Build(VerbRunner run)
     {
         var delivery = new Command("delivery", "Watch and steer the delivery of editions and other mail.");
         var optionalCampaign = new Argument<string?>("campaign") { Description = "An edition or purpose, e.g. digest-2026-48 (all when omitted).", Arity = ArgumentArity.ZeroOrOne };
         var status = new Command("status", "Per edition: state, counts, failures by class, rate over its own sending time, estimated finish, why messages wait; and the relay.");
         status.Arguments.Add(optionalCampaign);
-        status.SetAction((parse, ct) => Cli.Run((app, token) => StatusAsync(app, parse.GetValue(optionalCampaign), token), ct));
+        status.SetAction((parse, ct) => run((app, token) => StatusAsync(app, parse.GetValue(optionalCampaign), token), ct));
         delivery.Subcommands.Add(status);
 
         foreach (var (verb, state, reason, description) in new[]
@@ -27,14 +26,14 @@ public static class DeliveryCommands
             var campaign = new Argument<string>("campaign") { Description = "The edition or purpose, e.g. digest-2026-48." };
             var command = new Command(verb, description);
             command.Arguments.Add(campaign);
-            command.SetAction((parse, ct) => Cli.Run((app, token) => SetStateAsync(app, parse.GetValue(campaign)!, state, reason, token), ct));
+            command.SetAction((parse, ct) => run((app, token) => SetStateAsync(app, parse.GetValue(campaign)!, state, reason, token), ct));
             delivery.Subcommands.Add(command);
         }
 
         var address = new Argument<string>("address") { Description = "Where to send the test message." };
         var test = new Command("send-test", "Send one test message now through the configured relay (or pickup folder) and print the reply.");
         test.Arguments.Add(address);
-        test.SetAction((parse, ct) => Cli.Run((app, token) => SendTestAsync(app, parse.GetValue(address)!, token), ct));
+        test.SetAction((parse, ct) => run((app, token) => SendTestAsync(app, parse.GetValue(address)!, token), ct));
         delivery.Subcommands.Add(test);
         return delivery;
     }

@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using MimeKit;
 
 namespace EnContact.Syndication.Delivery;

@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using MimeKit;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using EnContact.Syndication.Hosting;
 using MimeKit;
 using MimeKit.Cryptography;
 using Microsoft.Extensions.Options;

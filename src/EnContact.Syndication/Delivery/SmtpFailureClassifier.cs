@@ -47,8 +47,8 @@ public readonly record struct SmtpVerdict(FailureKind Kind, BounceClass Class, s
 }
 
 /// <summary>
-/// The one place that says what a failed send means, from the exception alone. Follows
-/// <c>../shared/docs/research/mailkit-failures.md</c>: an SMTP reply is judged by its codes (4xx =
+/// The one place that says what a failed send means, from the exception alone (the table is in
+/// <c>docs/delivery.md</c>, "How a failed send is judged"): an SMTP reply is judged by its codes (4xx =
 /// later, 5xx = refused; the enhanced code, RFC 3463, says why), and everything that has no status
 /// code because the connection failed (refused, reset, closed, timed out) is transient.
 /// </summary>

@@ -1,5 +1,4 @@
 using EnContact.Syndication.Feeds;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Templating;
 using Microsoft.Extensions.Options;
@@ -31,7 +30,7 @@ public static class DigestArchivePages
 
     public static IEndpointRouteBuilder MapDigestArchive(this IEndpointRouteBuilder app)
     {
-        var pages = app.MapGroup("/digests").RequireRateLimiting(HostingSetup.PublicRateLimit).WithTags("Digest archive");
+        var pages = app.MapGroup("/digests").RequireRateLimiting(BaseSetup.PublicRateLimit).WithTags("Digest archive");
         pages.MapGet("/", Archive);
         pages.MapGet("/{number:int}", WebVersion);
         // A feed like the others: pre-rendered, never rate-limited, past the middleware.

@@ -1,5 +1,4 @@
 using EnContact.Syndication.Articles;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Subscribers;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +12,7 @@ namespace EnContact.Syndication.Digests;
 /// </summary>
 public sealed class DigestBuilder(
     DigestStore store, ArticleStore articles, DigestSchedule schedule, DigestLedger ledger, IOptions<DigestOptions> options,
-    IOptions<SubscribersOptions> subscribers, IOptions<SiteOptions> site, TimeProvider time, ILogger<DigestBuilder> logger)
+    IOptions<SubscribersOptions> subscribers, MagazineTime magazineTime, TimeProvider time, ILogger<DigestBuilder> logger)
 {
     /// <summary>Builds (or finds) the edition that fires at <paramref name="fireAt"/>.</summary>
     public async Task<EditionSummary> BuildAsync(DateTimeOffset fireAt, CancellationToken cancellationToken)
@@ -94,7 +93,7 @@ public sealed class DigestBuilder(
     private List<DigestSection> Group(IReadOnlyList<Article> fresh)
     {
         var order = subscribers.Value.EffectiveSections.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index);
-        var zone = site.Value.TimeZoneInfo;
+        var zone = magazineTime.Zone;
         return fresh
             .GroupBy(a => a.Section)
             .OrderBy(g => g.Key is null ? int.MaxValue : order.GetValueOrDefault(g.Key, order.Count))

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Storage;
 
 namespace EnContact.Syndication.Digests;
@@ -7,16 +6,16 @@ namespace EnContact.Syndication.Digests;
 /// <summary>Operator verbs for the digest: schedule, editions, preview, test copy, approval.</summary>
 public static class DigestCommands
 {
-    public static Command Build()
+    public static Command Build(VerbRunner run)
     {
         var digest = new Command("digest", "The weekly digest: schedule, editions, preview, test copy, approval.");
 
         var schedule = new Command("schedule", "The next five fire times, in the digest's time zone.");
-        schedule.SetAction((_, ct) => Cli.Run(ScheduleAsync, ct));
+        schedule.SetAction((_, ct) => run(ScheduleAsync, ct));
         digest.Subcommands.Add(schedule);
 
         var list = new Command("list", "Every edition, newest first: key, number, status, articles, recipients.");
-        list.SetAction((_, ct) => Cli.Run(ListAsync, ct));
+        list.SetAction((_, ct) => run(ListAsync, ct));
         digest.Subcommands.Add(list);
 
         var subscriber = new Option<string?>("--subscriber") { Description = "Render the copy of this subscriber (their sections)." };
@@ -26,7 +25,7 @@ public static class DigestCommands
         preview.Options.Add(subscriber);
         preview.Options.Add(edition);
         preview.Options.Add(output);
-        preview.SetAction((parse, ct) => Cli.Run((app, token) => PreviewAsync(app, parse.GetValue(edition), parse.GetValue(subscriber), parse.GetValue(output)!, token), ct));
+        preview.SetAction((parse, ct) => run((app, token) => PreviewAsync(app, parse.GetValue(edition), parse.GetValue(subscriber), parse.GetValue(output)!, token), ct));
         digest.Subcommands.Add(preview);
 
         var to = new Option<string>("--to") { Description = "Who gets the test copy.", Required = true };
@@ -34,23 +33,23 @@ public static class DigestCommands
         var test = new Command("send-test", "Send one copy of an edition, marked as a test, now (through the relay or the pickup folder); nothing new: nothing sent, exit 1.");
         test.Options.Add(to);
         test.Options.Add(testEdition);
-        test.SetAction((parse, ct) => Cli.Run((app, token) => SendTestAsync(app, parse.GetValue(to)!, parse.GetValue(testEdition), token), ct));
+        test.SetAction((parse, ct) => run((app, token) => SendTestAsync(app, parse.GetValue(to)!, parse.GetValue(testEdition), token), ct));
         digest.Subcommands.Add(test);
 
         var key = new Argument<string>("edition") { Description = "The edition's key, e.g. 2026-11-30-0800." };
         var approve = new Command("approve", "Approve an edition waiting for it (Digest:RequireApproval); it is queued at once and sent by the running gateway.");
         approve.Arguments.Add(key);
-        approve.SetAction((parse, ct) => Cli.Run((app, token) => ApproveAsync(app, parse.GetValue(key)!, token), ct));
+        approve.SetAction((parse, ct) => run((app, token) => ApproveAsync(app, parse.GetValue(key)!, token), ct));
         digest.Subcommands.Add(approve);
 
         var rebuild = new Command("rebuild", "Build a waiting edition again from its articles as they are now (same key and number).");
         rebuild.Arguments.Add(key);
-        rebuild.SetAction((parse, ct) => Cli.Run((app, token) => ChangeAsync(app, "rebuilt", e => e.RebuildAsync(parse.GetValue(key)!, token), token), ct));
+        rebuild.SetAction((parse, ct) => run((app, token) => ChangeAsync(app, "rebuilt", e => e.RebuildAsync(parse.GetValue(key)!, token), token), ct));
         digest.Subcommands.Add(rebuild);
 
         var discard = new Command("discard", "Discard a waiting edition: nothing is sent, its articles go into the next edition.");
         discard.Arguments.Add(key);
-        discard.SetAction((parse, ct) => Cli.Run((app, token) => ChangeAsync(app, "discarded", e => e.DiscardAsync(parse.GetValue(key)!, token), token), ct));
+        discard.SetAction((parse, ct) => run((app, token) => ChangeAsync(app, "discarded", e => e.DiscardAsync(parse.GetValue(key)!, token), token), ct));
         digest.Subcommands.Add(discard);
         return digest;
     }

@@ -14,9 +14,8 @@ public sealed class DigestOptions
     [Required(AllowEmptyStrings = false)]
     public string Schedule { get; set; } = "0 8 * * 1";
 
-    /// <summary>IANA time zone of <see cref="Schedule"/>. Default <c>Europe/Paris</c>.</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string TimeZone { get; set; } = "Europe/Paris";
+    /// <summary>IANA time zone of <see cref="Schedule"/> when it must differ from the magazine's. Default empty: <c>Site:TimeZone</c>.</summary>
+    public string TimeZone { get; set; } = "";
 
     /// <summary>
     /// How late an edition may still be built when the gateway was down at its time; later, it is

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using EnContact.Syndication.Delivery;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Templating;

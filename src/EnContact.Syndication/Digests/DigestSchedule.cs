@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace EnContact.Syndication.Digests;
 
 /// <summary>
-/// The digest's fire times: the cron expression read in the configured IANA zone (Cronos), so
+/// The digest's fire times: the cron expression read in the magazine's time zone, or in
+/// <c>Digest:TimeZone</c> when an operator sets one apart (Cronos), so
 /// "Mondays 08:00 Europe/Paris" stays 08:00 local across daylight-saving changes. An edition is keyed
 /// by its local fire time ("2026-11-30-0800"): one edition per period, whatever happens.
 /// </summary>
@@ -12,10 +13,10 @@ public sealed class DigestSchedule
 {
     private readonly CronExpression _cron;
 
-    public DigestSchedule(IOptions<DigestOptions> options)
+    public DigestSchedule(IOptions<DigestOptions> options, MagazineTime magazineTime)
     {
         _cron = CronExpression.Parse(options.Value.Schedule, CronFormat.Standard);
-        Zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+        Zone = string.IsNullOrEmpty(options.Value.TimeZone) ? magazineTime.Zone : TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
     }
 
     public TimeZoneInfo Zone { get; }

@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

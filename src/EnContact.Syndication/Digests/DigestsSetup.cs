@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 
 namespace EnContact.Syndication.Digests;
 
@@ -25,7 +24,7 @@ public static class DigestsSetup
     {
         if (DigestSchedule.Check(options.Schedule) is { } problem)
             yield return $"Schedule: '{options.Schedule}' is not a cron expression (minute hour day month weekday): {problem}";
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out _))
+        if (options.TimeZone.Length > 0 && !TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out _))
             yield return $"TimeZone: '{options.TimeZone}' is not a known time zone (use an IANA name such as Europe/Paris)";
         if (options.Subject.Any(char.IsControl))
             yield return "Subject: must be a single line";

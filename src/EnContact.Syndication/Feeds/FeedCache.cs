@@ -28,8 +28,6 @@ public sealed class FeedCache
     /// <summary>Completes when the first build has been published.</summary>
     public Task FirstBuild => _firstBuild.Task;
 
-    public bool TryGet(string path, out FeedDocument document) => _current.Documents.TryGetValue(path, out document!);
-
     public void Publish(Snapshot snapshot)
     {
         TaskCompletionSource released;

@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Templating;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 
 namespace EnContact.Syndication.Feeds;

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using EnContact.Syndication.Articles;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using Microsoft.Extensions.Options;
 
@@ -138,10 +136,10 @@ public sealed partial class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, 
     private FeedEntry ToEntry(Article article)
     {
         var premium = article.Access == ArticleAccess.Premium;
-        var image = article.ImageUrl is null ? "" : $"<p><img src=\"{WebUtility.HtmlEncode(article.ImageUrl)}\" alt=\"\" /></p>\n";
+        var image = article.ImageUrl is null ? "" : $"<p><img src=\"{HtmlText.Encode(article.ImageUrl)}\" alt=\"\" /></p>\n";
         var content = premium
             // Never the paywalled text: the teaser everyone may read and a link to the article.
-            ? $"{image}<p>{WebUtility.HtmlEncode(article.Summary)}</p>\n<p><a href=\"{WebUtility.HtmlEncode(article.CanonicalUrl)}\">{WebUtility.HtmlEncode(_feeds.PremiumLinkText)}</a></p>"
+            ? $"{image}<p>{HtmlText.Encode(article.Summary)}</p>\n<p><a href=\"{HtmlText.Encode(article.CanonicalUrl)}\">{HtmlText.Encode(_feeds.PremiumLinkText)}</a></p>"
             : image + article.ContentHtml;
         return new FeedEntry
         {

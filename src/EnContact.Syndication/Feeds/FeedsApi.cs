@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
-using EnContact.Syndication.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -19,7 +17,7 @@ public static class FeedsApi
         // Short-circuit: a poll skips the middleware after routing (error pages, rate limiter); ServeFeed cannot throw.
         app.MapMethods("/feeds/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeFeed).ExcludeFromDescription().ShortCircuit();
         app.MapGet("/feeds", FeedIndex);
-        app.MapGet("/", HomePage).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        app.MapGet("/", HomePage).RequireRateLimiting(BaseSetup.PublicRateLimit);
         return app;
     }
 
@@ -165,18 +163,18 @@ public static class FeedsApi
         if (listAll && snapshot.Letters is { } letters)
             feeds.Add((letters.Format, letters.Url, Label: letters.Title, LinkTitle: letters.Title));
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(WebUtility.HtmlEncode(title)).Append("</title>\n");
+        html.Append("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(HtmlText.Encode(title)).Append("</title>\n");
         foreach (var feed in feeds)
         {
             html.Append("<link rel=\"alternate\" type=\"").Append(feed.Format.MediaType())
-                .Append("\" title=\"").Append(WebUtility.HtmlEncode(feed.LinkTitle))
-                .Append("\" href=\"").Append(WebUtility.HtmlEncode(feed.Url)).Append("\">\n");
+                .Append("\" title=\"").Append(HtmlText.Encode(feed.LinkTitle))
+                .Append("\" href=\"").Append(HtmlText.Encode(feed.Url)).Append("\">\n");
         }
-        html.Append("</head>\n<body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n<ul>\n");
+        html.Append("</head>\n<body>\n<h1>").Append(HtmlText.Encode(title)).Append("</h1>\n<ul>\n");
         foreach (var feed in feeds)
         {
-            html.Append("<li><a href=\"").Append(WebUtility.HtmlEncode(feed.Url)).Append("\">")
-                .Append(WebUtility.HtmlEncode(feed.Label)).Append("</a></li>\n");
+            html.Append("<li><a href=\"").Append(HtmlText.Encode(feed.Url)).Append("\">")
+                .Append(HtmlText.Encode(feed.Label)).Append("</a></li>\n");
         }
         html.Append("</ul>\n");
         if (!listAll)

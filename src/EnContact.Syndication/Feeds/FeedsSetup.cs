@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Feeds;
@@ -9,7 +8,7 @@ public static class FeedsSetup
     {
         services.AddSectionOptions<FeedsOptions>(FeedsOptions.Section, Rules);
         services.AddOptions<FeedsOptions>().PostConfigure<IConfiguration, IHostEnvironment>((feeds, configuration, environment) =>
-            feeds.PublicUrl = ListenAddress.OrDerived(feeds.PublicUrl, configuration, environment));
+            feeds.PublicUrl = PublicUrls.OrDerived(feeds.PublicUrl, configuration, environment));
         services.AddSingleton<IPostConfigureOptions<FeedsOptions>, ResolveMirrorPath>();
         services.AddSingleton<FeedSetBuilder>();
         services.AddSingleton<FeedCache>();
@@ -31,7 +30,7 @@ public static class FeedsSetup
     private static IEnumerable<string> Rules(FeedsOptions feeds, IServiceProvider services)
     {
         if (string.IsNullOrWhiteSpace(feeds.PublicUrl))
-            yield return ListenAddress.MissingPublicUrl(FeedsOptions.Section, "https://www.en-contact.com/", services);
+            yield return PublicUrls.MissingPublicUrl(FeedsOptions.Section, "https://www.en-contact.com/", services);
         foreach (var (key, value) in new[] { ("PublicUrl", feeds.PublicUrl), ("HubUrl", feeds.HubUrl), ("IconUrl", feeds.IconUrl), ("LogoUrl", feeds.LogoUrl) })
         {
             if (string.IsNullOrWhiteSpace(value))

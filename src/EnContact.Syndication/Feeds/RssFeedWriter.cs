@@ -85,7 +85,7 @@ public static class RssFeedWriter
             Title = new TextSyndicationContent(entry.Title),
             PublishDate = entry.Published,
             // Readers render an RSS description as HTML, so the plain-text summary is written as the HTML for that text.
-            Summary = new TextSyndicationContent(Hosting.HtmlText.Encode(entry.Summary)),
+            Summary = new TextSyndicationContent(Base.HtmlText.Encode(entry.Summary)),
         };
         item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(entry.Url)));
         foreach (var category in entry.Categories)

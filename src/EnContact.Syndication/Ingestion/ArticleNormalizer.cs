@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EnContact.Syndication.Articles;
-using EnContact.Syndication.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Ingestion;

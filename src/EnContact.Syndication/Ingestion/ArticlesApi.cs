@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using EnContact.Syndication.Articles;
-using EnContact.Syndication.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -50,8 +49,8 @@ public static class ArticlesApi
             else
                 errors["changedSince"] = [$"'{changedSince}' is not a store version (a whole number)"];
         }
-        var pageNumber = ParseRange("page", page, 1, 1, int.MaxValue / MaxPageSize, errors);
-        var size = ParseRange("pageSize", pageSize, 50, 1, MaxPageSize, errors);
+        var pageNumber = Paging.ParseRange("page", page, 1, 1, int.MaxValue / MaxPageSize, errors);
+        var size = Paging.ParseRange("pageSize", pageSize, 50, 1, MaxPageSize, errors);
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
 
@@ -128,16 +127,6 @@ public static class ArticlesApi
 
     private static async Task<Ok<IReadOnlyList<IngestionProblem>>> ListProblems(ContentSourceStore sources, CancellationToken cancellationToken) =>
         TypedResults.Ok(await sources.ListProblemsAsync(cancellationToken));
-
-    internal static int ParseRange(string name, string? text, int fallback, int min, int max, Dictionary<string, string[]> errors)
-    {
-        if (text is null)
-            return fallback;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            return value;
-        errors[name] = [$"'{text}' is not a whole number from {min} to {max}"];
-        return fallback;
-    }
 
     private static ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such article", detail: $"No article has the id '{id}'.");

@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Ingestion;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text;
 using EnContact.Syndication.Delivery;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
 using Microsoft.Extensions.Options;
@@ -11,12 +10,12 @@ namespace EnContact.Syndication.Subscribers;
 /// <summary>Operator verbs for subscribers: counts, CSV import (with a dry run) and export, erasure.</summary>
 public static class SubscriberCommands
 {
-    public static Command Build()
+    public static Command Build(VerbRunner run)
     {
         var subscribers = new Command("subscribers", "Count, import, export and erase subscribers.");
 
         var counts = new Command("counts", "Subscribers by status, how many can be mailed, and readers per section.");
-        counts.SetAction((_, ct) => Cli.Run(CountsAsync, ct));
+        counts.SetAction((_, ct) => run(CountsAsync, ct));
         subscribers.Subcommands.Add(counts);
 
         var file = new Argument<FileInfo>("file") { Description = "CSV, UTF-8, header line: email,name,consent_date,consent_source,sections." };
@@ -26,13 +25,13 @@ public static class SubscriberCommands
         import.Arguments.Add(file);
         import.Options.Add(dryRun);
         import.Options.Add(source);
-        import.SetAction((parse, ct) => Cli.Run((app, token) => ImportAsync(app, parse.GetValue(file)!, parse.GetValue(dryRun), parse.GetValue(source), token), ct));
+        import.SetAction((parse, ct) => run((app, token) => ImportAsync(app, parse.GetValue(file)!, parse.GetValue(dryRun), parse.GetValue(source), token), ct));
         subscribers.Subcommands.Add(import);
 
         var output = new Argument<FileInfo>("file") { Description = "Where to write the CSV (overwritten)." };
         var export = new Command("export", "Write every subscriber to a CSV file (re-importable).");
         export.Arguments.Add(output);
-        export.SetAction((parse, ct) => Cli.Run((app, token) => ExportAsync(app, parse.GetValue(output)!, token), ct));
+        export.SetAction((parse, ct) => run((app, token) => ExportAsync(app, parse.GetValue(output)!, token), ct));
         subscribers.Subcommands.Add(export);
 
         var address = new Argument<string>("address") { Description = "The person's e-mail address." };
@@ -40,7 +39,7 @@ public static class SubscriberCommands
         var erase = new Command("erase", "Right to erasure: remove the subscriber and every message to the address (a hash stays to keep it suppressed).");
         erase.Arguments.Add(address);
         erase.Options.Add(forget);
-        erase.SetAction((parse, ct) => Cli.Run((app, token) => EraseAsync(app, parse.GetValue(address)!, !parse.GetValue(forget), token), ct));
+        erase.SetAction((parse, ct) => run((app, token) => EraseAsync(app, parse.GetValue(address)!, !parse.GetValue(forget), token), ct));
         subscribers.Subcommands.Add(erase);
         return subscribers;
     }

@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Storage;
 using static EnContact.Syndication.Storage.Sql;
 using Microsoft.Data.Sqlite;

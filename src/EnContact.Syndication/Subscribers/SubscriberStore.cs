@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Security.Cryptography;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Storage;
 using static EnContact.Syndication.Storage.Sql;
 using Microsoft.Data.Sqlite;

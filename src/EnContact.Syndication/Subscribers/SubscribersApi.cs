@@ -1,5 +1,4 @@
 using System.Text;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -51,8 +50,8 @@ public static class SubscribersApi
             else
                 errors["status"] = [$"'{status}' is not one of pending, active, paused, unsubscribed"];
         }
-        var pageNumber = ArticlesApi.ParseRange("page", page, 1, 1, int.MaxValue / SubscriberStore.MaxPageSize, errors);
-        var size = ArticlesApi.ParseRange("pageSize", pageSize, 50, 1, SubscriberStore.MaxPageSize, errors);
+        var pageNumber = Paging.ParseRange("page", page, 1, 1, int.MaxValue / SubscriberStore.MaxPageSize, errors);
+        var size = Paging.ParseRange("pageSize", pageSize, 50, 1, SubscriberStore.MaxPageSize, errors);
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
         var result = await store.ListAsync(new SubscriberQuery { Status = statusFilter, Section = section, Search = q, Page = pageNumber, PageSize = size }, cancellationToken);

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using EnContact.Syndication.Hosting;
 
 namespace EnContact.Syndication.Subscribers;
 

@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -13,11 +12,11 @@ public static class SubscribersSetup
     {
         services.AddSectionOptions<SubscribersOptions>(SubscribersOptions.Section, (options, provider) => Rules(options, environment, provider));
         services.AddOptions<SubscribersOptions>().PostConfigure<IConfiguration>((options, configuration) =>
-            options.PublicUrl = ListenAddress.OrDerived(options.PublicUrl, configuration, environment));
+            options.PublicUrl = PublicUrls.OrDerived(options.PublicUrl, configuration, environment));
         services.AddSingleton(provider => LoadSecret(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value, environment));
         services.AddSingleton<SubscriberTokens>();
         // Ingestion and the feeds spell a section as readers choose it here (Subscribers:Sections).
-        services.AddSingleton(provider => new Ingestion.SectionNames(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value.EffectiveSections));
+        services.AddSingleton(provider => new SectionNames(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value.EffectiveSections));
         services.AddSingleton<SubscriberLinks>();
         services.AddSingleton<SubscriberStore>();
         services.AddSingleton<SubscriptionService>();
@@ -53,7 +52,7 @@ public static class SubscribersSetup
     private static IEnumerable<string> Rules(SubscribersOptions options, IHostEnvironment environment, IServiceProvider services)
     {
         if (string.IsNullOrWhiteSpace(options.PublicUrl))
-            yield return ListenAddress.MissingPublicUrl(SubscribersOptions.Section, "https://lettre.en-contact.com/", services);
+            yield return PublicUrls.MissingPublicUrl(SubscribersOptions.Section, "https://lettre.en-contact.com/", services);
         else if (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             yield return $"PublicUrl: '{options.PublicUrl}' is not an absolute http(s) URL";
         else if (!environment.IsDevelopment() && uri.Scheme != Uri.UriSchemeHttps)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Templating;
 using Microsoft.Extensions.Options;
 
@@ -20,14 +19,14 @@ public static class SubscriptionPages
     public static IEndpointRouteBuilder MapSubscriptionPages(this IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup("").AddEndpointFilter<PublicBodyLimit>().WithTags("Subscriptions");
-        pages.MapGet("/subscribe", ShowSubscribeForm).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        pages.MapGet("/subscribe", ShowSubscribeForm).RequireRateLimiting(BaseSetup.PublicRateLimit);
         pages.MapPost("/subscribe", Subscribe).RequireRateLimiting(SubscribeRateLimit).DisableAntiforgery();
-        pages.MapGet("/confirm/{token}", ShowConfirm).RequireRateLimiting(HostingSetup.PublicRateLimit);
+        pages.MapGet("/confirm/{token}", ShowConfirm).RequireRateLimiting(BaseSetup.PublicRateLimit);
         pages.MapPost("/confirm/{token}", Confirm).RequireRateLimiting(SubscribeRateLimit).DisableAntiforgery();
-        pages.MapGet("/preferences/{token}", ShowPreferences).RequireRateLimiting(HostingSetup.PublicRateLimit);
-        pages.MapPost("/preferences/{token}", SavePreferences).RequireRateLimiting(HostingSetup.PublicRateLimit).DisableAntiforgery();
-        pages.MapGet("/unsubscribe/{token}", ShowUnsubscribe).RequireRateLimiting(HostingSetup.PublicRateLimit);
-        pages.MapPost("/unsubscribe/{token}", Unsubscribe).RequireRateLimiting(HostingSetup.PublicRateLimit).DisableAntiforgery();
+        pages.MapGet("/preferences/{token}", ShowPreferences).RequireRateLimiting(BaseSetup.PublicRateLimit);
+        pages.MapPost("/preferences/{token}", SavePreferences).RequireRateLimiting(BaseSetup.PublicRateLimit).DisableAntiforgery();
+        pages.MapGet("/unsubscribe/{token}", ShowUnsubscribe).RequireRateLimiting(BaseSetup.PublicRateLimit);
+        pages.MapPost("/unsubscribe/{token}", Unsubscribe).RequireRateLimiting(BaseSetup.PublicRateLimit).DisableAntiforgery();
         return app;
     }
 

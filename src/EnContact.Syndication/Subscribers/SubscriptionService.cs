@@ -1,5 +1,4 @@
 using EnContact.Syndication.Delivery;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Templating;
 using Microsoft.Extensions.Options;
 

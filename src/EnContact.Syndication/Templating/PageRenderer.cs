@@ -1,13 +1,11 @@
-using EnContact.Syndication.Feeds;
-using EnContact.Syndication.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Templating;
 
 /// <summary>Renders a public page from <c>templates/pages/</c> with the site's chrome and the headers every public page carries.</summary>
-public sealed class PageRenderer(TemplateRenderer templates, FeedLinks feeds, IOptions<SiteOptions> site)
+/// <remarks>The chrome (title, language, autodiscovery links) is handed over by the composition root, which knows the feeds.</remarks>
+public sealed class PageRenderer(TemplateRenderer templates, PageChrome chrome)
 {
-    public PageChrome Chrome { get; } = new(site.Value.Title, site.Value.BaseUrl, site.Value.DefaultLanguage, feeds.SiteWide());
+    public PageChrome Chrome => chrome;
 
     /// <summary>
     /// Renders <c>pages/{page}.cshtml</c>. Pages reached through personal links are never cached,

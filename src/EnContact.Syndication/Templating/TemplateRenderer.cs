@@ -7,7 +7,7 @@ namespace EnContact.Syndication.Templating;
 
 /// <summary>
 /// Renders the Razor templates under <see cref="TemplateOptions.Path"/>: <c>name.cshtml</c> is HTML
-/// (escaped with <see cref="HtmlTemplate{TModel}.Utf8Encoder"/>), <c>name.text.cshtml</c> is plain text
+/// (escaped with <see cref="HtmlText.Encoder"/>), <c>name.text.cshtml</c> is plain text
 /// (not escaped: a title with "&amp;" stays "&amp;"). Every template is compiled once, at start-up
 /// (<see cref="CompileAllAsync"/>); compiled templates are shared by every gateway in the process that
 /// reads the same folder, because a Roslyn compile costs about a second.

@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 
 namespace EnContact.Syndication.Templating;
 

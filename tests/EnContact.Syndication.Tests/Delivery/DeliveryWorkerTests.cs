@@ -100,7 +100,7 @@ public sealed class DeliveryWorkerTests
         // The relay's refusal names the address; the log line names only its label.
         Assert.Contains("<lecteur3@exemple.fr>: Recipient address rejected", (await Outbox(gateway).GetAsync(OutboxStore.KeyOf("digest-2026-48", "lecteur3@exemple.fr"), None))!.Value.LastError);
         var refusal = await logs.WaitForAsync(l => l.Contains("refused addr:"));
-        Assert.Contains(new EnContact.Syndication.Hosting.PersonalData(new EnContact.Syndication.Hosting.PersonalDataKey(Gateway.HashKey)).LogId("lecteur3@exemple.fr"), refusal);
+        Assert.Contains(new EnContact.Syndication.Base.PersonalData(new EnContact.Syndication.Base.PersonalDataKey(Gateway.HashKey)).LogId("lecteur3@exemple.fr"), refusal);
         Assert.DoesNotContain(logs.Lines, l => l.Contains("lecteur3@", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(server.Messages, m => m.To.Single() == "lecteur2@exemple.fr");
         Assert.DoesNotContain(server.Messages, m => m.To.Single() == "lecteur3@exemple.fr");

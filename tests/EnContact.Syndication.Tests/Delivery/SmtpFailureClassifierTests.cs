@@ -10,7 +10,7 @@ using Polly.RateLimiting;
 namespace EnContact.Syndication.Tests.Delivery;
 
 /// <summary>
-/// One case per row of ../shared/docs/research/mailkit-failures.md, built from the exception types
+/// One case per row of the table in docs/delivery.md ("How a failed send is judged"), built from the exception types
 /// and codes MailKit was measured to throw, plus the Polly rejections and the edge cases.
 /// </summary>
 public sealed class SmtpFailureClassifierTests

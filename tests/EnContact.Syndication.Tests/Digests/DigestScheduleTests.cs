@@ -6,7 +6,7 @@ namespace EnContact.Syndication.Tests.Digests;
 public sealed class DigestScheduleTests
 {
     private static DigestSchedule Schedule(string cron = "0 8 * * 1", string zone = "Europe/Paris") =>
-        new(Options.Create(new DigestOptions { Schedule = cron, TimeZone = zone }));
+        new(Options.Create(new DigestOptions { Schedule = cron, TimeZone = zone }), new MagazineTime(Options.Create(new SiteOptions())));
 
     private static DateTimeOffset Utc(int y, int m, int d, int h, int min = 0) => new(y, m, d, h, min, 0, TimeSpan.Zero);
 

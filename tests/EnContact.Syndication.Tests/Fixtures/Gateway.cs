@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using System.Net.Http.Headers;
 using EnContact.Syndication.Articles;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
 using Microsoft.AspNetCore.Hosting.Server;

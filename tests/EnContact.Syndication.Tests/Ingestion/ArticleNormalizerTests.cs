@@ -1,6 +1,5 @@
 using System.Text;
 using EnContact.Syndication.Articles;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

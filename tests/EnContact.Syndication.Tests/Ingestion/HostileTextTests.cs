@@ -1,4 +1,3 @@
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,4 @@
 using CsvHelper;
-using EnContact.Syndication.Hosting;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Tests.Fixtures;

@@ -709,7 +709,7 @@ public sealed class SubscribersApiTests
 
         var text = await ExportAsync(gateway);
         var parsed = SubscriberCsv.Parse(new StringReader(text), SubscribersOptions.DefaultSections, null,
-            gateway.Services.GetRequiredService<EnContact.Syndication.Ingestion.MagazineTime>(), gateway.Clock!.GetUtcNow());
+            gateway.Services.GetRequiredService<MagazineTime>(), gateway.Clock!.GetUtcNow());
 
         Assert.Empty(parsed.Rejected);
         Assert.Equal(count, parsed.Rows.Count);

@@ -1,0 +1,238 @@
+using EnContact.Syndication.Tests.Fixtures;
+
+namespace EnContact.Syndication.Tests.Composition;
+
+/// <summary>The operator verbs, run as a real process of the built gateway in a temp working folder.</summary>
+public sealed class CliTests
+{
+    private const string Token = GatewayProcess.Token;
+
+    [Fact]
+    public async Task Help_ListsEveryVerb()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, _) = await RunAsync(work.Path, [], "--help");
+
+        Assert.Equal(0, code);
+        foreach (var verb in new[] { "serve", "migrate", "import", "articles", "config-dump" })
+            Assert.Contains(verb, output);
+    }
+
+    [Fact]
+    public async Task Migrate_CreatesDatabaseUnderWorkingFolder()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, error) = await RunAsync(work.Path, [], "migrate");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("applied 0001 articles", output);
+        Assert.Contains($"is at schema version {EnContact.Syndication.Storage.Migrator.All[^1].Version:0000}", output);
+        Assert.True(File.Exists(work.Combine("data", "encontact.db")));
+
+        var (again, secondOutput, _) = await RunAsync(work.Path, [], "migrate");
+        Assert.Equal(0, again);
+        Assert.Contains("(0 migration(s) applied now)", secondOutput);
+    }
+
+    [Fact]
+    public async Task Subscribers_DryRunImportCountsExportErase_AsAnOperatorRunsThem()
+    {
+        using var work = new TempDirectory();
+        var csv = work.Combine("abonnes.csv");
+        File.WriteAllText(csv, "email,name,consent_date,sections\nzoe@exemple.fr,Zoé Lefèvre,2025-03-01,études\nmauvaise-adresse,X,2025-03-01,\nluc@exemple.fr,,2025-03-02,\n");
+
+        var (dryCode, dry, _) = await RunAsync(work.Path, [], "subscribers", "import", csv, "--dry-run", "--source", "salon CRM 2025");
+        var (_, countsAfterDryRun, _) = await RunAsync(work.Path, [], "subscribers", "counts");
+        var (code, report, _) = await RunAsync(work.Path, [], "subscribers", "import", csv, "--source", "salon CRM 2025");
+        var (_, counts, _) = await RunAsync(work.Path, [], "subscribers", "counts");
+        var (exportCode, _, _) = await RunAsync(work.Path, [], "subscribers", "export", work.Combine("export.csv"));
+        var (eraseCode, erased, _) = await RunAsync(work.Path, [], "subscribers", "erase", "Zoe@Exemple.fr");
+        var (_, countsAfterErase, _) = await RunAsync(work.Path, [], "subscribers", "counts");
+
+        Assert.Equal((1, 1), (dryCode, code)); // one row rejected
+        Assert.Contains("line 3: rejected: mauvaise-adresse: email: 'mauvaise-adresse' is not an e-mail address", dry);
+        Assert.Contains("dry run, nothing written: 2 created, 0 activated, 0 unchanged, 1 rejected", dry);
+        Assert.Contains("mailable              0", countsAfterDryRun);
+        Assert.Contains("2 created", report);
+        Assert.Contains("mailable              2", counts);
+        Assert.Contains("  études                      2", counts);
+        Assert.Contains("  analyses                    1", counts);
+        Assert.Equal(0, exportCode);
+        var exported = File.ReadAllLines(work.Combine("export.csv"));
+        Assert.Equal(3, exported.Length);
+        Assert.Contains(exported, line => line.StartsWith("zoe@exemple.fr,Zoé Lefèvre,2025-02-28T23:00:00.0000000Z,salon CRM 2025,études,active,", StringComparison.Ordinal));
+        Assert.Equal(0, eraseCode);
+        Assert.Contains("subscriber removed, 0 message(s) removed, a suppression hash kept", erased);
+        Assert.DoesNotContain("zoe@exemple.fr", erased);
+        Assert.Contains("mailable              1", countsAfterErase);
+    }
+
+    [Fact]
+    public async Task Digest_ScheduleListPreviewAndSendTest_AsAnOperatorRunsThem()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        Directory.CreateDirectory(folder);
+        var published = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        File.WriteAllText(Path.Combine(folder, "a.md"), $"---\ntitle: L’IA > le script & le reste\npublished: {published}\nsection: analyses\n---\nTexte.\n");
+        File.WriteAllText(Path.Combine(folder, "b.md"), $"---\ntitle: Baromètre du nearshore\npublished: {published}\nsection: études\n---\nTexte.\n");
+        File.WriteAllText(Path.Combine(folder, "abonnes.csv"), "email,consent_date,sections\nzoe@exemple.fr,2025-03-01,études\n");
+        await RunAsync(work.Path, [], "import", folder);
+        await RunAsync(work.Path, [], "subscribers", "import", Path.Combine(folder, "abonnes.csv"), "--source", "test");
+
+        var (scheduleCode, schedule, _) = await RunAsync(work.Path, [], "digest", "schedule");
+        var (previewCode, preview, previewError) = await RunAsync(work.Path, [], "digest", "preview", "--out", work.Combine("apercu.html"));
+        var (zoeCode, zoe, _) = await RunAsync(work.Path, [], "digest", "preview", "--subscriber", "zoe@exemple.fr", "--out", work.Combine("zoe.html"));
+        var (testCode, test, testError) = await RunAsync(work.Path, [], "digest", "send-test", "--to", "redaction@exemple.fr");
+        var (listCode, list, _) = await RunAsync(work.Path, [], "digest", "list");
+
+        Assert.Equal(0, scheduleCode);
+        Assert.Equal(5, schedule.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("08:00 +0", schedule);
+        Assert.Contains("(Europe/Paris)", schedule);
+        Assert.True(previewCode == 0, previewError);
+        Assert.Contains("2 article(s) shown", preview);
+        Assert.Contains("L’IA &gt; le script &amp; le reste", File.ReadAllText(work.Combine("apercu.html")));
+        Assert.Equal(0, zoeCode);
+        Assert.Contains("1 article(s) shown", zoe);
+        Assert.DoesNotContain("le script", File.ReadAllText(work.Combine("zoe.html")));
+        Assert.True(testCode == 0, testError);
+        Assert.Contains("sent through pickup folder", test);
+        var eml = Assert.Single(Directory.GetFiles(work.Combine("outbox"), "*.eml"));
+        Assert.Contains("[TEST]", MimeKit.MimeMessage.Load(eml).Subject);
+        Assert.Equal(0, listCode);
+        Assert.Contains("0 edition(s)", list); // previews and tests build nothing
+    }
+
+    [Fact]
+    public async Task Digest_NothingNew_PreviewAndSendTestAgree_ExitOneAndSendNothing()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        Directory.CreateDirectory(folder);
+        var old = DateTimeOffset.UtcNow.AddDays(-30).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        File.WriteAllText(Path.Combine(folder, "a.md"), $"---\ntitle: Un article ancien\npublished: {old}\nsection: analyses\n---\nTexte.\n");
+        await RunAsync(work.Path, [], "import", folder);
+
+        var (previewCode, _, previewError) = await RunAsync(work.Path, [], "digest", "preview", "--out", work.Combine("apercu.html"));
+        var (testCode, _, testError) = await RunAsync(work.Path, [], "digest", "send-test", "--to", "redaction@exemple.fr");
+
+        Assert.Equal((1, 1), (previewCode, testCode));
+        Assert.Contains("nothing new since", previewError);
+        Assert.Contains("nothing new since", testError);
+        Assert.False(Directory.Exists(work.Combine("outbox")) && Directory.EnumerateFiles(work.Combine("outbox"), "*.eml").Any(), "nothing was sent");
+    }
+
+    [Fact]
+    public async Task ImportThenList_ReportsProblemsAndShowsArticles()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        SampleArticles.CopySampleContentTo(folder);
+        File.WriteAllText(Path.Combine(folder, "casse.md"), "---\ntitle: Cassé\npublished: 2026-11-20 09:30\naccess: gold\n---\n");
+
+        var (code, output, error) = await RunAsync(work.Path, [], "import", folder);
+        var (listCode, list, _) = await RunAsync(work.Path, [], "articles", "list", "--status", "scheduled");
+
+        Assert.Equal(1, code);
+        Assert.Contains("11 files: 10 created", output);
+        Assert.Contains("file:casse.md line 4: access: 'gold' is not an access level", error);
+        Assert.Equal(0, listCode);
+        Assert.Contains("2027-barometre-experience-client-2027", list);
+        Assert.Contains("2027-01-15 08:00 +01:00", list); // Paris time
+        Assert.Contains("1 of 1 article(s)", list);
+    }
+
+    [Fact]
+    public async Task FeedsExport_WritesEveryFeedFileOnce()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        SampleArticles.CopySampleContentTo(folder);
+        await RunAsync(work.Path, [], "import", folder);
+
+        var (code, output, error) = await RunAsync(work.Path, [], "feeds", "export", work.Combine("out"));
+        var (again, secondOutput, _) = await RunAsync(work.Path, [], "feeds", "export", work.Combine("out"));
+
+        Assert.True(code == 0, error);
+        Assert.Contains("from 8 published articles", output);
+        var atom = CodeHollow.FeedReader.FeedReader.ReadFromFile(work.Combine("out", "all.atom"));
+        Assert.Equal(8, atom.Items.Count);
+        Assert.True(File.Exists(work.Combine("out", "sections", "indiscretions.rss")));
+        Assert.True(File.Exists(work.Combine("out", "archive", "2026-10.atom")));
+        Assert.Equal(0, again);
+        Assert.Contains("(0 written,", secondOutput);
+    }
+
+    [Fact]
+    public async Task DeliverySendTest_WithoutRelay_WritesAnEmlAndStatusShowsNothingQueued()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, error) = await RunAsync(work.Path, [], "delivery", "send-test", "Operateur@En-Contact.com");
+        var (bad, _, badError) = await RunAsync(work.Path, [], "delivery", "send-test", "x@y.fr\r\nBcc: z@y.fr");
+        var (statusCode, status, _) = await RunAsync(work.Path, [], "delivery", "status");
+        var (pauseCode, _, pauseError) = await RunAsync(work.Path, [], "delivery", "pause", "digest-2026-48");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("sent through pickup folder", output);
+        var file = Assert.Single(Directory.GetFiles(work.Combine("outbox"), "*.eml"));
+        var message = await MimeKit.MimeMessage.LoadAsync(file);
+        Assert.Equal("operateur@en-contact.com", message.To.Mailboxes.Single().Address);
+        Assert.Equal(1, bad);
+        Assert.Contains("address: contains a control character", badError);
+        Assert.Equal(0, statusCode);
+        Assert.Contains("nothing was ever queued", status);
+        Assert.Equal(1, pauseCode);
+        Assert.Contains("nothing was ever queued for 'digest-2026-48'", pauseError);
+    }
+
+    [Fact]
+    public async Task ConfigDump_MasksTheToken()
+    {
+        using var work = new TempDirectory();
+
+        var (code, output, _) = await RunAsync(work.Path, [("ENCONTACT__Site__Title", "En-Contact (test)"), ("ENCONTACT__Smtp__Password", "smtp-secret-value")], "config-dump");
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(Token, output);
+        Assert.DoesNotContain("smtp-secret-value", output);
+        Assert.Contains("\"ApiToken\": \"***\"", output);
+        Assert.Contains("\"Title\": \"En-Contact (test)\"", output);
+        Assert.Contains("\"TimeZone\": \"Europe/Paris\"", output);
+    }
+
+    [Theory]
+    [InlineData("ENCONTACT__Ingestion__RescanInterval", "00:00:00", "Ingestion:RescanInterval")]
+    [InlineData("ENCONTACT__Site__TimeZone", "Europe/Pariss", "Site:TimeZone: 'Europe/Pariss' is not a known time zone")]
+    [InlineData("ENCONTACT__Site__BaseUrl", "www.en-contact.com", "Site:BaseUrl: 'www.en-contact.com' is not an absolute http(s) URL")]
+    [InlineData("ENCONTACT__Ingestion__RescanEvery", "00:01:00", "RescanEvery")]
+    [InlineData("ENCONTACT__Storage__BusyTimeout", "soon", "Storage:BusyTimeout")]
+    [InlineData("ENCONTACT__Admin__ApiToken", "short", "Admin:ApiToken: is 5 characters long")]
+    public async Task BadSetting_ExitsWith2NamingTheKey(string variable, string value, string expected)
+    {
+        using var work = new TempDirectory();
+
+        var (code, _, error) = await RunAsync(work.Path, [(variable, value)], "migrate");
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.False(File.Exists(work.Combine("data", "encontact.db")));
+    }
+
+    [Fact]
+    public async Task Production_WithoutToken_RefusesToStart()
+    {
+        using var work = new TempDirectory();
+
+        var (code, _, error) = await RunAsync(work.Path, [("ENCONTACT__Admin__ApiToken", null)], "serve");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Admin:ApiToken: is required outside Development", error);
+    }
+
+    private static Task<(int Code, string Output, string Error)> RunAsync(string workingDirectory, (string Name, string? Value)[] environment, params string[] args) =>
+        GatewayProcess.RunAsync(workingDirectory, environment, args);
+}
