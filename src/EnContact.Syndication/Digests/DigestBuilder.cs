@@ -55,12 +55,15 @@ public sealed class DigestBuilder(
         return edition;
     }
 
-    /// <summary>What the next edition would hold if it were built now (preview), numbered after the last one.</summary>
-    public async Task<DigestSnapshot> PreviewAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// What the next edition would hold if it were built now (preview), numbered after the last one;
+    /// with <paramref name="since"/>, as if its period started then (articles no edition carried).
+    /// </summary>
+    public async Task<DigestSnapshot> PreviewAsync(DateTimeOffset? since, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var (since, sections) = await PeriodAsync(now, cancellationToken);
-        return Snapshot("preview", await store.NextNumberAsync(cancellationToken), schedule.Next(now) ?? now, since, sections);
+        var (start, sections) = since is { } from ? (from, await SectionsAsync(from, now, null, cancellationToken)) : await PeriodAsync(now, cancellationToken);
+        return Snapshot("preview", await store.NextNumberAsync(cancellationToken), schedule.Next(now) ?? now, start, sections);
     }
 
     /// <summary>Where the period ending at <paramref name="until"/> starts: the last cut-off, or the first edition's look-back.</summary>

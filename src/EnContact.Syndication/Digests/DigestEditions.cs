@@ -97,9 +97,11 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
     /// The HTML a reader would get: of edition <paramref name="key"/>, else of the default edition
     /// (see the class); for <paramref name="subscriberAddress"/>'s sections, or all. Null with a reason when there is nothing to show.
     /// </summary>
-    public async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(string? key, string? subscriberAddress, CancellationToken cancellationToken)
+    public async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(string? key, string? subscriberAddress, DateTimeOffset? since, CancellationToken cancellationToken)
     {
-        var (snapshot, problem) = await TargetAsync(key, cancellationToken);
+        if (key is not null && since is not null)
+            return (null, "since: a period start applies to the next edition, not to a named one");
+        var (snapshot, problem) = since is { } from ? await NextAsync(from, cancellationToken) : await TargetAsync(key, cancellationToken);
         if (snapshot is null)
             return (null, problem);
         return await PreviewAsync(snapshot, subscriberAddress, cancellationToken);
@@ -160,10 +162,16 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
                 : (null, $"edition '{key}' does not exist or carried no article");
         if (await WaitingEditionKeyAsync(cancellationToken) is { } waiting && (await store.GetAsync(waiting, cancellationToken))?.Snapshot is { } pending)
             return (pending, null);
-        var next = await builder.PreviewAsync(cancellationToken);
+        return await NextAsync(null, cancellationToken);
+    }
+
+    /// <summary>The next edition as it stands now (its period from <paramref name="since"/> when given). Null with a reason when it carries nothing.</summary>
+    private async Task<(DigestSnapshot? Snapshot, string? Problem)> NextAsync(DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        var next = await builder.PreviewAsync(since, cancellationToken);
         return next.ItemCount > 0
             ? (next, null)
-            : (null, $"nothing new since {next.Since:u}: no article for the next edition yet (name an existing edition to see or send it)");
+            : (null, $"nothing new since {next.Since:u}: no article for the next edition yet (name an existing edition to see or send it, or preview from an earlier date)");
     }
 
     private async Task<(EditionSummary? Edition, DigestSnapshot? Snapshot)> WaitingAsync(string key, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Digests;
@@ -18,10 +19,10 @@ public static class DigestsApi
         var api = admin.MapGroup("/digests");
         api.MapGet("/", ListEditions);
         api.MapGet("/schedule", (DigestSchedule schedule, TimeProvider time) => TypedResults.Ok(schedule.Upcoming(time.GetUtcNow(), 5)));
-        api.MapGet("/preview", (string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(null, subscriber, editions, ct));
+        api.MapGet("/preview", PreviewNextAsync);
         api.MapPost("/test", SendTest);
         api.MapGet("/{key}", GetEdition);
-        api.MapGet("/{key}/preview", (string key, string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(key, subscriber, editions, ct));
+        api.MapGet("/{key}/preview", (string key, string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(key, subscriber, null, editions, ct));
         api.MapPost("/{key}/approve", Approve);
         api.MapPost("/{key}/rebuild", (string key, DigestEditions editions, CancellationToken ct) => ChangeAsync(key, e => e.RebuildAsync(key, ct), editions));
         api.MapPost("/{key}/discard", (string key, DigestEditions editions, CancellationToken ct) => ChangeAsync(key, e => e.DiscardAsync(key, ct), editions));
@@ -46,9 +47,22 @@ public static class DigestsApi
             : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible now", detail: problem);
     }
 
-    private static async Task<IResult> PreviewAsync(string? key, string? subscriber, DigestEditions editions, CancellationToken cancellationToken)
+    /// <summary>The next edition (or the one waiting); <c>?since=2026-11-01</c> previews it as if its period started then.</summary>
+    private static async Task<IResult> PreviewNextAsync(string? subscriber, string? since, [FromServices] MagazineTime magazineTime, DigestEditions editions, CancellationToken cancellationToken)
     {
-        var (digest, problem) = await editions.PreviewAsync(key, subscriber, cancellationToken);
+        DateTimeOffset? from = null;
+        if (since is not null)
+        {
+            if (!magazineTime.TryParse(since, out var instant, out var error))
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid 'since'", detail: "since: " + error);
+            from = instant;
+        }
+        return await PreviewAsync(null, subscriber, from, editions, cancellationToken);
+    }
+
+    private static async Task<IResult> PreviewAsync(string? key, string? subscriber, DateTimeOffset? since, DigestEditions editions, CancellationToken cancellationToken)
+    {
+        var (digest, problem) = await editions.PreviewAsync(key, subscriber, since, cancellationToken);
         if (digest is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing to preview", detail: problem);
         return TypedResults.Content(digest.Html, "text/html; charset=utf-8");

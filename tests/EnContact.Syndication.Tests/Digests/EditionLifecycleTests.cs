@@ -166,7 +166,7 @@ public sealed class EditionLifecycleTests
         await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(None); // the edition goes out; nothing new after it
         var editions = gateway.Services.GetRequiredService<DigestEditions>();
 
-        var (preview, previewProblem) = await editions.PreviewAsync(null, null, None);
+        var (preview, previewProblem) = await editions.PreviewAsync(null, null, null, None);
         var (body, _, testProblem) = await editions.TestCopyAsync("editeur@en-contact.com", null, None);
         var (named, request, namedProblem) = await editions.TestCopyAsync("editeur@en-contact.com", Key, None);
 
@@ -188,10 +188,45 @@ public sealed class EditionLifecycleTests
         await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(None);
         var editions = gateway.Services.GetRequiredService<DigestEditions>();
 
-        var (preview, _) = await editions.PreviewAsync(null, null, None);
+        var (preview, _) = await editions.PreviewAsync(null, null, null, None);
         var (body, _, _) = await editions.TestCopyAsync("editeur@en-contact.com", null, None);
 
         Assert.Contains("Baromètre 2026 du nearshore", preview!.Html);
         Assert.Equal("[TEST] " + preview.Subject, body!.Subject);
+    }
+    [Fact]
+    public async Task Preview_Since_ShowsTheNextEditionFromThatDate_ButNotForANamedEdition()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await WeekAsync(gateway);
+        gateway.Clock!.SetUtcNow(Monday.AddDays(60)); // the week's articles are far behind the look-back
+        var editions = gateway.Services.GetRequiredService<DigestEditions>();
+
+        var (plain, plainProblem) = await editions.PreviewAsync(null, null, null, None);
+        var (since, _) = await editions.PreviewAsync(null, null, new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.FromHours(1)), None);
+        var (named, namedProblem) = await editions.PreviewAsync(Key, null, Monday, None);
+
+        Assert.Null(plain);
+        Assert.StartsWith("nothing new since", plainProblem);
+        Assert.Contains("Baromètre 2026 du nearshore", since!.Html);
+        Assert.DoesNotContain("Un article d’octobre", since.Html);
+        Assert.Null(named);
+        Assert.StartsWith("since:", namedProblem);
+    }
+
+    [Fact]
+    public async Task PreviewApi_Since_IsReadInMagazineTime_AndABadDateIsA400ThatSaysSo()
+    {
+        await using var gateway = await Gateway.CreateAsync(start: true);
+        await WeekAsync(gateway);
+        gateway.Clock!.SetUtcNow(Monday.AddDays(60));
+
+        var since = await gateway.Client.GetAsync("/api/digests/preview?since=2026-11-01");
+        var bad = await gateway.Client.GetAsync("/api/digests/preview?since=novembre");
+
+        Assert.Equal(HttpStatusCode.OK, since.StatusCode);
+        Assert.Contains("Baromètre 2026 du nearshore", await since.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("since: 'novembre' is not a date", await bad.Content.ReadAsStringAsync());
     }
 }
