@@ -1,8 +1,8 @@
 using EnContact.Syndication.Articles;
+using EnContact.Syndication.Composition;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Digests;
 using EnContact.Syndication.Feeds;
-using EnContact.Syndication.Composition;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Storage;
 using EnContact.Syndication.Subscribers;

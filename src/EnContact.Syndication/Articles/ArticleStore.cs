@@ -44,7 +44,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         if (query.Status is { } status)
         {
             where.Append(" AND status = @status");
-            command.Parameters.AddWithValue("@status", StatusText(status));
+            command.Parameters.AddWithValue("@status", EnumText.Of(status));
         }
         if (query.UpdatedSince is { } since)
         {
@@ -259,7 +259,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         p.AddWithValue("@image", SqlValues.OrNull(article.ImageUrl));
         p.AddWithValue("@source", article.Source);
         p.AddWithValue("@hash", article.ContentHash);
-        p.AddWithValue("@status", StatusText(article.Status));
+        p.AddWithValue("@status", EnumText.Of(article.Status));
         p.AddWithValue("@version", version);
         p.AddWithValue("@firstPublished", firstPublished is { } first ? SqlValues.Instant(first) : DBNull.Value);
         p.AddWithValue("@now", now);
@@ -331,7 +331,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
                 ImageUrl = reader.IsDBNull(14) ? null : reader.GetString(14),
                 Source = reader.GetString(15),
                 ContentHash = reader.GetString(16),
-                Status = ParseStatus(reader.GetString(17)),
+                Status = EnumText.Parse<ArticleStatus>(reader.GetString(17), "article status"),
                 Version = reader.GetInt64(18),
                 FirstPublishedAt = reader.IsDBNull(19) ? null : SqlValues.ReadInstant(reader.GetString(19)),
             });
@@ -339,22 +339,4 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
 
         return articles;
     }
-
-    public static string StatusText(ArticleStatus status) => status switch
-    {
-        ArticleStatus.Published => "published",
-        ArticleStatus.Draft => "draft",
-        ArticleStatus.Scheduled => "scheduled",
-        ArticleStatus.Deleted => "deleted",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
-
-    public static ArticleStatus ParseStatus(string text) => text switch
-    {
-        "published" => ArticleStatus.Published,
-        "draft" => ArticleStatus.Draft,
-        "scheduled" => ArticleStatus.Scheduled,
-        "deleted" => ArticleStatus.Deleted,
-        _ => throw new FormatException($"unknown article status '{text}'"),
-    };
 }

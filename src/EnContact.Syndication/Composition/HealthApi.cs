@@ -27,7 +27,7 @@ public static class HealthApi
         var health = new Health(
             report.Status switch { HealthStatus.Healthy => "ok", HealthStatus.Degraded => "degraded", _ => "unhealthy" },
             context.RequestServices.GetRequiredService<ArticleStore>().Changes.Version,
-            report.Entries.ToDictionary(e => e.Key, e => new Check(e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description)));
+            report.Entries.ToDictionary(e => e.Key, e => new Check(EnumText.Of(e.Value.Status), e.Value.Description)));
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         return context.Response.WriteAsync(JsonSerializer.Serialize(health, Json));

@@ -14,8 +14,6 @@ public enum CampaignState
 /// <summary>Steers and reports each edition's delivery: pause, resume, cancel, and where it stands.</summary>
 public sealed class CampaignControl(SqliteConnectionFactory connections, OutboxStore outbox, OutboxSignal signal, TimeProvider time)
 {
-    public static string Text(CampaignState state) => state.ToString().ToLowerInvariant();
-
     /// <summary>Sets an edition's state with the reason the operator will see; cancelling drops its queued messages.</summary>
     public async Task SetStateAsync(string campaign, CampaignState state, string? reason, CancellationToken cancellationToken)
     {
@@ -25,7 +23,7 @@ public sealed class CampaignControl(SqliteConnectionFactory connections, OutboxS
             await Sql.ExecuteAsync(connection, null, """
                 INSERT INTO campaigns (campaign, state, reason, changed_at) VALUES (@campaign, @state, @reason, @now)
                 ON CONFLICT (campaign) DO UPDATE SET state = excluded.state, reason = excluded.reason, changed_at = excluded.changed_at
-                """, cancellationToken, ("@campaign", campaign), ("@state", Text(state)), ("@reason", SqlValues.OrNull(reason)), ("@now", now));
+                """, cancellationToken, ("@campaign", campaign), ("@state", EnumText.Of(state)), ("@reason", SqlValues.OrNull(reason)), ("@now", now));
             if (state == CampaignState.Cancelled)
                 await Sql.ExecuteAsync(connection, null,
                     $"UPDATE outbox SET status = 'cancelled', last_error = 'edition cancelled', {OutboxStore.Settled} WHERE campaign = @campaign AND status = 'pending'",
@@ -90,20 +88,20 @@ public sealed class CampaignControl(SqliteConnectionFactory connections, OutboxS
         var (sent, failed, suppressed) = (reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8));
         var first = Instant(reader, 10);
         var last = Instant(reader, 11);
-        var setting = Enum.Parse<CampaignState>(reader.GetString(1), ignoreCase: true);
+        var setting = EnumText.Parse<CampaignState>(reader.GetString(1), "campaign state");
         var state = setting switch
         {
-            CampaignState.Paused => "paused",
-            CampaignState.Cancelled => "cancelled",
-            _ when pending + sending == 0 => "done",
-            _ => "sending",
+            CampaignState.Paused => CampaignPhase.Paused,
+            CampaignState.Cancelled => CampaignPhase.Cancelled,
+            _ when pending + sending == 0 => CampaignPhase.Done,
+            _ => CampaignPhase.Sending,
         };
         // The rate over the edition's own sending time: from its first settled message to its last (or now, while it sends).
-        var end = state == "sending" ? now : last;
+        var end = state == CampaignPhase.Sending ? now : last;
         var seconds = first is { } start && end is { } stop ? (stop - start).TotalSeconds : 0;
         var settled = sent + failed + suppressed;
         var rate = seconds >= 1 ? settled / seconds : 0;
-        DateTimeOffset? finish = state == "sending" && rate > 0 ? now + TimeSpan.FromSeconds((pending + sending) / rate) : null;
+        DateTimeOffset? finish = state == CampaignPhase.Sending && rate > 0 ? now + TimeSpan.FromSeconds((pending + sending) / rate) : null;
         var waiting = new MessagesWaiting(reader.GetInt64(12), pending - reader.GetInt64(12), Instant(reader, 13),
             sending - reader.GetInt64(14), reader.GetInt64(14), Instant(reader, 15));
         return new CampaignProgress(name, state, reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3), pending, sending,

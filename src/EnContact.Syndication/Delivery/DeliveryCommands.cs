@@ -51,7 +51,7 @@ public static class DeliveryCommands
         Console.WriteLine($"{"EDITION",-28} {"STATE",-10} {"TOTAL",8} {"SENT",8} {"FAILED",7} {"SUPPR.",7} {"PENDING",8} {"MSG/S",7}  FINISH (UTC)");
         foreach (var p in progress)
         {
-            Console.WriteLine($"{p.Campaign,-28} {p.State,-10} {p.Total,8} {p.Sent,8} {p.Failed,7} {p.Suppressed,7} {p.Pending + p.Sending,8} {p.MessagesPerSecond,7:0.##}  {p.EstimatedFinish?.ToString("u") ?? "-"}");
+            Console.WriteLine($"{p.Campaign,-28} {EnumText.Of(p.State),-10} {p.Total,8} {p.Sent,8} {p.Failed,7} {p.Suppressed,7} {p.Pending + p.Sending,8} {p.MessagesPerSecond,7:0.##}  {p.EstimatedFinish?.ToString("u") ?? "-"}");
             if (p.Reason is not null)
                 Console.WriteLine($"  {p.Reason}");
             if (p.FailedByClass.Count > 0)
@@ -61,7 +61,7 @@ public static class DeliveryCommands
         }
         foreach (var (relay, updated) in await app.Services.GetRequiredService<RelayStatusStore>().ListAsync(cancellationToken))
         {
-            Console.WriteLine($"relay {relay.Relay}: {relay.State} since {relay.StateSince:u} (reported {(now - updated).TotalSeconds:0} s ago)");
+            Console.WriteLine($"relay {relay.Relay}: {EnumText.Of(relay.State)} since {relay.StateSince:u} (reported {(now - updated).TotalSeconds:0} s ago)");
             if (relay.LastReply is not null)
                 Console.WriteLine($"  last reply at {relay.LastReplyAt:u}: {relay.LastReply}");
             if (relay.LastFailure is not null)

@@ -289,7 +289,7 @@ public sealed class DeliveryWorker(
                 _lastProgressLog[campaign] = now;
                 logger.LogInformation("Edition {Campaign}: {Sent}/{Total} sent, {Failed} failed{Classes}, {Suppressed} suppressed, {Pending} pending, {Rate} msg/s, estimated finish {Eta} ({State})",
                     campaign, progress.Sent, progress.Total, progress.Failed, ClassesText(progress), progress.Suppressed, progress.Pending + progress.Sending,
-                    progress.MessagesPerSecond, progress.EstimatedFinish?.ToString("u") ?? "-", progress.State);
+                    progress.MessagesPerSecond, progress.EstimatedFinish?.ToString("u") ?? "-", EnumText.Of(progress.State));
             }
             if (finished && _settledTold.Add(campaign))
             {

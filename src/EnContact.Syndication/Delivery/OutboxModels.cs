@@ -54,13 +54,21 @@ public sealed record OutboxItem
     public required int Attempts { get; init; }
 }
 
+/// <summary>Where an edition's delivery stands: sending, paused or cancelled by the operator (or by the failure rate), or done (nothing left to send).</summary>
+public enum CampaignPhase
+{
+    Sending,
+    Paused,
+    Cancelled,
+    Done,
+}
+
 /// <summary>
 /// An edition's delivery: counts by status, the rate over its own sending time and the estimated
 /// finish (none unless it is sending), failures by class, and why the messages still queued wait.
-/// <see cref="State"/> is "sending", "paused", "cancelled" or "done" (nothing left to send).
 /// </summary>
 public sealed record CampaignProgress(
-    string Campaign, string State, string? Reason, long Total, long Pending, long Sending, long Sent, long Failed,
+    string Campaign, CampaignPhase State, string? Reason, long Total, long Pending, long Sending, long Sent, long Failed,
     long Suppressed, long Cancelled, double MessagesPerSecond, DateTimeOffset? EstimatedFinish)
 {
     /// <summary>Permanent failures by class ("mailbox", "mailbox-full", "policy", "content", "system", "other").</summary>

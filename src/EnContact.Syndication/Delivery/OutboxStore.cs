@@ -333,7 +333,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
             return null;
-        return (Enum.Parse<OutboxStatus>(reader.GetString(0), ignoreCase: true), reader.GetInt32(1),
+        return (EnumText.Parse<OutboxStatus>(reader.GetString(0), "outbox status"), reader.GetInt32(1),
             reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
     }
 

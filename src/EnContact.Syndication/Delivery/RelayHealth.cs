@@ -1,8 +1,16 @@
 namespace EnContact.Syndication.Delivery;
 
 /// <summary>The relay as seen from here: up, down (circuit open) or being probed, since when, and what it last said.</summary>
+/// <summary>The relay as the circuit breaker sees it: up, down (the breaker is open) or probing (half-open: one trial send).</summary>
+public enum RelayState
+{
+    Up,
+    Down,
+    Probing,
+}
+
 public sealed record RelayStatus(
-    string Relay, string State, DateTimeOffset StateSince, string? LastReply, DateTimeOffset? LastReplyAt, string? LastFailure, DateTimeOffset? LastFailureAt);
+    string Relay, RelayState State, DateTimeOffset StateSince, string? LastReply, DateTimeOffset? LastReplyAt, string? LastFailure, DateTimeOffset? LastFailureAt);
 
 /// <summary>
 /// What the sender learns about the relay, kept in memory as it happens (the circuit breaker's
@@ -12,7 +20,7 @@ public sealed record RelayStatus(
 public sealed class RelayHealth(TimeProvider time)
 {
     private readonly Lock _lock = new();
-    private RelayStatus _status = new("(none yet)", "up", time.GetUtcNow(), null, null, null, null);
+    private RelayStatus _status = new("(none yet)", RelayState.Up, time.GetUtcNow(), null, null, null, null);
     private long _version;
 
     public RelayStatus Current
@@ -29,11 +37,11 @@ public sealed class RelayHealth(TimeProvider time)
 
     public void Describe(string relay) => Update(s => s with { Relay = relay });
 
-    public void BreakerOpened() => Update(s => s with { State = "down", StateSince = time.GetUtcNow() });
+    public void BreakerOpened() => Update(s => s with { State = RelayState.Down, StateSince = time.GetUtcNow() });
 
-    public void BreakerHalfOpened() => Update(s => s with { State = "probing", StateSince = time.GetUtcNow() });
+    public void BreakerHalfOpened() => Update(s => s with { State = RelayState.Probing, StateSince = time.GetUtcNow() });
 
-    public void BreakerClosed() => Update(s => s with { State = "up", StateSince = time.GetUtcNow() });
+    public void BreakerClosed() => Update(s => s with { State = RelayState.Up, StateSince = time.GetUtcNow() });
 
     public void Replied(string reply) => Update(s => s with { LastReply = reply, LastReplyAt = time.GetUtcNow() });
 

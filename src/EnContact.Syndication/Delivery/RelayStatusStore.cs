@@ -17,7 +17,7 @@ public sealed class RelayStatusStore(SqliteConnectionFactory connections, TimePr
             ON CONFLICT (relay) DO UPDATE SET state = excluded.state, state_since = excluded.state_since, last_reply = excluded.last_reply,
                 last_reply_at = excluded.last_reply_at, last_failure = excluded.last_failure, last_failure_at = excluded.last_failure_at,
                 updated_at = excluded.updated_at
-            """, cancellationToken, ("@relay", status.Relay), ("@state", status.State), ("@since", SqlValues.Instant(status.StateSince)),
+            """, cancellationToken, ("@relay", status.Relay), ("@state", EnumText.Of(status.State)), ("@since", SqlValues.Instant(status.StateSince)),
             ("@reply", SqlValues.OrNull(status.LastReply)), ("@replyAt", Optional(status.LastReplyAt)),
             ("@failure", SqlValues.OrNull(status.LastFailure is null ? null : OutboxStore.Truncate(status.LastFailure))), ("@failureAt", Optional(status.LastFailureAt)),
             ("@now", SqlValues.Instant(time.GetUtcNow())));
@@ -35,7 +35,7 @@ public sealed class RelayStatusStore(SqliteConnectionFactory connections, TimePr
         while (await reader.ReadAsync(cancellationToken))
         {
             DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : SqlValues.ReadInstant(reader.GetString(i));
-            result.Add((new RelayStatus(reader.GetString(0), reader.GetString(1), SqlValues.ReadInstant(reader.GetString(2)),
+            result.Add((new RelayStatus(reader.GetString(0), EnumText.Parse<RelayState>(reader.GetString(1), "relay state"), SqlValues.ReadInstant(reader.GetString(2)),
                 reader.IsDBNull(3) ? null : reader.GetString(3), At(4), reader.IsDBNull(5) ? null : reader.GetString(5), At(6)),
                 SqlValues.ReadInstant(reader.GetString(7))));
         }

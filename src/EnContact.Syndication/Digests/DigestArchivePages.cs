@@ -60,7 +60,7 @@ public static class DigestArchivePages
 
     private static async Task<IResult> WebVersion(int number, HttpContext http, DigestStore store, DigestRenderer renderer, CancellationToken cancellationToken)
     {
-        if (await store.GetByNumberAsync(number, cancellationToken) is not { Snapshot: { } snapshot } found || !EditionStatusText.WentOut.Contains(found.Edition.Status))
+        if (await store.GetByNumberAsync(number, cancellationToken) is not { Snapshot: { } snapshot } found || !EditionStatuses.WentOut.Contains(found.Edition.Status))
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such letter", detail: $"Letter n° {number} has not been published.");
         return PageRenderer.Html(http, await renderer.WebVersionAsync(snapshot), publicFor: CacheFor);
     }

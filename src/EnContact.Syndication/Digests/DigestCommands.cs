@@ -72,7 +72,7 @@ public static class DigestCommands
         foreach (var e in editions)
         {
             var outcome = e.Counts is { } c ? $"{c.Sent} sent, {c.Failed} failed, {c.Suppressed} suppressed{(c.Cancelled > 0 ? $", {c.Cancelled} cancelled" : "")}" : null;
-            Console.WriteLine($"{e.Key,-16} {e.Number?.ToString() ?? "-",4} {EditionStatusText.Of(e.Status),-18} {e.ItemCount,8} {e.Recipients?.ToString() ?? "-",10}  {string.Join("; ", new[] { outcome, e.Reason }.OfType<string>())}");
+            Console.WriteLine($"{e.Key,-16} {e.Number?.ToString() ?? "-",4} {EnumText.Of(e.Status),-18} {e.ItemCount,8} {e.Recipients?.ToString() ?? "-",10}  {string.Join("; ", new[] { outcome, e.Reason }.OfType<string>())}");
         }
         Console.WriteLine($"{editions.Count} edition(s)");
         return 0;
@@ -140,7 +140,7 @@ public static class DigestCommands
             Console.Error.WriteLine(problem);
             return 1;
         }
-        Console.WriteLine($"edition {edition.Key} {done}: {EditionStatusText.Of(edition.Status)}, {edition.ItemCount} article(s)");
+        Console.WriteLine($"edition {edition.Key} {done}: {EnumText.Of(edition.Status)}, {edition.ItemCount} article(s)");
         return 0;
     }
 }

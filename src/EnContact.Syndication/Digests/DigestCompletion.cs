@@ -30,11 +30,11 @@ public sealed class DigestCompletion(DigestStore store, CampaignControl campaign
     private async Task FinishAsync(string key, CampaignProgress? progress, CancellationToken cancellationToken)
     {
         var counts = new DeliveryCounts(progress?.Sent ?? 0, progress?.Failed ?? 0, progress?.Suppressed ?? 0, progress?.Cancelled ?? 0);
-        var status = progress?.State == "cancelled" ? EditionStatus.Cancelled
+        var status = progress?.State == CampaignPhase.Cancelled ? EditionStatus.Cancelled
             : counts.Failed > 0 ? EditionStatus.SentWithFailures
             : EditionStatus.Sent;
         if (await store.FinishAsync(key, status, counts, cancellationToken))
             logger.LogInformation("Edition {Key} {Status}: {Sent} sent, {Failed} failed{Classes}, {Suppressed} suppressed, {Cancelled} cancelled",
-                key, EditionStatusText.Of(status), counts.Sent, counts.Failed, progress is null ? "" : DeliveryWorker.ClassesText(progress), counts.Suppressed, counts.Cancelled);
+                key, EnumText.Of(status), counts.Sent, counts.Failed, progress is null ? "" : DeliveryWorker.ClassesText(progress), counts.Suppressed, counts.Cancelled);
     }
 }

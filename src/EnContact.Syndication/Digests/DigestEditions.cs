@@ -180,6 +180,6 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
 
     private async Task<string> NotWaitingAsync(string key, CancellationToken cancellationToken) =>
         await store.GetAsync(key, cancellationToken) is { } existing
-            ? $"edition '{key}' is {EditionStatusText.Of(existing.Edition.Status)}, not waiting for approval"
+            ? $"edition '{key}' is {EnumText.Of(existing.Edition.Status)}, not waiting for approval"
             : $"no edition has the key '{key}'";
 }

@@ -68,14 +68,8 @@ public static class DigestCampaign
         campaign.StartsWith(Prefix, StringComparison.Ordinal) && !campaign.StartsWith(Prefix + "test-", StringComparison.Ordinal) ? campaign[Prefix.Length..] : null;
 }
 
-public static class EditionStatusText
+public static class EditionStatuses
 {
-    public static string Of(EditionStatus status) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());
-
-    public static EditionStatus Parse(string text) =>
-        Enum.GetValues<EditionStatus>().FirstOrDefault(s => Of(s) == text) is var status && Of(status) == text
-            ? status : throw new FormatException($"unknown edition status '{text}'");
-
     /// <summary>Statuses of editions that went out (in whole or in part): the public archive.</summary>
     public static readonly EditionStatus[] WentOut = [EditionStatus.Sending, EditionStatus.Sent, EditionStatus.SentWithFailures];
 }

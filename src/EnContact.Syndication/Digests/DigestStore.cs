@@ -18,7 +18,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     private const string Columns = "edition_key, number, fire_at, since, status, reason, item_count, recipients, built_at, approved_at, queued_at";
     /// <summary>Editions that went out, in whole or in part: the public archive.</summary>
     private static readonly string WentOut =
-        $"status IN ({string.Join(", ", EditionStatusText.WentOut.Select(s => $"'{EditionStatusText.Of(s)}'"))}) AND number IS NOT NULL";
+        $"status IN ({string.Join(", ", EditionStatuses.WentOut.Select(s => $"'{EnumText.Of(s)}'"))}) AND number IS NOT NULL";
 
     private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at";
 
@@ -42,7 +42,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
                     INSERT INTO digest_editions ({Columns}, snapshot_json)
                     VALUES (@key, @number, @fire, @since, @status, @reason, @count, NULL, @now, NULL, NULL, @snapshot)
                     """, cancellationToken, ("@key", key), ("@number", snapshot is null ? DBNull.Value : number), ("@fire", SqlValues.Instant(fireAt)),
-                    ("@since", SqlValues.Instant(since)), ("@status", EditionStatusText.Of(snapshot is null ? emptyStatus : builtStatus)),
+                    ("@since", SqlValues.Instant(since)), ("@status", EnumText.Of(snapshot is null ? emptyStatus : builtStatus)),
                     ("@reason", SqlValues.OrNull(snapshot is null ? reason : null)), ("@count", snapshot?.ItemCount ?? 0),
                     ("@now", SqlValues.Instant(time.GetUtcNow())), ("@snapshot", snapshot is null ? DBNull.Value : JsonSerializer.Serialize(snapshot)));
                 foreach (var item in snapshot?.Sections.SelectMany(s => s.Items) ?? [])
@@ -122,7 +122,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
 
     /// <summary>Editions in the given states (e.g. ready ones left by a crash before they were queued).</summary>
     public async Task<IReadOnlyList<EditionSummary>> WithStatusAsync(EditionStatus status, CancellationToken cancellationToken) =>
-        (await QueryAsync("WHERE status = @status", [("@status", EditionStatusText.Of(status))], withSnapshot: false, cancellationToken)).Select(e => e.Edition).ToList();
+        (await QueryAsync("WHERE status = @status", [("@status", EnumText.Of(status))], withSnapshot: false, cancellationToken)).Select(e => e.Edition).ToList();
 
     /// <summary>Moves an edition from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
     public async Task<bool> MoveAsync(string key, EditionStatus from, EditionStatus to, int? recipients, CancellationToken cancellationToken)
@@ -164,7 +164,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
                 queued_at = CASE WHEN @to = 'sending' THEN @now ELSE queued_at END,
                 recipients = COALESCE(@recipients, recipients)
             WHERE edition_key = @key AND status = @from
-            """, cancellationToken, ("@key", key), ("@from", EditionStatusText.Of(from)), ("@to", EditionStatusText.Of(to)), ("@now", now),
+            """, cancellationToken, ("@key", key), ("@from", EnumText.Of(from)), ("@to", EnumText.Of(to)), ("@now", now),
             ("@recipients", recipients is null ? DBNull.Value : recipients.Value)) == 1);
     }
 
@@ -179,7 +179,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
             UPDATE digest_editions SET status = @status, sent_count = @sent, failed_count = @failed, suppressed_count = @suppressed,
                 cancelled_count = @cancelled, finished_at = @now
             WHERE edition_key = @key AND status = 'sending'
-            """, cancellationToken, ("@key", key), ("@status", EditionStatusText.Of(status)), ("@sent", counts.Sent), ("@failed", counts.Failed),
+            """, cancellationToken, ("@key", key), ("@status", EnumText.Of(status)), ("@sent", counts.Sent), ("@failed", counts.Failed),
             ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1);
     }
 
@@ -241,7 +241,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
 
     private static EditionSummary Read(DbDataReader reader) => new(
         reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), SqlValues.ReadInstant(reader.GetString(2)), SqlValues.ReadInstant(reader.GetString(3)),
-        EditionStatusText.Parse(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetInt32(7),
+        EnumText.Parse<EditionStatus>(reader.GetString(4), "edition status"), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetInt32(7),
         SqlValues.ReadInstant(reader.GetString(8)), reader.IsDBNull(9) ? null : SqlValues.ReadInstant(reader.GetString(9)),
         reader.IsDBNull(10) ? null : SqlValues.ReadInstant(reader.GetString(10)))
     {

@@ -74,7 +74,7 @@ public static class DigestsApi
             return TypedResults.Ok(approved);
         return await store.GetAsync(key, cancellationToken) is { } existing
             ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not waiting for approval",
-                detail: $"Edition '{key}' is {EditionStatusText.Of(existing.Edition.Status)}.")
+                detail: $"Edition '{key}' is {EnumText.Of(existing.Edition.Status)}.")
             : NotFound(key);
     }
 

@@ -40,7 +40,7 @@ public sealed record ArticleResponse(
     public static ArticleResponse From(Article a, bool withContent = true) => new(
         a.Id, a.Slug, a.Title, a.Summary, withContent ? a.ContentHtml : null, a.Authors, a.Section, a.Issue, a.Tags,
         a.Access == ArticleAccess.Premium ? "premium" : "free", a.Language, a.PublishedAt, a.UpdatedAt, a.CanonicalUrl,
-        a.ImageUrl, a.Source, a.ContentHash, ArticleStore.StatusText(a.Status), a.Version);
+        a.ImageUrl, a.Source, a.ContentHash, EnumText.Of(a.Status), a.Version);
 }
 
 /// <summary>Reply to a PUT: what happened, the stored article, and what was cleaned on the way in.</summary>

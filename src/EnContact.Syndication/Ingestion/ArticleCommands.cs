@@ -51,8 +51,12 @@ public static class ArticleCommands
         ArticleStatus? statusFilter = null;
         if (status is not null)
         {
-            try { statusFilter = ArticleStore.ParseStatus(status); }
-            catch (FormatException) { Console.Error.WriteLine($"--status: '{status}' is not one of published, draft, scheduled, deleted"); return 1; }
+            if (!EnumText.TryParse<ArticleStatus>(status, out var parsed))
+            {
+                Console.Error.WriteLine($"--status: '{status}' is not one of {string.Join(", ", EnumText.All<ArticleStatus>())}");
+                return 1;
+            }
+            statusFilter = parsed;
         }
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
         var zone = app.Services.GetRequiredService<MagazineTime>().Zone;
@@ -62,7 +66,7 @@ public static class ArticleCommands
         foreach (var a in page.Items)
         {
             var local = TimeZoneInfo.ConvertTime(a.PublishedAt, zone).ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
-            Console.WriteLine($"{a.Id,-36} {ArticleStore.StatusText(a.Status),-9} {local,-26} {a.Section ?? "-",-16} {a.Title}");
+            Console.WriteLine($"{a.Id,-36} {EnumText.Of(a.Status),-9} {local,-26} {a.Section ?? "-",-16} {a.Title}");
         }
         Console.WriteLine($"{page.Items.Count} of {page.Total} article(s)");
         return 0;

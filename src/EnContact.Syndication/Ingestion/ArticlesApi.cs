@@ -30,8 +30,10 @@ public static class ArticlesApi
         ArticleStatus? statusFilter = null;
         if (status is not null)
         {
-            try { statusFilter = ArticleStore.ParseStatus(status); }
-            catch (FormatException) { errors["status"] = [$"'{status}' is not one of published, draft, scheduled, deleted"]; }
+            if (EnumText.TryParse<ArticleStatus>(status, out var parsed))
+                statusFilter = parsed;
+            else
+                errors["status"] = [$"'{status}' is not one of {string.Join(", ", EnumText.All<ArticleStatus>())}"];
         }
         DateTimeOffset? sinceFilter = null;
         if (since is not null)
@@ -108,7 +110,7 @@ public static class ArticlesApi
         var warnings = result.Warnings.Select(w => $"{JsonName(w.Field)}: {w.Message}").ToArray();
         if (outcome != SaveOutcome.Unchanged)
             loggers.CreateLogger(typeof(ArticlesApi)).LogInformation("Article {Id} {Outcome} through the admin API ({Status})", id, outcome, stored.Status);
-        var response = new ArticleSaveResponse(outcome.ToString().ToLowerInvariant(), ArticleResponse.From(stored), warnings);
+        var response = new ArticleSaveResponse(EnumText.Of(outcome), ArticleResponse.From(stored), warnings);
         return outcome == SaveOutcome.Created
             ? TypedResults.Created($"/api/articles/{Uri.EscapeDataString(id)}", response)
             : TypedResults.Ok(response);

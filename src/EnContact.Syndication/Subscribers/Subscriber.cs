@@ -29,29 +29,3 @@ public sealed record Subscriber
     /// <summary>Why the address must not be mailed (unsubscribed, hard bounce…), or null.</summary>
     public string? Suppression { get; init; }
 }
-
-public static class SubscriberStatusText
-{
-    public static string Of(SubscriberStatus status) => status switch
-    {
-        SubscriberStatus.Pending => "pending",
-        SubscriberStatus.Active => "active",
-        SubscriberStatus.Paused => "paused",
-        SubscriberStatus.Unsubscribed => "unsubscribed",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
-
-    public static bool TryParse(string? text, out SubscriberStatus status)
-    {
-        foreach (var candidate in Enum.GetValues<SubscriberStatus>())
-        {
-            if (string.Equals(Of(candidate), text, StringComparison.OrdinalIgnoreCase))
-            {
-                status = candidate;
-                return true;
-            }
-        }
-        status = default;
-        return false;
-    }
-}

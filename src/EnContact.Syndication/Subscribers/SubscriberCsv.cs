@@ -151,7 +151,7 @@ public static class SubscriberCsv
             await csv.WriteRecordAsync(
             [
                 s.Address, s.Name ?? "", Instant(s.ConsentAt), s.ConsentSource ?? "", s.Sections is null ? "" : string.Join(";", s.Sections),
-                SubscriberStatusText.Of(s.Status), s.Id, Instant(s.CreatedAt), Instant(s.ConfirmedAt), Instant(s.UnsubscribedAt), s.Suppression ?? "",
+                EnumText.Of(s.Status), s.Id, Instant(s.CreatedAt), Instant(s.ConfirmedAt), Instant(s.UnsubscribedAt), s.Suppression ?? "",
             ], cancellationToken);
         }
         await csv.FlushAsync(cancellationToken);

@@ -14,7 +14,7 @@ public sealed partial class SubscriberStore
         if (query.Status is { } status)
         {
             conditions.Add("s.status = @status");
-            parameters.Add(("@status", SubscriberStatusText.Of(status)));
+            parameters.Add(("@status", EnumText.Of(status)));
         }
         if (!string.IsNullOrEmpty(query.Section))
         {
@@ -47,7 +47,7 @@ public sealed partial class SubscriberStore
     public async Task<SubscriberCounts> CountsAsync(IReadOnlyList<string> sections, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        var byStatus = Enum.GetValues<SubscriberStatus>().ToDictionary(SubscriberStatusText.Of, _ => 0L);
+        var byStatus = Enum.GetValues<SubscriberStatus>().ToDictionary(EnumText.Of, _ => 0L);
         await using (var command = Command(connection, null, "SELECT status, COUNT(*) FROM subscribers GROUP BY status"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))

@@ -26,7 +26,7 @@ public static class SubscribersApi
         string Id, string Email, string? Name, string Status, IReadOnlyList<string>? Sections, DateTimeOffset? ConsentAt, string? ConsentSource,
         DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ConfirmedAt, DateTimeOffset? UnsubscribedAt, string? Suppression)
     {
-        public static SubscriberView Of(Subscriber s) => new(s.Id, s.Address, s.Name, SubscriberStatusText.Of(s.Status), s.Sections, s.ConsentAt,
+        public static SubscriberView Of(Subscriber s) => new(s.Id, s.Address, s.Name, EnumText.Of(s.Status), s.Sections, s.ConsentAt,
             s.ConsentSource, s.CreatedAt, s.UpdatedAt, s.ConfirmedAt, s.UnsubscribedAt, s.Suppression);
     }
 
@@ -45,10 +45,10 @@ public static class SubscribersApi
         SubscriberStatus? statusFilter = null;
         if (status is not null)
         {
-            if (SubscriberStatusText.TryParse(status, out var parsed))
+            if (EnumText.TryParse<SubscriberStatus>(status, out var parsed))
                 statusFilter = parsed;
             else
-                errors["status"] = [$"'{status}' is not one of pending, active, paused, unsubscribed"];
+                errors["status"] = [$"'{status}' is not one of {string.Join(", ", EnumText.All<SubscriberStatus>())}"];
         }
         var pageNumber = Paging.ParseRange("page", page, 1, 1, int.MaxValue / SubscriberStore.MaxPageSize, errors);
         var size = Paging.ParseRange("pageSize", pageSize, 50, 1, SubscriberStore.MaxPageSize, errors);

@@ -3,6 +3,7 @@ using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Articles;
 
+[Trait("Speed", "Slow")]
 public sealed class ScheduledPublicationWorkerTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 namespace EnContact.Syndication.Tests.Base;
 
 /// <summary>Per-client rate limits behind a reverse proxy: forwarded headers count only from a trusted proxy.</summary>
+[Trait("Speed", "Slow")]
 public sealed class TrustedProxiesTests
 {
     private static async Task<HttpStatusCode> HealthAsync(Gateway gateway, string forwardedFor)

@@ -10,6 +10,7 @@ namespace EnContact.Syndication.Tests.Composition;
 /// Every route under /api, read from the gateway's own endpoint data source (not a hand list), refuses
 /// a request without the admin token or with a wrong one, whatever the body, before reading it.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class AdminApiAuthorizationTests
 {
     public static TheoryData<string> Bodies => new() { "none", "malformed-json", "csv", "large" };

@@ -3,6 +3,7 @@ using EnContact.Syndication.Tests.Fixtures;
 namespace EnContact.Syndication.Tests.Composition;
 
 /// <summary>The operator verbs, run as a real process of the built gateway in a temp working folder.</summary>
+[Trait("Speed", "Slow")]
 public sealed class CliTests
 {
     private const string Token = GatewayProcess.Token;

@@ -6,6 +6,7 @@ using EnContact.Syndication.Tests.Fixtures;
 namespace EnContact.Syndication.Tests.Composition;
 
 /// <summary>What the gateway writes to the console, and the standard <c>Logging</c> settings that shape it, on a real process.</summary>
+[Trait("Speed", "Slow")]
 public sealed partial class GatewayLoggingTests
 {
     [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (trce|dbug|info|warn|fail|crit): ")]

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 namespace EnContact.Syndication.Tests.Composition;
 
 /// <summary>Where the gateway listens (its own settings, and ASP.NET Core's standard ones) and the public URLs derived from it in Development.</summary>
+[Trait("Speed", "Slow")]
 public sealed class ListenAddressTests
 {
     private static Dictionary<string, string?> WithoutPublicUrls(string listen) => new()

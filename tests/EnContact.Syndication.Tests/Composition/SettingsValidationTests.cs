@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 namespace EnContact.Syndication.Tests.Composition;
 
 /// <summary>Wrong settings, from any source and in any section, are all reported at once as <c>Section:Key: problem</c> lines.</summary>
+[Trait("Speed", "Slow")]
 public sealed class SettingsValidationTests
 {
     /// <summary>Five mistakes an operator makes: an unknown key, an unreadable value, a value out of range, a rule broken, an unknown section.</summary>

@@ -11,6 +11,7 @@ namespace EnContact.Syndication.Tests.Delivery;
 /// enhanced status code, a recipient's "later" handed back to the outbox, editions paused after the
 /// failure that crosses the threshold, and a restart that does not wait out the claims of the run before.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class DeliveryOutcomeTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
@@ -111,14 +112,14 @@ public sealed class DeliveryOutcomeTests
         var campaigns = gateway.Services.GetRequiredService<CampaignControl>();
 
         await Outbox(gateway).EnqueueAsync(Body, [.. DeliveryWorkerTests.Subscribers(60).OrderBy(r => int.Parse(r.RecipientAddress[7..^11]))], None);
-        var paused = await gateway.WaitForCampaignAsync("digest-2026-48", p => p.State == "paused" && p.Sending == 0);
+        var paused = await gateway.WaitForCampaignAsync("digest-2026-48", p => p.State == CampaignPhase.Paused && p.Sending == 0);
 
         // The window of 10 is full at the 10th message; the next failure (the 12th reader) crosses 20 %.
         Assert.Equal((8L, 4L, 48L), (paused.Sent, paused.Failed, paused.Pending));
         Assert.Contains("4 of its last 10 messages failed", paused.Reason);
 
         await campaigns.SetStateAsync("digest-2026-48", CampaignState.Active, null, None);
-        var again = await gateway.WaitForCampaignAsync("digest-2026-48", p => p.State == "paused" && p.Sending == 0 && p.Failed > 4);
+        var again = await gateway.WaitForCampaignAsync("digest-2026-48", p => p.State == CampaignPhase.Paused && p.Sending == 0 && p.Failed > 4);
 
         // Resumed while a third still fails: it pauses again at the very next failure (the 15th reader).
         Assert.Equal((10L, 5L, 45L), (again.Sent, again.Failed, again.Pending));
@@ -170,7 +171,7 @@ public sealed class DeliveryOutcomeTests
         }
 
         var (status, _) = Assert.Single(relays);
-        Assert.Equal(($"smtp 127.0.0.1:{server.Port}", "up"), (status.Relay, status.State));
+        Assert.Equal(($"smtp 127.0.0.1:{server.Port}", RelayState.Up), (status.Relay, status.State));
         Assert.StartsWith("250 ", status.LastReply);
         var api = await gateway.Client.GetFromJsonAsync<JsonArray>("/api/deliveries/relay");
         Assert.Equal("up", (string?)api![0]!["state"]);

@@ -12,6 +12,7 @@ namespace EnContact.Syndication.Tests.Delivery;
 /// server on 127.0.0.1. Real time with millisecond delays; every wait is on a signal (messages received,
 /// outbox state), bounded so a broken test fails instead of hanging.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class DeliveryWorkerTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
@@ -215,7 +216,7 @@ public sealed class DeliveryWorkerTests
         await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: settings);
 
         await Outbox(gateway).EnqueueAsync(Body, Subscribers(30), None);
-        var progress = await gateway.WaitForCampaignAsync("digest-2026-48", p => p.State == "paused");
+        var progress = await gateway.WaitForCampaignAsync("digest-2026-48", p => p.State == CampaignPhase.Paused);
 
         Assert.Contains("paused automatically", progress.Reason);
         Assert.True(progress.Pending > 0, "the rest of the edition waits for the operator");

@@ -209,7 +209,7 @@ public sealed class OutboxStoreTests
 
         await Campaigns(gateway, outbox).SetStateAsync("digest-48", CampaignState.Paused, "paused by the operator", None);
         Assert.Equal(["c@exemple.fr"], (await outbox.ClaimAsync("w", 10, None)).Select(i => i.Recipient));
-        Assert.Equal(("paused", "paused by the operator"), ((await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single() is var p ? (p.State, p.Reason) : default));
+        Assert.Equal((CampaignPhase.Paused, "paused by the operator"), ((await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single() is var p ? (p.State, p.Reason) : default));
 
         await Campaigns(gateway, outbox).SetStateAsync("digest-48", CampaignState.Active, null, None);
         var resumed = await outbox.ClaimAsync("w", 1, None);
@@ -251,7 +251,7 @@ public sealed class OutboxStoreTests
 
         var progress = (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single();
 
-        Assert.Equal((10L, 6L, 4L, "sending"), (progress.Total, progress.Sent, progress.Pending, progress.State));
+        Assert.Equal((10L, 6L, 4L, CampaignPhase.Sending), (progress.Total, progress.Sent, progress.Pending, progress.State));
         Assert.Equal(0.3, progress.MessagesPerSecond); // 6 in the 20 s since its first message went
         Assert.Equal(gateway.Clock.GetUtcNow() + TimeSpan.FromSeconds(4 / 0.3), progress.EstimatedFinish);
     }
@@ -274,8 +274,8 @@ public sealed class OutboxStoreTests
         await outbox.MarkSentAsync((await outbox.ClaimAsync("w", 1, None)).Single(), "250 ok", None);
         var done = (await campaigns.ProgressAsync("digest-48", None)).Single();
 
-        Assert.Equal(("paused", (DateTimeOffset?)null), (paused.State, paused.EstimatedFinish));
-        Assert.Equal(("done", (DateTimeOffset?)null, 2L), (done.State, done.EstimatedFinish, done.Sent));
+        Assert.Equal((CampaignPhase.Paused, (DateTimeOffset?)null), (paused.State, paused.EstimatedFinish));
+        Assert.Equal((CampaignPhase.Done, (DateTimeOffset?)null, 2L), (done.State, done.EstimatedFinish, done.Sent));
     }
 
     [Fact]

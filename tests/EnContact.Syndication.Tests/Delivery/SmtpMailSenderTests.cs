@@ -16,6 +16,7 @@ namespace EnContact.Syndication.Tests.Delivery;
 /// RetryDelay 0 (no timer at all) unless the test is about waiting; the circuit breaker and the rate
 /// limiter run on a FakeTimeProvider, so time only moves when the test says so.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class SmtpMailSenderTests : IAsyncLifetime
 {
     private const string Reader = "lecteur@example.com";

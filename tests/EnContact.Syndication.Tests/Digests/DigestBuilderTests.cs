@@ -100,6 +100,7 @@ public sealed class DigestBuilderTests
     }
 
     [Fact]
+    [Trait("Speed", "Slow")] // compiles the letter's Razor templates
     public async Task Snapshot_ReRendersIdentically_AfterTheArticlesChange()
     {
         await using var gateway = await Gateway.CreateAsync();

@@ -14,6 +14,7 @@ namespace EnContact.Syndication.Tests.Digests;
 /// queued, the delivery engine sends it to a real loopback SMTP server, and every captured message
 /// is checked — headers, both parts, and its links followed against the running gateway.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class DigestFlowTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
@@ -23,7 +24,7 @@ public sealed class DigestFlowTests
         gateway.WaitForCampaignAsync(campaign, p => p is { Pending: 0, Sending: 0 });
 
     private static async Task<EditionSummary> WaitForEditionAsync(Gateway gateway) =>
-        await gateway.WaitForOutboxAsync(async () => (await Store(gateway).ListAsync(None)).FirstOrDefault(e => EditionStatusText.WentOut.Contains(e.Status)));
+        await gateway.WaitForOutboxAsync(async () => (await Store(gateway).ListAsync(None)).FirstOrDefault(e => EditionStatuses.WentOut.Contains(e.Status)));
 
     [Fact]
     public async Task MondayMorning_EachSubscriberGetsTheirSections_EveryMessageAndLinkChecked()
@@ -170,7 +171,7 @@ public sealed class DigestFlowTests
         var approved = await gateway.Client.PostAsync($"/api/digests/{key}/approve", null);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         var approvedEdition = (await Store(gateway).GetAsync(key, None))!.Value.Edition;
-        Assert.Contains(approvedEdition.Status, EditionStatusText.WentOut);
+        Assert.Contains(approvedEdition.Status, EditionStatuses.WentOut);
         Assert.Equal(2, approvedEdition.Recipients);
         Assert.Equal(HttpStatusCode.Conflict, (await gateway.Client.PostAsync($"/api/digests/{key}/approve", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.PostAsync("/api/digests/2031-01-06-0800/approve", null)).StatusCode);

@@ -8,6 +8,7 @@ using static EnContact.Syndication.Tests.Digests.DigestTestData;
 namespace EnContact.Syndication.Tests.Digests;
 
 /// <summary>What a reader's copy looks like: escaping, inlined CSS, premium teasers, sections, size cap, text part.</summary>
+[Trait("Speed", "Slow")]
 public sealed class DigestRendererTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

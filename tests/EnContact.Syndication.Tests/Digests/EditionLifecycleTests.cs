@@ -15,6 +15,7 @@ namespace EnContact.Syndication.Tests.Digests;
 /// last message settles; while it waits for approval the editor sees what changed and can rebuild or
 /// discard it; preview and test copy agree on what there is to show.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class EditionLifecycleTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

@@ -8,6 +8,7 @@ using EnContact.Syndication.Tests.Fixtures;
 namespace EnContact.Syndication.Tests.Feeds;
 
 /// <summary>Feeds over real HTTP on loopback: conditional GET, compression, HEAD, rebuild on change, mirror, WebSub.</summary>
+[Trait("Speed", "Slow")]
 public sealed class FeedsApiTests
 {
     private static async Task<Gateway> StartedWithArticlesAsync(IReadOnlyDictionary<string, string?>? settings = null)

@@ -15,6 +15,7 @@ namespace EnContact.Syndication.Tests.Feeds;
 /// The feed of the weekly letter's archive (<c>/digests/feed.atom</c>), over real HTTP: built with the
 /// other feeds from the published editions, served like them, read back by independent parsers.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class LetterFeedTests
 {
     private const string FeedPath = "/digests/feed.atom";

@@ -7,6 +7,7 @@ namespace EnContact.Syndication.Tests.Feeds;
 /// WebSub notifications against a real hub on loopback, with the gateway's fake clock: retry delays
 /// of a failing topic only pass when the test advances it, so whatever arrives meanwhile did not wait for them.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class WebSubNotifierTests
 {
     private const string Feeds = "https://flux.en-contact.com/feeds/";

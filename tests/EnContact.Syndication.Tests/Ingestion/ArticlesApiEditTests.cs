@@ -9,6 +9,7 @@ using EnContact.Syndication.Tests.Fixtures;
 namespace EnContact.Syndication.Tests.Ingestion;
 
 /// <summary>Replacing a published article through <c>PUT /api/articles/{id}</c>, checked in the served feeds.</summary>
+[Trait("Speed", "Slow")]
 public sealed class ArticlesApiEditTests
 {
     private const string Url = "https://www.en-contact.com/articles/relation-client-l-ia-et-le-script";

@@ -9,6 +9,7 @@ using EnContact.Syndication.Tests.Fixtures;
 namespace EnContact.Syndication.Tests.Ingestion;
 
 /// <summary>The admin API through real HTTP on loopback against a real SQLite file.</summary>
+[Trait("Speed", "Slow")]
 public sealed class ArticlesApiTests
 {
     private static object ValidBody(string title = "Relation client : l’IA > le script & le reste") => new

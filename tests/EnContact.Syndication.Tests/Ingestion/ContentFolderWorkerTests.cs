@@ -5,6 +5,7 @@ using EnContact.Syndication.Tests.Fixtures;
 namespace EnContact.Syndication.Tests.Ingestion;
 
 /// <summary>The running worker with a real FileSystemWatcher on a temp folder; waits are on the store's change signal.</summary>
+[Trait("Speed", "Slow")]
 public sealed class ContentFolderWorkerTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

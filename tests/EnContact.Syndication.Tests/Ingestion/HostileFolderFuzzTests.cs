@@ -18,6 +18,7 @@ namespace EnContact.Syndication.Tests.Ingestion;
 /// each bad entry with a reason, publishes every good article, and serves only well-formed,
 /// script-free feeds.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class HostileFolderFuzzTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);

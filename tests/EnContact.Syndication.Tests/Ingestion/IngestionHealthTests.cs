@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace EnContact.Syndication.Tests.Ingestion;
 
 /// <summary>/healthz tells when the content folder is not being ingested: a scan that fails, or one that does not end.</summary>
+[Trait("Speed", "Slow")]
 public sealed class IngestionHealthTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

@@ -6,6 +6,7 @@ namespace EnContact.Syndication.Tests.Storage;
 
 /// <summary>What holds subscribers' data is the gateway's alone: the database and its journals, the ledger, queued mail.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Speed", "Slow")]
 public sealed class PrivateFilesTests
 {
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -9,6 +9,7 @@ namespace EnContact.Syndication.Tests.Subscribers;
 /// What a confirmation link confirms: the choices of the request that sent it, never those of a later
 /// request by someone else; and once used, the link shows that and hands out nothing more.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class ConfirmationIntegrityTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

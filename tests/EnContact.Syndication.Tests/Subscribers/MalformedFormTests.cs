@@ -9,6 +9,7 @@ namespace EnContact.Syndication.Tests.Subscribers;
 /// Hostile form posts on the public pages: too many values, a key too long, a multipart body cut
 /// short. Each gets a 400 French page, is logged at Information without a stack trace, and changes nothing.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class MalformedFormTests
 {
     public static TheoryData<string, string> Cases()

@@ -9,6 +9,7 @@ using EnContact.Syndication.Tests.Fixtures;
 namespace EnContact.Syndication.Tests.Subscribers;
 
 /// <summary>The subscribers admin API through real HTTP on loopback against a real SQLite file.</summary>
+[Trait("Speed", "Slow")]
 public sealed class SubscribersApiTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

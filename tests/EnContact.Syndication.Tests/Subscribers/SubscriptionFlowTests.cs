@@ -11,6 +11,7 @@ namespace EnContact.Syndication.Tests.Subscribers;
 /// The consent flows end to end: real HTTP over loopback, a reader's browser that fills the pages'
 /// forms, a real SMTP server that receives the mails, links followed as a reader would.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class SubscriptionFlowTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

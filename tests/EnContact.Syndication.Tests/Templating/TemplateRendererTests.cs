@@ -4,6 +4,7 @@ using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Templating;
 
+[Trait("Speed", "Slow")]
 public sealed class TemplateRendererTests
 {
     private static string RepositoryTemplates => Path.Combine(AppContext.BaseDirectory, "templates");
