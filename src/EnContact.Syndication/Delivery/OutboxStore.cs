@@ -133,7 +133,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             {
                 row["@key"].Value = message.Key;
                 row["@campaign"].Value = message.Request.Campaign;
-                row["@kind"].Value = KindText(message.Request.Kind);
+                row["@kind"].Value = EnumText.Of(message.Request.Kind);
                 priority.Value = (int)message.Request.Kind;
                 row["@recipient"].Value = message.Address;
                 row["@name"].Value = SqlValues.OrNull(message.Request.RecipientName);
@@ -169,68 +169,20 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         lease.Parameters.AddWithValue("@owner", owner);
         lease.Parameters.Add("@key", SqliteType.Text);
 
-        var rows = new List<(OutboxItem Item, string BodyKey, DateTimeOffset Due)>();
+        var rows = new List<DueRow>();
         // A few rounds at most: a round only comes up short when some candidates were suppressed.
         for (var round = 0; round < 4 && rows.Count < limit; round++)
         {
-            var candidates = new List<(OutboxItem Item, string BodyKey, DateTimeOffset Due)>();
-            // Expired leases (a crashed worker's messages) and pending messages, each read in the order of ix_outbox_due.
-            foreach (var (status, column) in new[] { ("sending", "lease_until"), ("pending", "next_attempt_at") })
-            {
-                var wanted = limit - rows.Count - candidates.Count;
-                if (wanted <= 0)
-                    break;
-                await using var select = connection.CreateCommand();
-                select.Transaction = transaction;
-                // Bodies are not joined here: sorting 60 KB bodies along with the rows cost 15 times more.
-                select.CommandText = $"""
-                    SELECT o.message_key, o.campaign, o.kind, o.recipient, o.recipient_name, o.body_key,
-                           o.variables_json, o.unsubscribe_url, o.message_id, o.attempts, o.{column}
-                    FROM outbox o
-                    LEFT JOIN campaigns c ON c.campaign = o.campaign
-                    WHERE o.status = @status AND o.{column} <= @now AND (c.state IS NULL OR c.state = 'active')
-                    ORDER BY o.status, o.priority, o.next_attempt_at
-                    LIMIT @limit
-                    """;
-                select.Parameters.AddWithValue("@status", status);
-                select.Parameters.AddWithValue("@now", now);
-                select.Parameters.AddWithValue("@limit", wanted);
-                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    candidates.Add((new OutboxItem
-                    {
-                        MessageKey = reader.GetString(0),
-                        Campaign = reader.GetString(1),
-                        Kind = reader.GetString(2) == "transactional" ? MailKind.Transactional : MailKind.Bulk,
-                        Recipient = reader.GetString(3),
-                        RecipientName = reader.IsDBNull(4) ? null : reader.GetString(4),
-                        Body = null!,
-                        Variables = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [],
-                        UnsubscribeUrl = reader.IsDBNull(7) ? null : reader.GetString(7),
-                        MessageId = reader.GetString(8),
-                        Attempts = reader.GetInt32(9) + 1,
-                    }, reader.GetString(5), SqlValues.ReadInstant(reader.GetString(10))));
-                }
-            }
+            var candidates = await ReadDueAsync(connection, transaction, limit - rows.Count, now, cancellationToken);
             if (candidates.Count == 0)
                 break;
-
-            var suppressed = await SuppressionList.SuppressedAmongAsync(connection, transaction,
-                candidates.Where(c => c.Item.Kind == MailKind.Bulk).Select(c => c.Item.Recipient).Distinct().ToList(), cancellationToken);
-            foreach (var candidate in candidates)
+            var suppressed = await SettleSuppressedAsync(connection, transaction, candidates, now, cancellationToken);
+            foreach (var candidate in candidates.Where(c => !suppressed.Contains(c.Item.MessageKey)))
             {
-                if (candidate.Item.Kind == MailKind.Bulk && suppressed.Contains(candidate.Item.Recipient))
-                    await Sql.ExecuteAsync(connection, transaction,
-                        $"UPDATE outbox SET status = 'suppressed', lease_until = NULL, last_error = 'address is suppressed', {Settled} WHERE message_key = @key",
-                        cancellationToken, ("@key", candidate.Item.MessageKey), ("@now", now));
-                else
-                {
-                    rows.Add(candidate);
-                    // Leased at once, so that a further round (after suppressions) reads past it.
-                    lease.Parameters["@key"].Value = candidate.Item.MessageKey;
-                    await lease.ExecuteNonQueryAsync(cancellationToken);
-                }
+                rows.Add(candidate);
+                // Leased at once, so that a further round (after suppressions) reads past it.
+                lease.Parameters["@key"].Value = candidate.Item.MessageKey;
+                await lease.ExecuteNonQueryAsync(cancellationToken);
             }
             if (suppressed.Count == 0)
                 break;
@@ -242,6 +194,70 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             items.Add(item with { Body = await BodyAsync(connection, transaction, bodyKey, cancellationToken) });
         await transaction.CommitAsync(cancellationToken);
         return items;
+    }
+
+    /// <summary>A due message as read for a claim: its body is fetched (and cached) only once it is claimed.</summary>
+    private sealed record DueRow(OutboxItem Item, string BodyKey, DateTimeOffset Due);
+
+    /// <summary>
+    /// Up to <paramref name="wanted"/> due messages of editions that are not paused or cancelled: expired
+    /// leases (a stopped sender's messages) first, then pending ones, each read in the order of ix_outbox_due.
+    /// </summary>
+    private static async Task<List<DueRow>> ReadDueAsync(SqliteConnection connection, SqliteTransaction transaction, int wanted, string now, CancellationToken cancellationToken)
+    {
+        var candidates = new List<DueRow>();
+        foreach (var (status, column) in new[] { ("sending", "lease_until"), ("pending", "next_attempt_at") })
+        {
+            if (wanted - candidates.Count <= 0)
+                break;
+            await using var select = connection.CreateCommand();
+            select.Transaction = transaction;
+            // Bodies are not joined here: sorting 60 KB bodies along with the rows cost 15 times more.
+            select.CommandText = $"""
+                SELECT o.message_key, o.campaign, o.kind, o.recipient, o.recipient_name, o.body_key,
+                       o.variables_json, o.unsubscribe_url, o.message_id, o.attempts, o.{column}
+                FROM outbox o
+                LEFT JOIN campaigns c ON c.campaign = o.campaign
+                WHERE o.status = @status AND o.{column} <= @now AND (c.state IS NULL OR c.state = 'active')
+                ORDER BY o.status, o.priority, o.next_attempt_at
+                LIMIT @limit
+                """;
+            select.Parameters.AddWithValue("@status", status);
+            select.Parameters.AddWithValue("@now", now);
+            select.Parameters.AddWithValue("@limit", wanted - candidates.Count);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                candidates.Add(new DueRow(new OutboxItem
+                {
+                    MessageKey = reader.GetString(0),
+                    Campaign = reader.GetString(1),
+                    Kind = EnumText.Parse<MailKind>(reader.GetString(2), "mail kind"),
+                    Recipient = reader.GetString(3),
+                    RecipientName = reader.IsDBNull(4) ? null : reader.GetString(4),
+                    Body = null!,
+                    Variables = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [],
+                    UnsubscribeUrl = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    MessageId = reader.GetString(8),
+                    Attempts = reader.GetInt32(9) + 1,
+                }, reader.GetString(5), SqlValues.ReadInstant(reader.GetString(10))));
+        }
+        return candidates;
+    }
+
+    /// <summary>Settles the bulk candidates whose address is suppressed, and returns their message keys.</summary>
+    private static async Task<HashSet<string>> SettleSuppressedAsync(SqliteConnection connection, SqliteTransaction transaction, List<DueRow> candidates, string now, CancellationToken cancellationToken)
+    {
+        var bulk = candidates.Where(c => c.Item.Kind == MailKind.Bulk).ToList();
+        var suppressed = await SuppressionList.SuppressedAmongAsync(connection, transaction, bulk.Select(c => c.Item.Recipient).Distinct().ToList(), cancellationToken);
+        var settled = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var candidate in bulk.Where(c => suppressed.Contains(c.Item.Recipient)))
+        {
+            await Sql.ExecuteAsync(connection, transaction,
+                $"UPDATE outbox SET status = 'suppressed', lease_until = NULL, last_error = 'address is suppressed', {Settled} WHERE message_key = @key",
+                cancellationToken, ("@key", candidate.Item.MessageKey), ("@now", now));
+            settled.Add(candidate.Item.MessageKey);
+        }
+        return settled;
     }
 
     /// <summary>Records the relay's acceptance. Only the lease holder's row in 'sending' changes.</summary>
@@ -363,8 +379,6 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     /// links) are needed to compose it, never after; a sent message's row must not keep capabilities.
     /// </summary>
     internal const string Settled = "variables_json = '{}', unsubscribe_url = NULL, settled_at = @now";
-
-    public static string KindText(MailKind kind) => kind == MailKind.Transactional ? "transactional" : "bulk";
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
