@@ -6,10 +6,10 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace EnContact.Syndication.Tests.Composition;
 
-/// <summary>README.md's configuration table against the settings the code has: every key listed, no key invented, defaults as in the code.</summary>
-public sealed partial class ConfigurationReadmeTests
+/// <summary>docs/configuration.md's settings table against the settings the code has: every key listed, no key invented, defaults as in the code.</summary>
+public sealed partial class ConfigurationReferenceTests
 {
-    private static readonly IReadOnlyList<Row> Rows = Row.ParseTable(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "README.repo.md")));
+    private static readonly IReadOnlyList<Row> Rows = Row.ParseTable(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "configuration.repo.md")));
 
     /// <summary>Every key of every settings section of the gateway's registry, with its options class.</summary>
     private static async Task<List<(string Key, Type Type, PropertyInfo Property)>> SettingsAsync()
@@ -53,10 +53,10 @@ public sealed partial class ConfigurationReadmeTests
                 {
                     var actual = setting.Property.GetValue(Activator.CreateInstance(setting.Type));
                     if (!SameDefault(documented, actual, setting.Property.PropertyType))
-                        wrong.Add($"{key}: README says {documented ?? "(none)"}, the code has {actual ?? "(none)"}");
+                        wrong.Add($"{key}: docs/configuration.md says {documented ?? "(none)"}, the code has {actual ?? "(none)"}");
                 }
                 else if (GatewayConfiguration.EmbeddedDefaults.TryGetValue(key, out var embedded) && documented is not Row.NotLiteral && documented?.Trim() != embedded?.Trim())
-                    wrong.Add($"{key}: README says {documented ?? "(none)"}, the code has {embedded}");
+                    wrong.Add($"{key}: docs/configuration.md says {documented ?? "(none)"}, the code has {embedded}");
             }
         }
         Assert.Empty(wrong);
@@ -98,13 +98,13 @@ public sealed partial class ConfigurationReadmeTests
         [GeneratedRegex("`([^`]*)`")]
         private static partial Regex Code();
 
-        public static IReadOnlyList<Row> ParseTable(string readme)
+        public static IReadOnlyList<Row> ParseTable(string reference)
         {
-            var start = readme.IndexOf("\n## Configuration", StringComparison.Ordinal);
-            Assert.True(start >= 0, "README.md has no Configuration section");
-            var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+            var start = reference.IndexOf("\n## Settings\n", StringComparison.Ordinal);
+            Assert.True(start >= 0, "docs/configuration.md has no Settings section");
+            var end = reference.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
             var rows = new List<Row>();
-            foreach (var line in readme[start..(end < 0 ? readme.Length : end)].Split('\n'))
+            foreach (var line in reference[start..(end < 0 ? reference.Length : end)].Split('\n'))
             {
                 if (!line.StartsWith("| `", StringComparison.Ordinal))
                     continue;
@@ -112,7 +112,7 @@ public sealed partial class ConfigurationReadmeTests
                 var keys = Code().Matches(cells[1]).Select(m => m.Groups[1].Value).ToList();
                 // "`a` / `b`" gives one default per key; a single cell (e.g. "*(none)*") holds for every key of the row.
                 var parts = keys.Count > 1 && cells[2].Contains(" / ") ? cells[2].Split(" / ") : [.. Enumerable.Repeat(cells[2], keys.Count)];
-                Assert.True(parts.Length == keys.Count, $"README row '{cells[1].Trim()}' gives {parts.Length} default(s) for {keys.Count} key(s)");
+                Assert.True(parts.Length == keys.Count, $"docs/configuration.md row '{cells[1].Trim()}' gives {parts.Length} default(s) for {keys.Count} key(s)");
                 rows.Add(new Row(keys, [.. parts.Select(DefaultOf)]));
             }
             Assert.NotEmpty(rows);
