@@ -19,7 +19,7 @@ public sealed class SettingsSection(string name, Type optionsType, Func<IService
 
 /// <summary>
 /// Every settings section of the gateway, filled by each feature's <c>AddSectionOptions</c> call, so
-/// start-up validation, <c>config-dump</c> and the README's configuration table (checked by a test)
+/// start-up validation, <c>config-dump</c> and the configuration reference (docs/configuration.md, checked by a test)
 /// all work from the same list and no feature can be left out of any of them.
 /// </summary>
 public sealed class SettingsRegistry

@@ -10,7 +10,7 @@ public static class DeliveryCommands
     public static Command Build(VerbRunner run)
     {
         var delivery = new Command("delivery", "Watch and steer the delivery of editions and other mail.");
-        var optionalCampaign = new Argument<string?>("campaign") { Description = "An edition or purpose, e.g. digest-2026-48 (all when omitted).", Arity = ArgumentArity.ZeroOrOne };
+        var optionalCampaign = new Argument<string?>("campaign") { Description = "An edition or purpose, e.g. digest-2026-11-30-0800 (all when omitted).", Arity = ArgumentArity.ZeroOrOne };
         var status = new Command("status", "Per edition: state, counts, failures by class, rate over its own sending time, estimated finish, why messages wait; and the relay.");
         status.Arguments.Add(optionalCampaign);
         status.SetAction((parse, ct) => run((app, token) => StatusAsync(app, parse.GetValue(optionalCampaign), token), ct));
@@ -23,7 +23,7 @@ public static class DeliveryCommands
                      ("cancel", CampaignState.Cancelled, "cancelled by the operator", "Cancel an edition: queued messages are dropped, sent ones stay sent."),
                  })
         {
-            var campaign = new Argument<string>("campaign") { Description = "The edition or purpose, e.g. digest-2026-48." };
+            var campaign = new Argument<string>("campaign") { Description = "The edition or purpose, e.g. digest-2026-11-30-0800." };
             var command = new Command(verb, description);
             command.Arguments.Add(campaign);
             command.SetAction((parse, ct) => run((app, token) => SetStateAsync(app, parse.GetValue(campaign)!, state, reason, token), ct));

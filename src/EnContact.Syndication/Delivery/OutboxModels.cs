@@ -17,7 +17,7 @@ public sealed record MessageBody(string Subject, string TextBody, string HtmlBod
 /// <summary>One message to queue: which edition or purpose, to whom, with what personal values.</summary>
 public sealed record OutboxRequest
 {
-    /// <summary>The edition ("digest-2026-48") or purpose ("confirm") — with the recipient, the message's unique key.</summary>
+    /// <summary>The edition ("digest-2026-11-30-0800") or purpose ("confirm") — with the recipient, the message's unique key.</summary>
     public required string Campaign { get; init; }
     public required MailKind Kind { get; init; }
     public required string RecipientAddress { get; init; }
