@@ -72,7 +72,7 @@ public static class Baselines
     }
 
     /// <summary>What a scan loads from SQLite before it reads a file: a connection (with its pragmas), the known files and the problem hashes.</summary>
-    public static async Task<Dictionary<string, string>> LoadKnownAsync(SqliteConnectionFactory connections, ContentSourceStore sources, CancellationToken cancellationToken)
+    public static async Task<Dictionary<string, string>> LoadKnownAsync(Database connections, ContentSourceStore sources, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         var known = await sources.LoadSourceFilesAsync(connection, cancellationToken);
@@ -113,7 +113,7 @@ public static class Baselines
     /// article (look-up by id, <see cref="ArticleStore"/> save with its slug check and version bump,
     /// source-file upsert, problem clear), one connection, a commit every 500 articles.
     /// </summary>
-    public static async Task<int> WriteAllAsync(ArticleStore articles, ContentSourceStore sources, SqliteConnectionFactory connections,
+    public static async Task<int> WriteAllAsync(ArticleStore articles, ContentSourceStore sources, Database connections,
         IReadOnlyList<Prepared> prepared, CancellationToken cancellationToken)
     {
         const int batchSize = 500;
@@ -140,12 +140,12 @@ public static class Baselines
                     await transaction.DisposeAsync();
                     transaction = null;
                     operations = 0;
-                    articles.Announce(version);
+                    await articles.AnnounceAsync(version, cancellationToken);
                 }
             }
             if (transaction is not null)
                 await transaction.CommitAsync(cancellationToken);
-            articles.Announce(version);
+            await articles.AnnounceAsync(version, cancellationToken);
         }
         finally
         {

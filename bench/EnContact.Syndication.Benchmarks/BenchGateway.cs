@@ -47,7 +47,7 @@ public sealed class BenchGateway : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ContentScanner Scanner => _app.Services.GetRequiredService<ContentScanner>();
     public ContentSourceStore Sources => _app.Services.GetRequiredService<ContentSourceStore>();
-    public SqliteConnectionFactory Connections => _app.Services.GetRequiredService<SqliteConnectionFactory>();
+    public Database Connections => _app.Services.GetRequiredService<Database>();
     public ArticleNormalizer Normalizer => _app.Services.GetRequiredService<ArticleNormalizer>();
     public ArticleStore Articles => _app.Services.GetRequiredService<ArticleStore>();
 

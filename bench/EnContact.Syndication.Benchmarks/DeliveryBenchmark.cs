@@ -269,7 +269,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
     }
 
     /// <summary>Starts the sending, samples memory every 250 ms and polls the outbox every second until nothing is pending or sending.</summary>
-    private async Task MeasureDeliveryAsync(DeliveryResult result, SqliteConnectionFactory connections, int count, SmtpSink? sink,
+    private async Task MeasureDeliveryAsync(DeliveryResult result, Database connections, int count, SmtpSink? sink,
         Func<Task> start, Func<Task> stop, string label, CancellationToken cancellationToken)
     {
         GC.Collect();
@@ -396,10 +396,10 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         return inEnqueue;
     }
 
-    private static async Task<long> CountAsync(SqliteConnectionFactory connections, string where, CancellationToken cancellationToken) =>
+    private static async Task<long> CountAsync(Database connections, string where, CancellationToken cancellationToken) =>
         Convert.ToInt64(await ScalarAsync(connections, $"SELECT COUNT(*) FROM outbox WHERE {where}", cancellationToken));
 
-    private static async Task<object?> ScalarAsync(SqliteConnectionFactory connections, string sql, CancellationToken cancellationToken)
+    private static async Task<object?> ScalarAsync(Database connections, string sql, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -595,7 +595,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
     }
 
     /// <summary>Median of 5 runs of a query, reading every column of every row.</summary>
-    private static async Task<double> TimeReaderAsync(SqliteConnectionFactory connections, string sql, CancellationToken cancellationToken)
+    private static async Task<double> TimeReaderAsync(Database connections, string sql, CancellationToken cancellationToken)
     {
         var times = new List<double>();
         await using var connection = await connections.OpenAsync(cancellationToken);
@@ -614,7 +614,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         return Stats.Median(times);
     }
 
-    private static async Task<string> PlanAsync(SqliteConnectionFactory connections, string sql, string now, CancellationToken cancellationToken)
+    private static async Task<string> PlanAsync(Database connections, string sql, string now, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -627,7 +627,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         return string.Join("; ", lines);
     }
 
-    private static async Task ExecuteAsync(SqliteConnectionFactory connections, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(Database connections, string sql, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();

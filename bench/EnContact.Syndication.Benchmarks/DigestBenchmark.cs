@@ -250,7 +250,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         try
         {
             var services = app.Services;
-            var connections = services.GetRequiredService<SqliteConnectionFactory>();
+            var connections = services.GetRequiredService<Database>();
             var schedule = services.GetRequiredService<DigestSchedule>();
 
             // The edition of the latest scheduled fire time (Mondays 08:00 Paris by default).
@@ -370,7 +370,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
     }
 
     /// <summary>Build, queue, send; memory sampled every 100 ms, CPU and allocations per phase.</summary>
-    private async Task MeasureAsync(RunResult result, IServiceProvider services, SqliteConnectionFactory connections, SmtpSink sink, DeliveryWorker worker,
+    private async Task MeasureAsync(RunResult result, IServiceProvider services, Database connections, SmtpSink sink, DeliveryWorker worker,
         DigestBuilder builder, DigestQueue queue, DigestSchedule schedule, DateTimeOffset fireAt, int expected, CapturingLoggerProvider logs, CancellationToken cancellationToken)
     {
         await worker.StartAsync(cancellationToken);
@@ -535,7 +535,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
     /// them by section set, rendering each copy (split into the HTML template, PreMailer's CSS inlining and the
     /// text template), building the N outbox requests with their two signed links; plus each copy's wire size.
     /// </summary>
-    private async Task<Breakdown> BreakdownAsync(IServiceProvider services, SqliteConnectionFactory connections, string key, CancellationToken cancellationToken)
+    private async Task<Breakdown> BreakdownAsync(IServiceProvider services, Database connections, string key, CancellationToken cancellationToken)
     {
         output.WriteLine("Breakdown…");
         var result = new Breakdown();
@@ -652,10 +652,10 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
 
     // ------------------------------------------------------------------ SQL helpers
 
-    private static async Task<long> CountAsync(SqliteConnectionFactory connections, string where, CancellationToken cancellationToken) =>
+    private static async Task<long> CountAsync(Database connections, string where, CancellationToken cancellationToken) =>
         Convert.ToInt64(await ScalarAsync(connections, $"SELECT COUNT(*) FROM outbox WHERE {where}", cancellationToken));
 
-    private static async Task<object?> ScalarAsync(SqliteConnectionFactory connections, string sql, CancellationToken cancellationToken)
+    private static async Task<object?> ScalarAsync(Database connections, string sql, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -664,7 +664,7 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         return value is DBNull ? null : value;
     }
 
-    private static async Task<string> PlanAsync(SqliteConnectionFactory connections, string sql, CancellationToken cancellationToken)
+    private static async Task<string> PlanAsync(Database connections, string sql, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();

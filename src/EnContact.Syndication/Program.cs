@@ -23,11 +23,13 @@ public static class Program
 
         builder.Services.AddSingleton(settings.TimeProvider ?? TimeProvider.System);
         builder.Services.AddSettingsCheck();
+        // First: its start-up migration must run before any other hosted service reads the database
+        // (the data protection key ring, which authentication registers, is read at start).
+        builder.Services.AddStorage();
         builder.Services.AddSite();
         builder.Services.AddPersonalData(builder.Environment);
         builder.Services.AddAdmin(builder.Environment);
         builder.Services.AddAdminAuthentication();
-        builder.Services.AddStorage();
         builder.Services.AddArticles();
         builder.Services.AddIngestion();
         builder.Services.AddFeeds();

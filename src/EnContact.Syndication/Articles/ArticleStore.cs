@@ -1,6 +1,6 @@
 using System.Text;
 using EnContact.Syndication.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace EnContact.Syndication.Articles;
 
@@ -17,7 +17,7 @@ public sealed class SlugConflictException(string slug, string otherId)
 /// the next value of the <c>articles</c> change counter and stamps it on the row, so readers can
 /// ask for "changed since version N" without rescanning.
 /// </summary>
-public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleChangeNotifier notifier, TimeProvider time)
+public sealed class ArticleStore(Database connections, ArticleChangeNotifier notifier, TimeProvider time)
 {
     private const string Columns =
         "id, slug, title, summary, content_html, authors_json, section, issue, tags_json, access, language, " +
@@ -123,14 +123,14 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
     public async Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(string id, Func<Article?, Article> settle, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "articles", cancellationToken);
         var existing = await GetAsync(connection, transaction, id, cancellationToken);
         var article = settle(existing);
         if (article.Id != id)
             throw new ArgumentException($"settling article '{id}' gave article '{article.Id}'", nameof(settle));
         var result = await WriteAsync(connection, transaction, existing, article, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        notifier.Publish(result.Stored.Version);
+        await AnnounceAsync(result.Stored.Version, cancellationToken);
         return result;
     }
 
@@ -138,11 +138,11 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
     public async Task<bool> MarkDeletedAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "articles", cancellationToken);
         var version = await MarkDeletedAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (version is { } v)
-            notifier.Publish(v);
+            await AnnounceAsync(v, cancellationToken);
         return version is not null;
     }
 
@@ -151,7 +151,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
     {
         var now = time.GetUtcNow();
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "articles", cancellationToken);
         await using var due = connection.CreateCommand();
         due.Transaction = transaction;
         due.CommandText = "SELECT id FROM articles WHERE status = 'scheduled' AND published_at <= @now ORDER BY published_at";
@@ -176,7 +176,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
 
         await transaction.CommitAsync(cancellationToken);
         if (ids.Count > 0)
-            notifier.Publish(version);
+            await AnnounceAsync(version, cancellationToken);
         return ids.Count;
     }
 
@@ -189,7 +189,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         return await command.ExecuteScalarAsync(cancellationToken) is string text ? SqlValues.ReadInstant(text) : null;
     }
 
-    internal async Task<Article?> GetAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, CancellationToken cancellationToken)
+    internal async Task<Article?> GetAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -201,11 +201,11 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
 
     /// <summary>The transactional core of <see cref="SaveAsync(Article, CancellationToken)"/>; the caller commits and then calls <see cref="Announce"/>.</summary>
     internal async Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(
-        SqliteConnection connection, SqliteTransaction transaction, Article article, CancellationToken cancellationToken) =>
+        DbConnection connection, DbTransaction transaction, Article article, CancellationToken cancellationToken) =>
         await WriteAsync(connection, transaction, await GetAsync(connection, transaction, article.Id, cancellationToken), article, cancellationToken);
 
     private async Task<(SaveOutcome Outcome, Article Stored)> WriteAsync(
-        SqliteConnection connection, SqliteTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken)
     {
         if (existing is not null && existing.ContentHash == article.ContentHash && existing.Status == article.Status
             && existing.UpdatedAt == article.UpdatedAt)
@@ -268,7 +268,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
     }
 
     /// <summary>Transactional core of <see cref="MarkDeletedAsync(string, CancellationToken)"/>: the new version, or null when nothing changed.</summary>
-    internal async Task<long?> MarkDeletedAsync(SqliteConnection connection, SqliteTransaction transaction, string id, CancellationToken cancellationToken)
+    internal async Task<long?> MarkDeletedAsync(DbConnection connection, DbTransaction transaction, string id, CancellationToken cancellationToken)
     {
         var existing = await GetAsync(connection, transaction, id, cancellationToken);
         if (existing is null || existing.Status == ArticleStatus.Deleted)
@@ -284,10 +284,17 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         return version;
     }
 
-    /// <summary>Tells in-process readers about a version committed through the transactional methods.</summary>
-    internal void Announce(long version) => notifier.Publish(version);
+    /// <summary>Tells this process's readers, then the other gateway processes, about a committed version.</summary>
+    internal async Task AnnounceAsync(long version, CancellationToken cancellationToken)
+    {
+        notifier.Publish(version);
+        await connections.AnnounceAsync(ChangeTopic, cancellationToken);
+    }
 
-    private static async Task EnsureSlugFreeAsync(SqliteConnection connection, SqliteTransaction transaction, Article article, CancellationToken cancellationToken)
+    /// <summary>The topic under which article changes reach the other gateway processes.</summary>
+    public const string ChangeTopic = "articles";
+
+    private static async Task EnsureSlugFreeAsync(DbConnection connection, DbTransaction transaction, Article article, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -298,7 +305,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
             throw new SlugConflictException(article.Slug, other);
     }
 
-    private static async Task<long> NextVersionAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private static async Task<long> NextVersionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -306,7 +313,7 @@ public sealed class ArticleStore(SqliteConnectionFactory connections, ArticleCha
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
     }
 
-    private static async Task<List<Article>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)
+    private static async Task<List<Article>> ReadAllAsync(DbCommand command, CancellationToken cancellationToken)
     {
         var articles = new List<Article>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -6,6 +6,7 @@ public static class ArticlesSetup
     {
         services.AddSingleton<ArticleChangeNotifier>();
         services.AddSingleton<ArticleStore>();
+        services.AddSingleton<EnContact.Syndication.Storage.IChangeSubscriber, ArticleChanges>();
         services.AddHostedService<ScheduledPublicationWorker>();
         return services;
     }

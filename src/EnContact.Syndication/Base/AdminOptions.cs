@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using System.ComponentModel.DataAnnotations;
 
 namespace EnContact.Syndication.Base;
@@ -33,7 +34,3 @@ public sealed class AdminOptions
     /// <summary>Set at start-up when <see cref="ApiToken"/> was generated for this Development run (so it must be shown once).</summary>
     internal bool TokenWasGenerated { get; set; }
 }
-
-/// <summary>Marks a setting whose value <c>config-dump</c> must never print.</summary>
-[AttributeUsage(AttributeTargets.Property)]
-public sealed class SecretAttribute : Attribute;

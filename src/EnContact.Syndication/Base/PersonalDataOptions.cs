@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using System.ComponentModel.DataAnnotations;
 
 namespace EnContact.Syndication.Base;

@@ -125,7 +125,7 @@ public static class Cli
         var migrator = app.Services.GetRequiredService<Migrator>();
         var applied = await migrator.MigrateAsync(cancellationToken);
         var versions = await migrator.AppliedVersionsAsync(cancellationToken);
-        var database = app.Services.GetRequiredService<SqliteConnectionFactory>().DatabasePath;
+        var database = app.Services.GetRequiredService<Database>().Description;
         foreach (var migration in applied)
             Console.WriteLine($"applied {migration.Version:0000} {migration.Name}");
         Console.WriteLine($"{database} is at schema version {versions.LastOrDefault():0000} ({applied.Count} migration(s) applied now)");

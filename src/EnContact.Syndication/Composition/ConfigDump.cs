@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using System.Collections;
 using System.Reflection;
 using System.Text.Encodings.Web;

@@ -20,7 +20,7 @@ public static class StartupSummary
             logger.LogInformation(
                 "EnContact.Syndication is running ({Environment}). HTTP: {Address} (health: {Address}/healthz, admin API: {Address}/api/articles). Database: {Database}. Content folder: {Content}. Stop with Ctrl+C.",
                 app.Environment.EnvironmentName, address, address, address,
-                services.GetRequiredService<SqliteConnectionFactory>().DatabasePath,
+                services.GetRequiredService<Database>().Description,
                 services.GetRequiredService<IOptions<IngestionOptions>>().Value.ContentPath);
             if (admin.TokenWasGenerated)
                 logger.LogWarning("No Admin:ApiToken is set, so this Development run uses a random admin token: {Token} (send it as 'Authorization: Bearer <token>')", admin.ApiToken);

@@ -12,7 +12,7 @@ public enum CampaignState
 }
 
 /// <summary>Steers and reports each edition's delivery: pause, resume, cancel, and where it stands.</summary>
-public sealed class CampaignControl(SqliteConnectionFactory connections, OutboxStore outbox, OutboxSignal signal, TimeProvider time)
+public sealed class CampaignControl(Database connections, OutboxStore outbox, TimeProvider time)
 {
     /// <summary>Sets an edition's state with the reason the operator will see; cancelling drops its queued messages.</summary>
     public async Task SetStateAsync(string campaign, CampaignState state, string? reason, CancellationToken cancellationToken)
@@ -29,9 +29,10 @@ public sealed class CampaignControl(SqliteConnectionFactory connections, OutboxS
                     $"UPDATE outbox SET status = 'cancelled', last_error = 'edition cancelled', {OutboxStore.Settled} WHERE campaign = @campaign AND status = 'pending'",
                     cancellationToken, ("@campaign", campaign), ("@now", now));
         }
-        outbox.Changes.Bump();
         if (state == CampaignState.Active)
-            signal.Notify();
+            await outbox.QueueMovedAsync(cancellationToken);
+        else
+            outbox.Changes.Bump();
     }
 
     /// <summary>
@@ -115,7 +116,7 @@ public sealed class CampaignControl(SqliteConnectionFactory connections, OutboxS
     }
 
     private static async Task<Dictionary<string, Dictionary<string, long>>> FailuresByClassAsync(
-        Microsoft.Data.Sqlite.SqliteConnection connection, string? campaign, CancellationToken cancellationToken)
+        DbConnection connection, string? campaign, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(connection, null, $"""
             SELECT campaign, COALESCE(failure_class, 'other'), COUNT(*) FROM outbox

@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using MimeKit;
 
 namespace EnContact.Syndication.Delivery;
@@ -12,6 +13,7 @@ public static class DeliverySetup
         services.AddSectionOptions<DkimOptions>(DkimOptions.Section, DkimRules);
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxStore>();
+        services.AddSingleton<IChangeSubscriber, OutboxChanges>();
         services.AddSingleton<CampaignControl>();
         services.AddSingleton<SuppressionList>();
         services.AddSingleton<RelayHealth>();

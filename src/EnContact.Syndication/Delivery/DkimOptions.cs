@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 
 namespace EnContact.Syndication.Delivery;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EnContact.Syndication.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Delivery;
@@ -11,13 +11,28 @@ namespace EnContact.Syndication.Delivery;
 /// The durable outbox: one row per (edition or purpose, recipient), claimed by workers with a lease
 /// and marked sent only after the relay accepted it. Enqueuing the same pair twice is a no-op.
 /// </summary>
-public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSignal signal, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<OutboxStore> logger)
+public sealed class OutboxStore(Database connections, OutboxSignal signal, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<OutboxStore> logger)
 {
     /// <summary>Moves on every change to a message's state, so in-process watchers (tests, progress) can wait instead of polling.</summary>
     public VersionSignal Changes { get; } = new();
 
     /// <summary>The unique key of a message: its edition or purpose, and the normalised recipient.</summary>
     public static string KeyOf(string campaign, string address) => $"{campaign}|{address}";
+
+    /// <summary>The topic under which "messages are waiting" reaches the other gateway processes' senders.</summary>
+    public const string ChangeTopic = "outbox";
+
+    /// <summary>
+    /// Messages became due (queued, released, resumed): this process's senders wake now, the other
+    /// processes' when the announcement reaches them. Settling a message is not announced: nobody
+    /// else waits for it, and one notification per message would double the database's work.
+    /// </summary>
+    internal async Task QueueMovedAsync(CancellationToken cancellationToken)
+    {
+        signal.Notify();
+        Changes.Bump();
+        await connections.AnnounceAsync(ChangeTopic, cancellationToken);
+    }
 
     /// <summary>A Message-ID that is the same on every attempt, so a duplicate after a crash can be recognised.</summary>
     public static string MessageIdOf(string messageKey, string domain) =>
@@ -41,13 +56,10 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         var locked = TimeProvider.System.GetTimestamp();
         var inserted = await InsertAsync(connection, prepared, cancellationToken);
         if (inserted >= 1000)
-            logger.LogInformation("Queued {Count} messages in one transaction; the database's write lock was held {Milliseconds} ms",
+            logger.LogDebug("Queued {Count} messages in one transaction; the database's write lock was held {Milliseconds} ms",
                 inserted, (int)TimeProvider.System.GetElapsedTime(locked).TotalMilliseconds);
         if (inserted > 0)
-        {
-            signal.Notify();
-            Changes.Bump();
-        }
+            await QueueMovedAsync(cancellationToken);
         return inserted;
     }
 
@@ -103,15 +115,15 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     }
 
     /// <summary>Every body (once, content-addressed) and every row, in one transaction, with two prepared statements; returns the rows that were new.</summary>
-    private async Task<int> InsertAsync(SqliteConnection connection, List<PreparedBody> prepared, CancellationToken cancellationToken)
+    private async Task<int> InsertAsync(DbConnection connection, List<PreparedBody> prepared, CancellationToken cancellationToken)
     {
         var now = SqlValues.Instant(time.GetUtcNow());
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "outbox-enqueue", cancellationToken);
         await using var saveBody = Sql.Command(connection, transaction, """
             INSERT INTO outbox_bodies (body_key, subject, text_body, html_body, created_at) VALUES (@key, @subject, @text, @html, @now)
             ON CONFLICT (body_key) DO NOTHING
             """, ("@now", now));
-        var body = new[] { "@key", "@subject", "@text", "@html" }.ToDictionary(n => n, n => saveBody.Parameters.Add(n, SqliteType.Text));
+        var body = new[] { "@key", "@subject", "@text", "@html" }.ToDictionary(n => n, n => saveBody.Parameters.AddText(n));
         await using var insert = Sql.Command(connection, transaction, """
             INSERT INTO outbox (message_key, campaign, kind, priority, recipient, recipient_name, body_key, variables_json,
                 unsubscribe_url, message_id, status, attempts, next_attempt_at, created_at)
@@ -119,8 +131,8 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
             ON CONFLICT (message_key) DO NOTHING
             """, ("@now", now));
         var row = new[] { "@key", "@campaign", "@kind", "@recipient", "@name", "@body", "@variables", "@unsubscribe", "@messageId" }
-            .ToDictionary(n => n, n => insert.Parameters.Add(n, SqliteType.Text));
-        var priority = insert.Parameters.Add("@priority", SqliteType.Integer);
+            .ToDictionary(n => n, n => insert.Parameters.AddText(n));
+        var priority = insert.Parameters.AddWithValue("@priority", 0);
         insert.Prepare();
 
         var inserted = 0;
@@ -159,15 +171,16 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var connection = await connections.OpenAsync(cancellationToken);
-        // BEGIN IMMEDIATE: two workers cannot claim the same rows (PostgreSQL: FOR UPDATE SKIP LOCKED).
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        // Two senders never claim the same rows: SQLite lets one writer in at a time; PostgreSQL's
+        // claim locks the rows it reads and skips those another sender holds (no scope lock needed).
+        await using var transaction = await connections.BeginWriteAsync(connection, null, cancellationToken);
 
         await using var lease = connection.CreateCommand();
         lease.Transaction = transaction;
         lease.CommandText = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = @until, leased_by = @owner WHERE message_key = @key";
         lease.Parameters.AddWithValue("@until", SqlValues.Instant(time.GetUtcNow() + options.Value.LeaseDuration));
         lease.Parameters.AddWithValue("@owner", owner);
-        lease.Parameters.Add("@key", SqliteType.Text);
+        lease.Parameters.AddText("@key");
 
         var rows = new List<DueRow>();
         // A few rounds at most: a round only comes up short when some candidates were suppressed.
@@ -203,7 +216,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     /// Up to <paramref name="wanted"/> due messages of editions that are not paused or cancelled: expired
     /// leases (a stopped sender's messages) first, then pending ones, each read in the order of ix_outbox_due.
     /// </summary>
-    private static async Task<List<DueRow>> ReadDueAsync(SqliteConnection connection, SqliteTransaction transaction, int wanted, string now, CancellationToken cancellationToken)
+    private async Task<List<DueRow>> ReadDueAsync(DbConnection connection, DbTransaction transaction, int wanted, string now, CancellationToken cancellationToken)
     {
         var candidates = new List<DueRow>();
         foreach (var (status, column) in new[] { ("sending", "lease_until"), ("pending", "next_attempt_at") })
@@ -220,7 +233,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
                 LEFT JOIN campaigns c ON c.campaign = o.campaign
                 WHERE o.status = @status AND o.{column} <= @now AND (c.state IS NULL OR c.state = 'active')
                 ORDER BY o.status, o.priority, o.next_attempt_at
-                LIMIT @limit
+                LIMIT @limit{connections.SkipLocked("o")}
                 """;
             select.Parameters.AddWithValue("@status", status);
             select.Parameters.AddWithValue("@now", now);
@@ -245,10 +258,10 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     }
 
     /// <summary>Settles the bulk candidates whose address is suppressed, and returns their message keys.</summary>
-    private static async Task<HashSet<string>> SettleSuppressedAsync(SqliteConnection connection, SqliteTransaction transaction, List<DueRow> candidates, string now, CancellationToken cancellationToken)
+    private async Task<HashSet<string>> SettleSuppressedAsync(DbConnection connection, DbTransaction transaction, List<DueRow> candidates, string now, CancellationToken cancellationToken)
     {
         var bulk = candidates.Where(c => c.Item.Kind == MailKind.Bulk).ToList();
-        var suppressed = await SuppressionList.SuppressedAmongAsync(connection, transaction, bulk.Select(c => c.Item.Recipient).Distinct().ToList(), cancellationToken);
+        var suppressed = await SuppressionList.SuppressedAmongAsync(connections, connection, transaction, bulk.Select(c => c.Item.Recipient).Distinct().ToList(), cancellationToken);
         var settled = new HashSet<string>(StringComparer.Ordinal);
         foreach (var candidate in bulk.Where(c => suppressed.Contains(c.Item.Recipient)))
         {
@@ -326,16 +339,13 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
         {
             await using var connection = await connections.OpenAsync(cancellationToken);
             released += await Sql.ExecuteAsync(connection, null, """
-                UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), lease_until = NULL, leased_by = NULL, next_attempt_at = @now,
+                UPDATE outbox SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lease_until = NULL, leased_by = NULL, next_attempt_at = @now,
                     last_error = COALESCE(last_error, 'released after its sender stopped')
                 WHERE status = 'sending' AND leased_by = @owner
                 """, cancellationToken, ("@owner", owner), ("@now", SqlValues.Instant(time.GetUtcNow())));
         }
         if (released > 0)
-        {
-            Changes.Bump();
-            signal.Notify();
-        }
+            await QueueMovedAsync(cancellationToken);
         return released;
     }
 
@@ -356,7 +366,7 @@ public sealed class OutboxStore(SqliteConnectionFactory connections, OutboxSigna
     // Bodies are content-addressed (the key is their hash), so a cached one can never be stale.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, MessageBody> _bodies = new(StringComparer.Ordinal);
 
-    private async Task<MessageBody> BodyAsync(SqliteConnection connection, SqliteTransaction transaction, string bodyKey, CancellationToken cancellationToken)
+    private async Task<MessageBody> BodyAsync(DbConnection connection, DbTransaction transaction, string bodyKey, CancellationToken cancellationToken)
     {
         if (_bodies.TryGetValue(bodyKey, out var cached))
             return cached;

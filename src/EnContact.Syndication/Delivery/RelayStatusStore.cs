@@ -3,7 +3,7 @@ using EnContact.Syndication.Storage;
 namespace EnContact.Syndication.Delivery;
 
 /// <summary>Where the relay's status is kept between the sending process and whoever asks (<c>delivery status</c>, the API).</summary>
-public sealed class RelayStatusStore(SqliteConnectionFactory connections, TimeProvider time)
+public sealed class RelayStatusStore(Database connections, TimeProvider time)
 {
     /// <summary>Moves after every save, so in-process watchers (tests, the desk) can wait instead of polling.</summary>
     public VersionSignal Changes { get; } = new();

@@ -1,5 +1,5 @@
 using EnContact.Syndication.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace EnContact.Syndication.Delivery;
 
@@ -7,7 +7,7 @@ namespace EnContact.Syndication.Delivery;
 /// The addresses never to mail in bulk again (unsubscribed, hard-bounced, erased), shared with
 /// subscribers, and the rule that turns repeated soft bounces into a suppression.
 /// </summary>
-public sealed class SuppressionList(SqliteConnectionFactory connections, TimeProvider time)
+public sealed class SuppressionList(Database connections, TimeProvider time)
 {
     public async Task SuppressAsync(string address, string reason, CancellationToken cancellationToken)
     {
@@ -57,14 +57,13 @@ public sealed class SuppressionList(SqliteConnectionFactory connections, TimePro
     }
 
     /// <summary>Which of <paramref name="addresses"/> are on the suppression list (inside the caller's transaction).</summary>
-    internal static async Task<HashSet<string>> SuppressedAmongAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
+    internal static async Task<HashSet<string>> SuppressedAmongAsync(Database database, DbConnection connection, DbTransaction transaction, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
     {
         var suppressed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in addresses.Chunk(500))
+        foreach (var chunk in addresses.Chunk(database.MaxListSize))
         {
-            var names = chunk.Select((_, i) => $"@a{i}").ToArray();
-            await using var command = Sql.Command(connection, transaction, $"SELECT address FROM suppressions WHERE address IN ({string.Join(", ", names)})",
-                chunk.Select((address, i) => (names[i], (object)address)).ToArray());
+            await using var command = Sql.Command(connection, transaction, "");
+            command.CommandText = $"SELECT address FROM suppressions WHERE {database.InList(command, "address", "@addresses", chunk)}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 suppressed.Add(reader.GetString(0));

@@ -6,7 +6,9 @@ namespace EnContact.Syndication.Digests;
 /// <summary>
 /// An append-only file, outside the database, listing every edition key that was built. If the
 /// database is restored from an older backup, the editions built since are still listed here and
-/// are not built (and sent) a second time. Lines are "key" + newline, flushed to disk.
+/// are not built (and sent) a second time. Lines are "key" + newline, flushed to disk. With several
+/// gateway processes each keeps its own file and copies into it every edition it sees in the
+/// database (<see cref="Remember"/>), so whichever process builds after a restore knows them all.
 /// </summary>
 public sealed class DigestLedger(IOptions<DigestOptions> options, IHostEnvironment environment)
 {
@@ -23,17 +25,22 @@ public sealed class DigestLedger(IOptions<DigestOptions> options, IHostEnvironme
             return File.ReadLines(Path).Any(line => line.Trim() == key);
     }
 
-    public void Record(string key)
+    public void Record(string key) => Remember([key]);
+
+    /// <summary>Appends the keys the file does not list yet, in one write.</summary>
+    public void Remember(IEnumerable<string> keys)
     {
         if (Path is null)
             return;
         lock (_lock)
         {
-            if (Contains(key))
+            var known = File.Exists(Path) ? File.ReadLines(Path).Select(line => line.Trim()).ToHashSet(StringComparer.Ordinal) : [];
+            var missing = keys.Where(key => !known.Contains(key)).Distinct(StringComparer.Ordinal).ToList();
+            if (missing.Count == 0)
                 return;
             PrivateFiles.CreateFolder(System.IO.Path.GetDirectoryName(Path)!);
             using var stream = new FileStream(Path, PrivateFiles.Create(FileMode.Append, FileAccess.Write, FileShare.Read));
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(key + "\n"));
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(string.Concat(missing.Select(key => key + "\n"))));
             stream.Flush(flushToDisk: true);
         }
     }

@@ -6,38 +6,62 @@ namespace EnContact.Syndication.Digests;
 /// <summary>
 /// Turns a ready edition into outbox rows: every mailable subscriber gets the copy of their section
 /// set (rendered once per distinct set, not per subscriber) with their own preferences and
-/// unsubscribe links; a subscriber whose sections have nothing this time gets nothing. All rows go
-/// in one transaction; queuing again is a no-op (the outbox's key is edition + address).
+/// unsubscribe links; a subscriber whose sections have nothing this time gets nothing.
+/// Subscribers are read and queued <see cref="PageSize"/> at a time, one transaction per page, so
+/// memory stays flat whatever the list's size and other writers wait for one page at most. If the
+/// process stops midway the edition stays ready and the next scheduler tick queues it again:
+/// rows already queued are kept as they are (the outbox's key is edition + address).
 /// </summary>
-public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, SubscriberLinks links, OutboxStore outbox, ILogger<DigestQueue> logger)
+public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, SubscriberLinks links, OutboxStore outbox, TimeProvider time, ILogger<DigestQueue> logger)
 {
+    public const int PageSize = 5_000;
+
+    /// <summary>How often a long queuing reports its progress, in recipients.</summary>
+    private const int ProgressEvery = 100_000;
+
     public async Task<int> QueueAsync(string key, CancellationToken cancellationToken)
     {
         if (await store.GetAsync(key, cancellationToken) is not { Snapshot: { } snapshot, Edition.Status: EditionStatus.Ready })
             return 0;
         var campaign = DigestCampaign.Of(key);
-        var started = TimeProvider.System.GetTimestamp();
-        var recipients = await subscribers.MailableAsync(cancellationToken);
-        var batches = new List<(MessageBody, IReadOnlyCollection<OutboxRequest>)>();
-        var mailed = 0;
-        foreach (var group in recipients.GroupBy(r => r.Sections is null ? "*" : string.Join('\u001f', r.Sections.Order(StringComparer.Ordinal))))
+        var started = time.GetTimestamp();
+        var copies = new Dictionary<string, MessageBody?>(StringComparer.Ordinal);
+        var (mailable, mailed, reported) = (0, 0, 0);
+        await foreach (var page in subscribers.MailablePagesAsync(PageSize, cancellationToken))
         {
-            var sections = group.First().Sections;
-            if (await renderer.RenderAsync(snapshot, sections) is not { } rendered)
-                continue;
-            var requests = RequestsFor(campaign, group);
-            batches.Add((new MessageBody(rendered.Subject, rendered.Text, rendered.Html), requests));
-            mailed += requests.Count;
+            var batches = new List<(MessageBody, IReadOnlyCollection<OutboxRequest>)>();
+            foreach (var group in page.GroupBy(SectionSetKey))
+            {
+                if (!copies.TryGetValue(group.Key, out var body))
+                    copies[group.Key] = body = await RenderAsync(snapshot, group.First().Sections);
+                if (body is null)
+                    continue;
+                var requests = RequestsFor(campaign, group);
+                batches.Add((body, requests));
+                mailed += requests.Count;
+            }
+            await outbox.EnqueueManyAsync(batches, cancellationToken);
+            mailable += page.Count;
+            if (mailable - reported >= ProgressEvery)
+            {
+                reported = mailable;
+                logger.LogInformation("Edition {Key}: {Queued} message(s) queued so far, for {Mailable} subscriber(s) read ({Elapsed} s)",
+                    key, mailed, mailable, (int)time.GetElapsedTime(started).TotalSeconds);
+            }
         }
-        var rendering = TimeProvider.System.GetElapsedTime(started);
-        await outbox.EnqueueManyAsync(batches, cancellationToken);
         await store.MoveAsync(key, EditionStatus.Ready, EditionStatus.Sending, mailed, cancellationToken);
         if (mailed == 0)
             await store.FinishAsync(key, EditionStatus.Sent, new DeliveryCounts(0, 0, 0, 0), cancellationToken); // nobody to mail: nothing will settle
-        logger.LogInformation("Edition {Key} queued for {Recipients} of {Mailable} subscriber(s) in {Copies} version(s) (rendered in {Render} ms, queued in {Queue} ms)",
-            key, mailed, recipients.Count, batches.Count, (int)rendering.TotalMilliseconds, (int)(TimeProvider.System.GetElapsedTime(started) - rendering).TotalMilliseconds);
+        logger.LogInformation("Edition {Key} queued for {Recipients} of {Mailable} subscriber(s) in {Copies} version(s), in {Elapsed} ms",
+            key, mailed, mailable, copies.Values.Count(c => c is not null), (int)time.GetElapsedTime(started).TotalMilliseconds);
         return mailed;
     }
+
+    private static string SectionSetKey(Recipient recipient) =>
+        recipient.Sections is null ? "*" : string.Join('\u001f', recipient.Sections.Order(StringComparer.Ordinal));
+
+    private async Task<MessageBody?> RenderAsync(DigestSnapshot snapshot, IReadOnlyList<string>? sections) =>
+        await renderer.RenderAsync(snapshot, sections) is { } rendered ? new MessageBody(rendered.Subject, rendered.Text, rendered.Html) : null;
 
     /// <summary>One bulk message per recipient, each with their own signed unsubscribe and preferences links.</summary>
     public List<OutboxRequest> RequestsFor(string campaign, IEnumerable<Recipient> recipients) => recipients.Select(r =>

@@ -10,7 +10,7 @@ namespace EnContact.Syndication.Digests;
 /// only logged. Then it sleeps (on <see cref="TimeProvider"/>) until the next fire time.
 /// </summary>
 public sealed class DigestScheduler(
-    DigestSchedule schedule, DigestStore store, DigestBuilder builder, DigestQueue queue, DigestCompletion completion, IOptions<DigestOptions> options,
+    DigestSchedule schedule, DigestStore store, DigestBuilder builder, DigestQueue queue, DigestCompletion completion, DigestLedger ledger, IOptions<DigestOptions> options,
     TimeProvider time, ILogger<DigestScheduler> logger) : BackgroundService
 {
     /// <summary>Longest look back for missed fire times (a schedule can't make the scheduler walk years of minutes).</summary>
@@ -56,6 +56,8 @@ public sealed class DigestScheduler(
         foreach (var ready in await store.WithStatusAsync(EditionStatus.Ready, cancellationToken))
             await queue.QueueAsync(ready.Key, cancellationToken);
         await completion.ReconcileAsync(cancellationToken);
+        // Editions another gateway process built go into this one's ledger too (see DigestLedger).
+        ledger.Remember((await store.ListAsync(cancellationToken)).Select(e => e.Key));
 
         var now = time.GetUtcNow();
         var window = options.Value.CatchUpWindow;

@@ -2,12 +2,11 @@ using System.Data.Common;
 using System.Text.Json;
 using EnContact.Syndication.Storage;
 using static EnContact.Syndication.Storage.Sql;
-using Microsoft.Data.Sqlite;
 
 namespace EnContact.Syndication.Digests;
 
 /// <summary>Editions, their snapshots and the articles they carried. An edition's key is its period: it is inserted once, by whoever gets there first.</summary>
-public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvider time)
+public sealed class DigestStore(Database connections, TimeProvider time)
 {
     /// <summary>Moves whenever an edition's status changes, so in-process watchers (tests, the desk) can wait instead of polling.</summary>
     public VersionSignal Changes { get; } = new();
@@ -31,9 +30,10 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
         EditionStatus builtStatus, EditionStatus emptyStatus, string? reason, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        await using (var transaction = await connections.BeginWriteAsync(connection, "digest-editions", cancellationToken))
         {
-            // BEGIN IMMEDIATE: a second builder waits here, then finds the edition and stops.
+            // Under the editions' write lock: a second builder (this process or another) waits here,
+            // then finds the edition and stops; the number cannot be taken twice either.
             if (await ScalarAsync(connection, transaction, "SELECT 1 FROM digest_editions WHERE edition_key = @key", cancellationToken, ("@key", key)) is null)
             {
                 var number = await NextNumberAsync(connection, transaction, cancellationToken);
@@ -62,7 +62,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
         return await NextNumberAsync(connection, null, cancellationToken);
     }
 
-    private static async Task<int> NextNumberAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
+    private static async Task<int> NextNumberAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
         Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(number), 0) + 1 FROM digest_editions", cancellationToken));
 
     /// <summary>Which of <paramref name="articleIds"/> an edition (other than <paramref name="exceptEdition"/>) already carried.</summary>
@@ -70,12 +70,10 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     {
         var sent = new HashSet<string>();
         await using var connection = await connections.OpenAsync(cancellationToken);
-        foreach (var chunk in articleIds.Chunk(500))
+        foreach (var chunk in articleIds.Chunk(connections.MaxListSize))
         {
-            var names = chunk.Select((_, i) => $"@a{i}").ToArray();
-            await using var command = Command(connection, null,
-                $"SELECT DISTINCT article_id FROM digest_items WHERE article_id IN ({string.Join(", ", names)}) AND edition_key <> @except",
-                [.. chunk.Select((id, i) => (names[i], (object)id)), ("@except", exceptEdition ?? "")]);
+            await using var command = Command(connection, null, "", ("@except", exceptEdition ?? ""));
+            command.CommandText = $"SELECT DISTINCT article_id FROM digest_items WHERE {connections.InList(command, "article_id", "@ids", chunk)} AND edition_key <> @except";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 sent.Add(reader.GetString(0));
@@ -158,14 +156,14 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var connection = await connections.OpenAsync(cancellationToken);
-        return Bumped(await ExecuteAsync(connection, null, """
+        return await BumpedAsync(await ExecuteAsync(connection, null, """
             UPDATE digest_editions SET status = @to,
                 approved_at = CASE WHEN @from = 'awaiting-approval' THEN @now ELSE approved_at END,
                 queued_at = CASE WHEN @to = 'sending' THEN @now ELSE queued_at END,
                 recipients = COALESCE(@recipients, recipients)
             WHERE edition_key = @key AND status = @from
             """, cancellationToken, ("@key", key), ("@from", EnumText.Of(from)), ("@to", EnumText.Of(to)), ("@now", now),
-            ("@recipients", recipients is null ? DBNull.Value : recipients.Value)) == 1);
+            ("@recipients", recipients is null ? DBNull.Value : recipients.Value)) == 1, cancellationToken);
     }
 
     /// <summary>
@@ -175,18 +173,24 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     public async Task<bool> FinishAsync(string key, EditionStatus status, DeliveryCounts counts, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        return Bumped(await ExecuteAsync(connection, null, """
+        return await BumpedAsync(await ExecuteAsync(connection, null, """
             UPDATE digest_editions SET status = @status, sent_count = @sent, failed_count = @failed, suppressed_count = @suppressed,
                 cancelled_count = @cancelled, finished_at = @now
             WHERE edition_key = @key AND status = 'sending'
             """, cancellationToken, ("@key", key), ("@status", EnumText.Of(status)), ("@sent", counts.Sent), ("@failed", counts.Failed),
-            ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1);
+            ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1, cancellationToken);
     }
 
-    private bool Bumped(bool changed)
+    /// <summary>The topic under which edition changes reach the other gateway processes.</summary>
+    public const string ChangeTopic = "digests";
+
+    private async Task<bool> BumpedAsync(bool changed, CancellationToken cancellationToken)
     {
         if (changed)
+        {
             Changes.Bump();
+            await connections.AnnounceAsync(ChangeTopic, cancellationToken);
+        }
         return changed;
     }
 
@@ -194,7 +198,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     public async Task<bool> ReplaceSnapshotAsync(string key, DigestSnapshot snapshot, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "digest-editions", cancellationToken);
         if (await ExecuteAsync(connection, transaction, """
             UPDATE digest_editions SET snapshot_json = @snapshot, item_count = @count, built_at = @now, reason = @reason
             WHERE edition_key = @key AND status = 'awaiting-approval'
@@ -206,7 +210,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
             await ExecuteAsync(connection, transaction, "INSERT INTO digest_items (edition_key, article_id) VALUES (@key, @article)",
                 cancellationToken, ("@key", key), ("@article", item.ArticleId));
         await transaction.CommitAsync(cancellationToken);
-        return Bumped(true);
+        return await BumpedAsync(true, cancellationToken);
     }
 
     /// <summary>
@@ -216,7 +220,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
     public async Task<bool> DiscardAsync(string key, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "digest-editions", cancellationToken);
         if (await ExecuteAsync(connection, transaction, """
             UPDATE digest_editions SET status = 'discarded', number = NULL, reason = @reason, finished_at = @now
             WHERE edition_key = @key AND status = 'awaiting-approval'
@@ -224,7 +228,7 @@ public sealed class DigestStore(SqliteConnectionFactory connections, TimeProvide
             return false;
         await ExecuteAsync(connection, transaction, "DELETE FROM digest_items WHERE edition_key = @key", cancellationToken, ("@key", key));
         await transaction.CommitAsync(cancellationToken);
-        return Bumped(true);
+        return await BumpedAsync(true, cancellationToken);
     }
 
     private async Task<List<(EditionSummary Edition, DigestSnapshot? Snapshot)>> QueryAsync(string where, (string, object)[] parameters, bool withSnapshot, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ public static class DigestsSetup
         services.AddSectionOptions<DigestOptions>(DigestOptions.Section, Rules);
         services.AddSingleton<DigestSchedule>();
         services.AddSingleton<DigestStore>();
+        services.AddSingleton<EnContact.Syndication.Storage.IChangeSubscriber, DigestChanges>();
         services.AddSingleton<DigestLedger>();
         services.AddSingleton<DigestBuilder>();
         services.AddSingleton<DigestRenderer>();

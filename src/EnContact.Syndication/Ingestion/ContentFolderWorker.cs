@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EnContact.Syndication.Storage;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Ingestion;
@@ -6,9 +7,11 @@ namespace EnContact.Syndication.Ingestion;
 /// <summary>
 /// Keeps the store in line with the content folder: a full scan at start, a scan of the changed
 /// paths shortly after the file system reports a change (bursts are merged), and a periodic full
-/// rescan as the safety net for events the watcher missed.
+/// rescan as the safety net for events the watcher missed. With several gateway processes on one
+/// database, one of them leads and watches; the others stand by and take over when it stops.
 /// </summary>
 public sealed class ContentFolderWorker(
+    Database database,
     ContentScanner scanner,
     IngestionHealth health,
     IOptions<IngestionOptions> options,
@@ -19,20 +22,97 @@ public sealed class ContentFolderWorker(
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _initialScan = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes once the start-up scan has finished (or was skipped).</summary>
+    /// <summary>The role that one gateway process at a time holds.</summary>
+    public const string Role = "content-folder";
+
+    /// <summary>How often a process standing by tries to take the lead, and a leader checks it still holds it.</summary>
+    public static readonly TimeSpan LeadCheckInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>Completes once the start-up scan has finished (or was skipped, or another process leads).</summary>
     public Task InitialScan => _initialScan.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value;
-        var root = settings.ContentPath;
-        if (!settings.Enabled)
+        if (!options.Value.Enabled)
         {
             logger.LogInformation("Content folder ingestion is disabled (Ingestion:Enabled = false)");
             _initialScan.TrySetResult();
             return;
         }
 
+        var standingBy = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Leadership? lead;
+            try
+            {
+                lead = await database.TryLeadAsync(Role, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Could not ask {Database} who watches the content folder; trying again in {Wait}", database.Description, LeadCheckInterval);
+                health.ScanFailed("the database cannot say which gateway process watches the content folder: " + e.Message);
+                await Task.Delay(LeadCheckInterval, time, stoppingToken);
+                continue;
+            }
+            if (lead is null)
+            {
+                if (!standingBy)
+                    logger.LogInformation("Another gateway process watches the content folder; this one stands by and takes over if it stops");
+                standingBy = true;
+                health.StandingBy("another gateway process watches the content folder; this one stands by");
+                _initialScan.TrySetResult();
+                await Task.Delay(LeadCheckInterval, time, stoppingToken);
+                continue;
+            }
+            await using (lead)
+            {
+                if (standingBy)
+                    logger.LogInformation("This gateway process now watches the content folder (the one that did stopped)");
+                standingBy = false;
+                health.Leading();
+                await LeadAsync(lead, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Watches the folder while <paramref name="lead"/> holds; returns when it is lost (the database connection broke).</summary>
+    private async Task LeadAsync(Leadership lead, CancellationToken stoppingToken)
+    {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var check = CheckLeadAsync(lead, held);
+        try
+        {
+            await WatchAsync(held.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning("This gateway process lost its lead of the content folder (database connection lost); it stops watching and tries again");
+        }
+        finally
+        {
+            await held.CancelAsync();
+            await check;
+        }
+    }
+
+    private async Task CheckLeadAsync(Leadership lead, CancellationTokenSource held)
+    {
+        try
+        {
+            while (await lead.IsHeldAsync(held.Token))
+                await Task.Delay(LeadCheckInterval, time, held.Token);
+            await held.CancelAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var root = settings.ContentPath;
         await ScanAsync(root, ScanMode.Full, null, stoppingToken);
         _initialScan.TrySetResult();
 

@@ -13,7 +13,7 @@ namespace EnContact.Syndication.Ingestion;
 /// (<see cref="ScanFileReader"/>), then applied to the store in order, in batches.
 /// </summary>
 public sealed class ContentScanner(
-    SqliteConnectionFactory connections,
+    Database connections,
     ArticleStore articles,
     ContentSourceStore sources,
     ArticleNormalizer normalizer,
@@ -50,7 +50,7 @@ public sealed class ContentScanner(
         var (present, gone) = ContentPaths.Find(root, mode, changedPaths, tracked);
         var goneByHash = gone.Where(known.ContainsKey).GroupBy(p => known[p].FileHash).ToDictionary(g => g.Key, g => g.First());
 
-        await using var batch = new ScanBatch(connection, articles, problemHashes.Keys.ToHashSet(StringComparer.Ordinal));
+        await using var batch = new ScanBatch(connections, connection, articles, problemHashes.Keys.ToHashSet(StringComparer.Ordinal));
         var scan = new Scan(new ScanKnowledge(known, problemHashes, goneByHash), gone, batch);
         await ApplyPresentAsync(root, present, scan, cancellationToken);
         foreach (var path in gone.Where(p => !scan.Renamed.Contains(p)))

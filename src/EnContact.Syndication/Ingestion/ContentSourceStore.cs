@@ -1,14 +1,14 @@
 using EnContact.Syndication.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace EnContact.Syndication.Ingestion;
 
 /// <summary>What the content folder source remembers: the file behind each article and the files it could not read.</summary>
-public sealed class ContentSourceStore(SqliteConnectionFactory connections, TimeProvider time)
+public sealed class ContentSourceStore(Database connections, TimeProvider time)
 {
     public sealed record SourceFile(string Path, string ArticleId, string FileHash, long SizeBytes);
 
-    public async Task<Dictionary<string, SourceFile>> LoadSourceFilesAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, SourceFile>> LoadSourceFilesAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT path, article_id, file_hash, size_bytes FROM source_files";
@@ -20,7 +20,7 @@ public sealed class ContentSourceStore(SqliteConnectionFactory connections, Time
     }
 
     /// <summary>The file hash recorded with each current problem, so an unchanged broken file is not reported again on every rescan.</summary>
-    public async Task<Dictionary<string, string?>> LoadProblemHashesAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, string?>> LoadProblemHashesAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT source, file_hash FROM ingestion_problems";
@@ -46,7 +46,7 @@ public sealed class ContentSourceStore(SqliteConnectionFactory connections, Time
         return problems;
     }
 
-    public async Task UpsertSourceFileAsync(SqliteConnection connection, SqliteTransaction transaction, SourceFile file, CancellationToken cancellationToken)
+    public async Task UpsertSourceFileAsync(DbConnection connection, DbTransaction transaction, SourceFile file, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -63,7 +63,7 @@ public sealed class ContentSourceStore(SqliteConnectionFactory connections, Time
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task DeleteSourceFileAsync(SqliteConnection connection, SqliteTransaction transaction, string path, CancellationToken cancellationToken)
+    public async Task DeleteSourceFileAsync(DbConnection connection, DbTransaction transaction, string path, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -72,7 +72,7 @@ public sealed class ContentSourceStore(SqliteConnectionFactory connections, Time
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task RecordProblemAsync(SqliteConnection connection, SqliteTransaction transaction, string source, int? line, string reason, string? fileHash, CancellationToken cancellationToken)
+    public async Task RecordProblemAsync(DbConnection connection, DbTransaction transaction, string source, int? line, string reason, string? fileHash, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -89,7 +89,7 @@ public sealed class ContentSourceStore(SqliteConnectionFactory connections, Time
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task ClearProblemAsync(SqliteConnection connection, SqliteTransaction transaction, string source, CancellationToken cancellationToken)
+    public async Task ClearProblemAsync(DbConnection connection, DbTransaction transaction, string source, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -7,11 +7,12 @@ namespace EnContact.Syndication.Ingestion;
 public sealed class IngestionHealth(TimeProvider time, IOptions<IngestionOptions> options) : IHealthCheck
 {
     private readonly Lock _lock = new();
-    private readonly DateTimeOffset _createdAt = time.GetUtcNow();
+    private DateTimeOffset _createdAt = time.GetUtcNow();
     private DateTimeOffset? _runningSince;
     private DateTimeOffset? _lastCompleted;
     private (DateTimeOffset At, string Reason)? _lastFailure;
     private bool _folderMissing;
+    private string? _leader;
 
     public void ScanStarted()
     {
@@ -37,6 +38,20 @@ public sealed class IngestionHealth(TimeProvider time, IOptions<IngestionOptions
             (_runningSince, _folderMissing) = (null, true);
     }
 
+    /// <summary>Another gateway process watches the content folder; this one stands by (<paramref name="why"/>).</summary>
+    public void StandingBy(string why)
+    {
+        lock (_lock)
+            (_runningSince, _leader) = (null, why);
+    }
+
+    /// <summary>This process watches the content folder from now on.</summary>
+    public void Leading()
+    {
+        lock (_lock)
+            (_leader, _createdAt) = (null, time.GetUtcNow());
+    }
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
@@ -46,7 +61,9 @@ public sealed class IngestionHealth(TimeProvider time, IOptions<IngestionOptions
         lock (_lock)
         {
             HealthCheckResult result;
-            if (_runningSince is { } since && now - since > settings.ScanTimeout)
+            if (_leader is { } standingBy)
+                result = HealthCheckResult.Healthy(standingBy);
+            else if (_runningSince is { } since && now - since > settings.ScanTimeout)
                 result = HealthCheckResult.Unhealthy($"a scan of the content folder has been running since {since:u}, longer than Ingestion:ScanTimeout ({settings.ScanTimeout})");
             else if (_folderMissing)
                 result = HealthCheckResult.Unhealthy("the content folder does not exist (Ingestion:ContentPath)");

@@ -1,5 +1,6 @@
 using EnContact.Syndication.Articles;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using EnContact.Syndication.Storage;
 
 namespace EnContact.Syndication.Ingestion;
 
@@ -12,21 +13,21 @@ public sealed class ScanTally
 }
 
 /// <summary>A run of writes committed together; the change notification goes out after each commit.</summary>
-public sealed class ScanBatch(SqliteConnection connection, ArticleStore articles, HashSet<string> sourcesWithProblems) : IAsyncDisposable
+public sealed class ScanBatch(Database connections, DbConnection connection, ArticleStore articles, HashSet<string> sourcesWithProblems) : IAsyncDisposable
 {
     private long _version;
 
     /// <summary>Whether the source had a recorded problem when the scan began (only those need clearing).</summary>
     public bool HadProblem(string source) => sourcesWithProblems.Contains(source);
 
-    public SqliteConnection Connection => connection;
-    public SqliteTransaction Transaction { get; private set; } = null!;
+    public DbConnection Connection => connection;
+    public DbTransaction Transaction { get; private set; } = null!;
     public int Operations { get; set; }
 
     public async Task EnsureOpenAsync(CancellationToken cancellationToken)
     {
         if (Transaction is null)
-            Transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            Transaction = await connections.BeginWriteAsync(connection, "articles", cancellationToken);
     }
 
     public void Track(long version) => _version = Math.Max(_version, version);
@@ -40,7 +41,7 @@ public sealed class ScanBatch(SqliteConnection connection, ArticleStore articles
         Transaction = null!;
         Operations = 0;
         if (_version > 0)
-            articles.Announce(_version);
+            await articles.AnnounceAsync(_version, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

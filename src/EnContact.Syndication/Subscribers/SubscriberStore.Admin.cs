@@ -1,6 +1,6 @@
 using EnContact.Syndication.Storage;
 using static EnContact.Syndication.Storage.Sql;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace EnContact.Syndication.Subscribers;
 
@@ -79,7 +79,7 @@ public sealed partial class SubscriberStore
     {
         var outcomes = new List<ImportOutcome>(rows.Count);
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "subscribers", cancellationToken);
         var now = SqlValues.Instant(time.GetUtcNow());
         foreach (var row in rows)
         {
@@ -149,38 +149,48 @@ public sealed partial class SubscriberStore
         }
     }
 
-    /// <summary>Everyone the digest may mail now (active, not suppressed), with their sections.</summary>
+    private const string Mailable = "s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)";
+
+    /// <summary>Everyone the digest may mail now (active, not suppressed), with their sections, in one list (for small lists and measurements).</summary>
     public async Task<IReadOnlyList<Recipient>> MailableAsync(CancellationToken cancellationToken)
     {
-        const string Mailable = "s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)";
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        var sections = new Dictionary<string, List<string>>();
-        await using (var command = Command(connection, null, $"""
-            SELECT x.subscriber_id, x.section FROM subscriber_sections x JOIN subscribers s ON s.subscriber_id = x.subscriber_id
-            WHERE {Mailable} AND s.all_sections = 0 ORDER BY x.subscriber_id, x.section
-            """))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.GetString(0);
-                if (!sections.TryGetValue(id, out var list))
-                    sections[id] = list = [];
-                list.Add(reader.GetString(1));
-            }
-        }
         var recipients = new List<Recipient>();
-        await using (var command = Command(connection, null, $"SELECT s.subscriber_id, s.address, s.name, s.all_sections FROM subscribers s WHERE {Mailable} ORDER BY s.subscriber_id"))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.GetString(0);
-                recipients.Add(new Recipient(id, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.GetInt64(3) == 1 ? null : sections.GetValueOrDefault(id) ?? []));
-            }
-        }
+        await foreach (var page in MailablePagesAsync(10_000, cancellationToken))
+            recipients.AddRange(page);
         return recipients;
+    }
+
+    /// <summary>
+    /// Everyone the digest may mail now, <paramref name="pageSize"/> at a time in subscriber id order,
+    /// so that an edition of a million readers never holds them all in memory. Each page is read
+    /// when the previous one has been used.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<Recipient>> MailablePagesAsync(int pageSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = "";
+        while (true)
+        {
+            var page = await MailablePageAsync(after, pageSize, cancellationToken);
+            if (page.Count == 0)
+                yield break;
+            yield return page;
+            if (page.Count < pageSize)
+                yield break;
+            after = page[^1].Id;
+        }
+    }
+
+    private async Task<List<Recipient>> MailablePageAsync(string after, int pageSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = new List<(string Id, string Address, string? Name, bool All)>(pageSize);
+        await using (var command = Command(connection, null, $"SELECT s.subscriber_id, s.address, s.name, s.all_sections FROM subscribers s WHERE {Mailable} AND s.subscriber_id > @after ORDER BY s.subscriber_id LIMIT @limit",
+            ("@after", after), ("@limit", pageSize)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3) == 1));
+        var sections = await SectionsOfAsync(connection, null, rows.Where(r => !r.All).Select(r => r.Id).ToList(), cancellationToken);
+        return rows.Select(r => new Recipient(r.Id, r.Address, r.Name, r.All ? null : sections.GetValueOrDefault(r.Id) ?? [])).ToList();
     }
 
     /// <summary>
@@ -190,7 +200,7 @@ public sealed partial class SubscriberStore
     public async Task<int> PurgeStalePendingAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "subscribers", cancellationToken);
         const string Stale = "status = 'pending' AND created_at < @cutoff AND (confirm_sent_at IS NULL OR confirm_sent_at < @cutoff)";
         foreach (var child in new[] { "subscriber_sections", "confirmation_requests" })
             await ExecuteAsync(connection, transaction, $"DELETE FROM {child} WHERE subscriber_id IN (SELECT subscriber_id FROM subscribers WHERE {Stale})",
@@ -208,7 +218,7 @@ public sealed partial class SubscriberStore
     public async Task<ErasureReport> EraseAsync(string address, bool keepSuppression, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "subscribers", cancellationToken);
         var id = await ScalarAsync(connection, transaction, "SELECT subscriber_id FROM subscribers WHERE address = @address", cancellationToken, ("@address", address)) as string;
         if (id is not null)
         {

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using EnContact.Syndication.Storage;
 using static EnContact.Syndication.Storage.Sql;
-using Microsoft.Data.Sqlite;
 
 namespace EnContact.Syndication.Subscribers;
 
@@ -11,7 +10,7 @@ namespace EnContact.Syndication.Subscribers;
 /// hold together (confirming and lifting a suppression, unsubscribing and suppressing, erasing) is
 /// one transaction.
 /// </summary>
-public sealed partial class SubscriberStore(SqliteConnectionFactory connections, PersonalData personalData, TimeProvider time)
+public sealed partial class SubscriberStore(Database connections, PersonalData personalData, TimeProvider time)
 {
     public const int MaxPageSize = 1000;
 
@@ -56,7 +55,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         var now = time.GetUtcNow();
         var today = now.UtcDateTime.ToString("yyyy-MM-dd");
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "subscribers", cancellationToken);
 
         var id = NewId();
         var created = await ExecuteAsync(connection, transaction, """
@@ -118,7 +117,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         return await PendingChoicesAsync(connection, null, id, nonce, cancellationToken);
     }
 
-    private static async Task<ConfirmationChoices?> PendingChoicesAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, string nonce, CancellationToken cancellationToken)
+    private static async Task<ConfirmationChoices?> PendingChoicesAsync(DbConnection connection, DbTransaction? transaction, string id, string nonce, CancellationToken cancellationToken)
     {
         await using var select = Command(connection, transaction,
             "SELECT name, all_sections, sections, consent_source FROM confirmation_requests WHERE subscriber_id = @id AND nonce = @nonce",
@@ -139,7 +138,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "subscribers", cancellationToken);
         string address, status;
         await using (var select = Command(connection, transaction, "SELECT address, status FROM subscribers WHERE subscriber_id = @id", ("@id", id)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
@@ -165,7 +164,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
     }
 
     /// <summary>Every outstanding confirmation link of the subscriber stops working.</summary>
-    private static Task ForgetRequestsAsync(SqliteConnection connection, SqliteTransaction transaction, string id, CancellationToken cancellationToken) =>
+    private static Task ForgetRequestsAsync(DbConnection connection, DbTransaction transaction, string id, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction, "DELETE FROM confirmation_requests WHERE subscriber_id = @id", cancellationToken, ("@id", id));
 
     /// <summary>Unsubscribes and suppresses the address, at once. Doing it twice changes nothing more. False when the subscriber does not exist.</summary>
@@ -173,7 +172,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "subscribers", cancellationToken);
         var address = await ScalarAsync(connection, transaction, "SELECT address FROM subscribers WHERE subscriber_id = @id", cancellationToken, ("@id", id)) as string;
         if (address is null)
             return false;
@@ -192,7 +191,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
     public async Task<Subscriber?> UpdatePreferencesAsync(string id, IReadOnlyList<string>? sections, bool paused, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        await using (var transaction = await connections.BeginWriteAsync(connection, "subscribers", cancellationToken))
         {
             var changed = await ExecuteAsync(connection, transaction, """
                 UPDATE subscribers SET status = @status, all_sections = @all, updated_at = @now
@@ -214,21 +213,21 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         return await SuppressionOfAsync(connection, null, address, cancellationToken);
     }
 
-    private async Task<string?> SuppressionOfAsync(SqliteConnection connection, SqliteTransaction? transaction, string address, CancellationToken cancellationToken) =>
+    private async Task<string?> SuppressionOfAsync(DbConnection connection, DbTransaction? transaction, string address, CancellationToken cancellationToken) =>
         await ScalarAsync(connection, transaction, """
             SELECT reason FROM suppressions WHERE address = @address
             UNION ALL SELECT reason FROM suppression_hashes WHERE address_hash IN (@hash, @legacy)
             LIMIT 1
             """, cancellationToken, ("@address", address), ("@hash", personalData.AddressHash(address)), ("@legacy", PersonalData.LegacyAddressHash(address))) as string;
 
-    private async Task LiftSuppressionAsync(SqliteConnection connection, SqliteTransaction transaction, string address, CancellationToken cancellationToken)
+    private async Task LiftSuppressionAsync(DbConnection connection, DbTransaction transaction, string address, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, "DELETE FROM suppressions WHERE address = @address", cancellationToken, ("@address", address));
         await ExecuteAsync(connection, transaction, "DELETE FROM suppression_hashes WHERE address_hash IN (@hash, @legacy)", cancellationToken,
             ("@hash", personalData.AddressHash(address)), ("@legacy", PersonalData.LegacyAddressHash(address)));
     }
 
-    private static async Task WriteSectionsAsync(SqliteConnection connection, SqliteTransaction transaction, string id, IReadOnlyList<string>? sections, CancellationToken cancellationToken)
+    private static async Task WriteSectionsAsync(DbConnection connection, DbTransaction transaction, string id, IReadOnlyList<string>? sections, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, "DELETE FROM subscriber_sections WHERE subscriber_id = @id", cancellationToken, ("@id", id));
         foreach (var section in sections ?? [])
@@ -236,7 +235,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
                 cancellationToken, ("@id", id), ("@section", section));
     }
 
-    private async Task<List<Subscriber>> QueryAsync(SqliteConnection connection, SqliteTransaction? transaction, string where,
+    private async Task<List<Subscriber>> QueryAsync(DbConnection connection, DbTransaction? transaction, string where,
         (string Name, object Value)[] parameters, CancellationToken cancellationToken, string suffix = "")
     {
         var result = new List<Subscriber>();
@@ -255,13 +254,18 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
         if (explicitSections.Count == 0)
             return result;
 
-        var sections = new Dictionary<string, List<string>>();
-        foreach (var chunk in explicitSections.Chunk(500))
+        var sections = await SectionsOfAsync(connection, transaction, explicitSections, cancellationToken);
+        return result.Select(s => s.Sections is null ? s : s with { Sections = sections.GetValueOrDefault(s.Id) ?? [] }).ToList();
+    }
+
+    /// <summary>The chosen sections of each of <paramref name="ids"/> (subscribers who follow all sections have none), in section order.</summary>
+    private async Task<Dictionary<string, List<string>>> SectionsOfAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var sections = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Chunk(connections.MaxListSize))
         {
-            var names = chunk.Select((_, i) => $"@s{i}").ToArray();
-            await using var command = Command(connection, transaction,
-                $"SELECT subscriber_id, section FROM subscriber_sections WHERE subscriber_id IN ({string.Join(", ", names)}) ORDER BY section",
-                chunk.Select((id, i) => (names[i], (object)id)).ToArray());
+            await using var command = Command(connection, transaction, "");
+            command.CommandText = $"SELECT subscriber_id, section FROM subscriber_sections WHERE {connections.InList(command, "subscriber_id", "@ids", chunk)} ORDER BY section";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -271,7 +275,7 @@ public sealed partial class SubscriberStore(SqliteConnectionFactory connections,
                 list.Add(reader.GetString(1));
             }
         }
-        return result.Select(s => s.Sections is null ? s : s with { Sections = sections.GetValueOrDefault(s.Id) ?? [] }).ToList();
+        return sections;
     }
 
     private static Subscriber Read(DbDataReader reader) => new()

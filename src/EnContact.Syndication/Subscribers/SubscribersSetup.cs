@@ -24,15 +24,13 @@ public static class SubscribersSetup
         services.AddSingleton<SubscriptionPageKit>();
         services.AddHostedService<PendingPurgeWorker>();
 
-        // The pages' forms carry ASP.NET Core's anti-forgery field; its keys survive restarts so an open form still works.
+        // The pages' forms carry ASP.NET Core's anti-forgery field; its keys live in the database, so an
+        // open form still works after a restart and on another gateway process.
         services.AddDataProtection().SetApplicationName("EnContact.Syndication");
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<SubscribersOptions>>((keys, options) =>
-        {
-            var folder = Path.GetFullPath(options.Value.KeysPath, environment.ContentRootPath);
-            PrivateFiles.CreateFolder(folder); // before the repository creates it with the default mode
-            keys.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(
-                new DirectoryInfo(folder), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        });
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
+            keys.XmlRepository = new FormKeyRing(provider.GetRequiredService<Database>(),
+                Path.GetFullPath(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value.KeysPath, environment.ContentRootPath),
+                provider.GetRequiredService<TimeProvider>()));
         services.AddAntiforgery(antiforgery =>
         {
             antiforgery.FormFieldName = "csrf";

@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using System.Security.Cryptography;
 using System.Text;
 using EnContact.Syndication.Subscribers;
@@ -56,10 +57,10 @@ public sealed class PersonalDataTests
     {
         using var folder = new TempDirectory();
         const string address = "efface@exemple.fr";
-        await using (var first = await Gateway.CreateAsync(folder: folder))
+        await using (var first = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite))
             await first.Services.GetRequiredService<SubscriberStore>().EraseAsync(address, keepSuppression: true, CancellationToken.None);
 
-        await using var restarted = await Gateway.CreateAsync(folder: folder);
+        await using var restarted = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
         var store = restarted.Services.GetRequiredService<SubscriberStore>();
 
         Assert.Equal("erased on request", await store.SuppressionOfAsync(address, CancellationToken.None));
@@ -71,7 +72,7 @@ public sealed class PersonalDataTests
     [Fact]
     public async Task ErasureHash_FromBeforeTheKey_StillSuppresses()
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: StorageProvider.Sqlite);
         const string address = "ancien@exemple.fr";
         await using (var connection = new SqliteConnection($"Data Source={gateway.DatabasePath}"))
         {

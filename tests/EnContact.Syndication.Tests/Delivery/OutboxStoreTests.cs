@@ -12,13 +12,13 @@ public sealed class OutboxStoreTests
     private static readonly MessageBody Body = new("Sujet", "Texte {{x}}", "<p>HTML {{x}}</p>");
 
     private static OutboxStore Store(Gateway gateway, DeliveryOptions? options = null) =>
-        new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), new OutboxSignal(), Options.Create(options ?? new DeliveryOptions()), gateway.Clock!,
+        new(gateway.Services.GetRequiredService<Database>(), new OutboxSignal(), Options.Create(options ?? new DeliveryOptions()), gateway.Clock!,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboxStore>.Instance);
 
     private static CampaignControl Campaigns(Gateway gateway, OutboxStore outbox) =>
-        new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), outbox, new OutboxSignal(), gateway.Clock!);
+        new(gateway.Services.GetRequiredService<Database>(), outbox, gateway.Clock!);
 
-    private static SuppressionList Suppressions(Gateway gateway) => new(gateway.Services.GetRequiredService<SqliteConnectionFactory>(), gateway.Clock!);
+    private static SuppressionList Suppressions(Gateway gateway) => new(gateway.Services.GetRequiredService<Database>(), gateway.Clock!);
 
     private static OutboxRequest Bulk(string address, string campaign = "digest-48") =>
         new() { Campaign = campaign, Kind = MailKind.Bulk, RecipientAddress = address, UnsubscribeUrl = "https://lettre.en-contact.com/u?t=1" };
@@ -303,7 +303,7 @@ public sealed class OutboxStoreTests
 
     private static async Task<Dictionary<string, (string Variables, string? Unsubscribe)>> RowsAsync(Gateway gateway)
     {
-        await using var connection = await gateway.Services.GetRequiredService<SqliteConnectionFactory>().OpenAsync(None);
+        await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync(None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT recipient, variables_json, unsubscribe_url FROM outbox";
         await using var reader = await command.ExecuteReaderAsync(None);

@@ -124,7 +124,7 @@ public sealed class DigestBuilderTests
         await WeekAsync(gateway);
         await Builder(gateway).BuildAsync(Monday, None);
         // The database comes back from a backup taken before that edition.
-        await using (var connection = await gateway.Services.GetRequiredService<EnContact.Syndication.Storage.SqliteConnectionFactory>().OpenAsync(None))
+        await using (var connection = await gateway.Services.GetRequiredService<EnContact.Syndication.Storage.Database>().OpenAsync(None))
         {
             await using var command = connection.CreateCommand();
             command.CommandText = "DELETE FROM digest_items; DELETE FROM digest_editions;";

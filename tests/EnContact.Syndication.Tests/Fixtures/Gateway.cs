@@ -29,17 +29,29 @@ public sealed class Gateway : IAsyncDisposable
     /// <summary>A fixed "now" for tests that need one: Friday 27 November 2026, 10:00 in Paris.</summary>
     public static readonly DateTimeOffset DefaultNow = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// The storage of gateways that do not choose: SQLite, unless <c>ENCONTACT_TEST_STORAGE=PostgreSql</c>
+    /// runs the whole suite on PostgreSQL (tests that read the SQLite file itself choose SQLite).
+    /// </summary>
+    public static readonly StorageProvider DefaultStorage =
+        Enum.TryParse<StorageProvider>(Environment.GetEnvironmentVariable("ENCONTACT_TEST_STORAGE"), ignoreCase: true, out var chosen) ? chosen : StorageProvider.Sqlite;
+
     private readonly TempDirectory _folder;
     private readonly bool _ownsFolder;
+    private readonly Func<Task>? _dropDatabase;
     private HttpClient? _client;
 
-    private Gateway(TempDirectory folder, bool ownsFolder, WebApplication app, FakeTimeProvider? clock)
+    private Gateway(TempDirectory folder, bool ownsFolder, WebApplication app, FakeTimeProvider? clock, StorageProvider storage, Func<Task>? dropDatabase)
     {
         _folder = folder;
         _ownsFolder = ownsFolder;
+        _dropDatabase = dropDatabase;
         App = app;
         Clock = clock;
+        Storage = storage;
     }
+
+    public StorageProvider Storage { get; }
 
     public WebApplication App { get; }
     public FakeTimeProvider? Clock { get; }
@@ -88,8 +100,11 @@ public sealed class Gateway : IAsyncDisposable
         string environment = "Testing",
         IReadOnlyDictionary<string, string?>? settings = null,
         TempDirectory? folder = null,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null,
+        StorageProvider? storage = null,
+        string? postgresConnectionString = null)
     {
+        var provider = postgresConnectionString is not null ? StorageProvider.PostgreSql : storage ?? DefaultStorage;
         var ownsFolder = folder is null; // a folder the test passes in outlives this gateway (e.g. for a restart)
         folder ??= new TempDirectory();
         Directory.CreateDirectory(folder.Combine("content"));
@@ -110,6 +125,18 @@ public sealed class Gateway : IAsyncDisposable
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        Func<Task>? dropDatabase = null;
+        if (provider == StorageProvider.PostgreSql)
+        {
+            // A database of its own, dropped with the gateway; a folder the test passes in carries its
+            // database, so that gateways on one folder share it (as they share one SQLite file).
+            if (postgresConnectionString is null && !ownsFolder)
+                postgresConnectionString = await folder.PostgresDatabaseAsync();
+            else if (postgresConnectionString is null)
+                (postgresConnectionString, dropDatabase) = await TestPostgres.CreateDatabaseAsync();
+            overrides["Storage:Provider"] = "PostgreSql";
+            overrides["Storage:ConnectionString"] = postgresConnectionString;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             overrides[key] = value;
 
@@ -123,7 +150,7 @@ public sealed class Gateway : IAsyncDisposable
             TimeProvider = clock,
             LoggerProvider = logs,
         });
-        var gateway = new Gateway(folder, ownsFolder, app, clock);
+        var gateway = new Gateway(folder, ownsFolder, app, clock, provider, dropDatabase);
         if (start)
             await app.StartAsync();
         else
@@ -173,6 +200,8 @@ public sealed class Gateway : IAsyncDisposable
         {
         }
         await App.DisposeAsync();
+        if (_dropDatabase is not null)
+            await _dropDatabase();
         if (_ownsFolder)
             _folder.Dispose();
     }

@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using System.Net;
 using System.Text.Json.Nodes;
 using EnContact.Syndication.Ingestion;
@@ -58,7 +59,7 @@ public sealed class IngestionHealthTests
     [Fact]
     public async Task MissingContentFolder_IsUnhealthy()
     {
-        await using var gateway = await Gateway.CreateAsync(start: true, ingestFolder: true,
+        await using var gateway = await Gateway.CreateAsync(start: true, ingestFolder: true, storage: StorageProvider.Sqlite,
             settings: new Dictionary<string, string?> { ["Ingestion:ContentPath"] = "/nonexistent/encontact-content" });
         await gateway.Services.GetRequiredService<ContentFolderWorker>().InitialScan.WaitAsync(Patience);
 
@@ -70,7 +71,7 @@ public sealed class IngestionHealthTests
 
     private static async Task<Gateway> StartAsync(LogCapture logs, string busyTimeout)
     {
-        var gateway = await Gateway.CreateAsync(start: true, ingestFolder: true, logs: logs, settings: new Dictionary<string, string?>
+        var gateway = await Gateway.CreateAsync(start: true, ingestFolder: true, storage: StorageProvider.Sqlite, logs: logs, settings: new Dictionary<string, string?>
         {
             ["Storage:BusyTimeout"] = busyTimeout,
             ["Logging:LogLevel:EnContact.Syndication.Ingestion"] = "Debug",

@@ -14,7 +14,7 @@ public sealed class FirstPublishedMigrationTests
     {
         using var folder = new TempDirectory();
         var dbPath = folder.Combine("data", "gateway.db");
-        var factory = new SqliteConnectionFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DatabasePath = dbPath }));
+        var factory = new SqliteDatabase(dbPath, TimeSpan.FromSeconds(5));
         await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 8);
         await using (var connection = await factory.OpenAsync(None))
         await using (var insert = connection.CreateCommand())
@@ -30,7 +30,7 @@ public sealed class FirstPublishedMigrationTests
         }
         SqliteConnection.ClearAllPools();
 
-        await using var gateway = await Gateway.CreateAsync(folder: folder);
+        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
 
         var published = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
         Assert.Equal(published, (await gateway.SingleArticleAsync("live")).FirstPublishedAt);

@@ -12,7 +12,7 @@ public sealed class MigratorTests
     [Fact]
     public async Task Migrate_FreshDatabase_AppliesAllInOrderInWalMode()
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: StorageProvider.Sqlite);
         var migrator = gateway.Services.GetRequiredService<Migrator>();
 
         var versions = await migrator.AppliedVersionsAsync(None);
@@ -26,7 +26,7 @@ public sealed class MigratorTests
     [Fact]
     public async Task Migrate_SecondRun_AppliesNothing()
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: StorageProvider.Sqlite);
 
         var applied = await gateway.Services.GetRequiredService<Migrator>().MigrateAsync(None);
 
@@ -59,7 +59,7 @@ public sealed class MigratorTests
         }
         SqliteConnection.ClearAllPools();
 
-        await using var gateway = await Gateway.CreateAsync(folder: folder);
+        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
 
         var versions = await gateway.Services.GetRequiredService<Migrator>().AppliedVersionsAsync(None);
         Assert.Equal(Migrator.All.Select(m => m.Version), versions);
@@ -74,7 +74,7 @@ public sealed class MigratorTests
     {
         using var folder = new TempDirectory();
         var dbPath = folder.Combine("data", "gateway.db");
-        var factory = new SqliteConnectionFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DatabasePath = dbPath }));
+        var factory = new SqliteDatabase(dbPath, TimeSpan.FromSeconds(5));
         await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 5);
         const string Id = "0123456789abcdef0123456789abcdef";
         await using (var connection = await factory.OpenAsync(None))
@@ -91,7 +91,7 @@ public sealed class MigratorTests
         }
         SqliteConnection.ClearAllPools();
 
-        await using var gateway = await Gateway.CreateAsync(folder: folder);
+        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
         var store = gateway.Services.GetRequiredService<EnContact.Syndication.Subscribers.SubscriberStore>();
 
         Assert.Equal(EnContact.Syndication.Subscribers.ConfirmOutcome.Confirmed, await store.ConfirmAsync(Id, "aaaabbbbccccdddd", None));
@@ -104,7 +104,7 @@ public sealed class MigratorTests
     public async Task Migrate_FailingMigration_RollsBackItsOwnTransaction()
     {
         using var folder = new TempDirectory();
-        await using var gateway = await Gateway.CreateAsync(folder: folder);
+        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
         await using var connection = new SqliteConnection($"Data Source={gateway.DatabasePath}");
         await connection.OpenAsync();
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();

@@ -1,3 +1,4 @@
+using EnContact.Syndication.Storage;
 using System.Net.Http.Json;
 using EnContact.Syndication.Digests;
 using EnContact.Syndication.Tests.Fixtures;
@@ -15,7 +16,7 @@ public sealed class PrivateFilesTests
     [Fact]
     public async Task DatabaseLedgerAndPickupMail_AreCreatedOwnerOnly()
     {
-        await using var gateway = await Gateway.CreateAsync(start: true);
+        await using var gateway = await Gateway.CreateAsync(start: true, storage: StorageProvider.Sqlite);
         using var anonymous = gateway.NewClient(null);
         (await anonymous.PostAsJsonAsync("/subscribe", new { email = "prive@exemple.fr" })).EnsureSuccessStatusCode();
         var outbox = Path.Combine(gateway.Root, "outbox");
@@ -36,14 +37,14 @@ public sealed class PrivateFilesTests
     public async Task DatabaseFromAnEarlierRelease_ReadableByOthers_IsRestricted()
     {
         using var folder = new TempDirectory();
-        await using (var first = await Gateway.CreateAsync(folder: folder))
+        await using (var first = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite))
         {
         }
         var database = folder.Combine("data", "gateway.db");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.SetUnixFileMode(database, OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        await using var again = await Gateway.CreateAsync(folder: folder);
+        await using var again = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
 
         Assert.Equal(OwnerOnlyFile, File.GetUnixFileMode(database));
     }
