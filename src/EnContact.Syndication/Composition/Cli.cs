@@ -46,6 +46,7 @@ public static class Cli
         var migrate = new Command("migrate", "Apply pending database migrations and exit.");
         migrate.SetAction((_, ct) => Run(MigrateAsync, ct));
         root.Subcommands.Add(migrate);
+        root.Subcommands.Add(StorageCommands.Build((verb, ct) => Run(verb, ct, StorageCommands.LogDefaults)));
 
         // Each feature owns its verbs; they run through the same harness.
         foreach (var verbs in ArticleCommands.Build(Run).Concat(FeedCommands.Build(Run)))
@@ -63,7 +64,11 @@ public static class Cli
     /// <summary>The harness of every one-shot verb (see <see cref="VerbRunner"/>); its log shows only warnings and errors unless the settings say otherwise.</summary>
     public static Task<int> Run(Verb verb, CancellationToken cancellationToken) => Run(verb, cancellationToken, quiet: true);
 
-    private static async Task<int> Run(Verb verb, CancellationToken cancellationToken, bool quiet)
+    private static Task<int> Run(Verb verb, CancellationToken cancellationToken, bool quiet) =>
+        Run(verb, cancellationToken, quiet ? GatewayLogging.VerbDefaults : new Dictionary<string, string?>());
+
+    /// <summary>The harness with its own logging defaults (they still lose to every file and variable).</summary>
+    private static async Task<int> Run(Verb verb, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?> logDefaults)
     {
         WebApplication app;
         try
@@ -71,7 +76,7 @@ public static class Cli
             // Every setting is checked here, once, before the verb touches any of them.
             app = Program.CreateApp(new GatewaySettings
             {
-                Defaults = quiet ? GatewayLogging.VerbDefaults : new Dictionary<string, string?>(),
+                Defaults = logDefaults,
                 Urls = _commandLineUrls,
             });
         }
