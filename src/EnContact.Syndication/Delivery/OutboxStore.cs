@@ -183,6 +183,7 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         lease.Parameters.AddText("@key");
 
         var rows = new List<DueRow>();
+        var settled = 0;
         // A few rounds at most: a round only comes up short when some candidates were suppressed.
         for (var round = 0; round < 4 && rows.Count < limit; round++)
         {
@@ -190,6 +191,7 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
             if (candidates.Count == 0)
                 break;
             var suppressed = await SettleSuppressedAsync(connection, transaction, candidates, now, cancellationToken);
+            settled += suppressed.Count;
             foreach (var candidate in candidates.Where(c => !suppressed.Contains(c.Item.MessageKey)))
             {
                 rows.Add(candidate);
@@ -206,6 +208,10 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         foreach (var (item, bodyKey, _) in rows.OrderBy(r => r.Item.Kind).ThenBy(r => r.Due))
             items.Add(item with { Body = await BodyAsync(connection, transaction, bodyKey, cancellationToken) });
         await transaction.CommitAsync(cancellationToken);
+        // Leased and suppressed messages changed state: a claim that settles without handing anything
+        // out is the only news some watchers (an edition's progress) will get of those messages.
+        if (items.Count > 0 || settled > 0)
+            Changes.Bump();
         return items;
     }
 

@@ -62,6 +62,8 @@ public sealed class ChangeListener(Database database, IEnumerable<IChangeSubscri
         var announced = Channel.CreateUnbounded<string>();
         connection.Notification += (_, e) => announced.Writer.TryWrite(e.Payload);
         connected();
+        // The counterpart of the warning above: an operator sees the notifications come back.
+        logger.LogInformation("Listening to the other gateway processes' changes on {Database}", database.Description);
         // Whatever changed before this session listened.
         await CatchUpAsync(byTopic.Select(g => g.Key), byTopic, stoppingToken);
         while (true)

@@ -167,6 +167,22 @@ public sealed class OutboxStoreTests
     }
 
     [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Claim_ThatOnlySettlesSuppressedMessages_MovesTheChangeSignal(StorageProvider storage)
+    {
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
+        var outbox = Store(gateway);
+        await Suppressions(gateway).SuppressAsync("a@exemple.fr", "unsubscribed", None);
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
+        var seen = outbox.Changes.Version;
+
+        Assert.Empty(await outbox.ClaimAsync("w", 10, None));
+
+        // Whoever waits for the message to settle (progress, a test) hears of it.
+        Assert.True(outbox.Changes.WaitForChangeAsync(seen, None).IsCompletedSuccessfully);
+        Assert.Equal(1, (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single().Suppressed);
+    }
+
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
     public async Task Claim_SuppressedFirstCandidates_AreSettledAndTheBatchFilledFromLaterRows(StorageProvider storage)
     {
         await using var gateway = await Gateway.CreateAsync(storage: storage);

@@ -32,7 +32,13 @@ public sealed class Browser : IDisposable
     public async Task<Page> GetAsync(string path) => Current = await ReadAsync(await _client.GetAsync(path), path);
 
     /// <summary>Submits form number <paramref name="index"/> of the current page with its fields, changed by <paramref name="fields"/>.</summary>
-    public async Task<Page> SubmitAsync(int index = 0, params (string Name, string? Value)[] fields)
+    public Task<Page> SubmitAsync(int index = 0, params (string Name, string? Value)[] fields) => SubmitToAsync(null, index, fields);
+
+    /// <summary>
+    /// Submits form number <paramref name="index"/> as <see cref="SubmitAsync"/> does, but to <paramref name="other"/>
+    /// (when not null): the same path on another gateway process, as behind a load balancer.
+    /// </summary>
+    public async Task<Page> SubmitToAsync(Gateway? other, int index = 0, params (string Name, string? Value)[] fields)
     {
         var page = Current ?? throw new InvalidOperationException("no page loaded");
         var form = page.Document.Forms.ElementAtOrDefault(index) ?? throw new Xunit.Sdk.XunitException($"the page has no form #{index}:\n{page.Html}");
@@ -50,7 +56,8 @@ public sealed class Browser : IDisposable
             if (value is not null)
                 values.Add(new(name, value));
         }
-        return await PostFormAsync(FormTarget(page, form), values);
+        var target = FormTarget(page, form);
+        return await PostFormAsync(other is null ? target : new Uri(other.BaseAddress, target).ToString(), values);
     }
 
     /// <summary>Ticks exactly these checkboxes named <paramref name="name"/> (by value) and submits.</summary>

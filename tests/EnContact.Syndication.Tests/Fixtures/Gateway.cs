@@ -92,7 +92,10 @@ public sealed class Gateway : IAsyncDisposable
     public ContentScanner Scanner => Services.GetRequiredService<ContentScanner>();
     public ContentSourceStore Sources => Services.GetRequiredService<ContentSourceStore>();
 
-    /// <summary>Builds the gateway. Extra settings use the <c>Section:Key</c> form and win over the test defaults.</summary>
+    /// <summary>
+    /// Builds the gateway. Extra settings use the <c>Section:Key</c> form and win over the test defaults;
+    /// <paramref name="clock"/> stands in for the fake clock the gateway would make itself (a <see cref="WatchedClock"/>).
+    /// </summary>
     public static async Task<Gateway> CreateAsync(
         bool start = false,
         bool fakeClock = true,
@@ -102,7 +105,8 @@ public sealed class Gateway : IAsyncDisposable
         TempDirectory? folder = null,
         ILoggerProvider? logs = null,
         StorageProvider? storage = null,
-        string? postgresConnectionString = null)
+        string? postgresConnectionString = null,
+        FakeTimeProvider? clock = null)
     {
         var provider = postgresConnectionString is not null ? StorageProvider.PostgreSql : storage ?? DefaultStorage;
         var ownsFolder = folder is null; // a folder the test passes in outlives this gateway (e.g. for a restart)
@@ -140,7 +144,7 @@ public sealed class Gateway : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             overrides[key] = value;
 
-        var clock = fakeClock ? new FakeTimeProvider(DefaultNow) : null;
+        clock = fakeClock ? clock ?? new FakeTimeProvider(DefaultNow) : null;
         var app = Program.CreateApp(new GatewaySettings
         {
             EnvironmentName = environment,
