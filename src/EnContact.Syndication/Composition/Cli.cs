@@ -95,8 +95,26 @@ public static class Cli
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                Console.Error.WriteLine($"Cannot listen: {e.Message} Another process (another gateway?) uses that address; choose another with --urls or ENCONTACT__Kestrel__Endpoints__Http__Url.");
+                return 1;
+            }
+            catch (Exception e) when (Unreachable(e) is { } reason)
+            {
+                Console.Error.WriteLine($"Cannot reach the database {app.Services.GetRequiredService<Database>().Description}: {reason} (check Storage:ConnectionString and that the server runs)");
+                return 1;
+            }
         }
     }
+
+    /// <summary>Why the database could not be reached, when that is what <paramref name="e"/> says; null otherwise.</summary>
+    private static string? Unreachable(Exception e) => e switch
+    {
+        Npgsql.NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } or Npgsql.PostgresException { SqlState: "28P01" or "28000" or "3D000" } => e.Message,
+        System.Net.Sockets.SocketException => e.Message,
+        _ => null,
+    };
 
     /// <summary>The settings problems an exception carries (one validator's, or several validators' together).</summary>
     private static List<string> Problems(Exception e) => e switch

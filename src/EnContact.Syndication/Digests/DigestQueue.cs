@@ -12,7 +12,7 @@ namespace EnContact.Syndication.Digests;
 /// process stops midway the edition stays ready and the next scheduler tick queues it again:
 /// rows already queued are kept as they are (the outbox's key is edition + address).
 /// </summary>
-public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, SubscriberLinks links, OutboxStore outbox, TimeProvider time, ILogger<DigestQueue> logger)
+public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, SubscriberLinks links, OutboxStore outbox, ILogger<DigestQueue> logger)
 {
     public const int PageSize = 5_000;
 
@@ -24,9 +24,13 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
         if (await store.GetAsync(key, cancellationToken) is not { Snapshot: { } snapshot, Edition.Status: EditionStatus.Ready })
             return 0;
         var campaign = DigestCampaign.Of(key);
-        var started = time.GetTimestamp();
+        // Durations of work, for the log: the machine's clock, not the (possibly simulated) time of the schedule.
+        var clock = TimeProvider.System;
+        var started = clock.GetTimestamp();
+        var mark = started;
         var copies = new Dictionary<string, MessageBody?>(StringComparer.Ordinal);
         var (mailable, mailed, reported) = (0, 0, 0);
+        var (rendering, queuing, longest) = (TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
         await foreach (var page in subscribers.MailablePagesAsync(PageSize, cancellationToken))
         {
             var batches = new List<(MessageBody, IReadOnlyCollection<OutboxRequest>)>();
@@ -40,20 +44,27 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
                 batches.Add((body, requests));
                 mailed += requests.Count;
             }
+            rendering += clock.GetElapsedTime(mark);
+            var step = clock.GetTimestamp();
             await outbox.EnqueueManyAsync(batches, cancellationToken);
+            var transaction = clock.GetElapsedTime(step);
+            mark = clock.GetTimestamp();
+            (queuing, longest) = (queuing + transaction, transaction > longest ? transaction : longest);
             mailable += page.Count;
             if (mailable - reported >= ProgressEvery)
             {
                 reported = mailable;
                 logger.LogInformation("Edition {Key}: {Queued} message(s) queued so far, for {Mailable} subscriber(s) read ({Elapsed} s)",
-                    key, mailed, mailable, (int)time.GetElapsedTime(started).TotalSeconds);
+                    key, mailed, mailable, (int)clock.GetElapsedTime(started).TotalSeconds);
             }
         }
         await store.MoveAsync(key, EditionStatus.Ready, EditionStatus.Sending, mailed, cancellationToken);
         if (mailed == 0)
             await store.FinishAsync(key, EditionStatus.Sent, new DeliveryCounts(0, 0, 0, 0), cancellationToken); // nobody to mail: nothing will settle
-        logger.LogInformation("Edition {Key} queued for {Recipients} of {Mailable} subscriber(s) in {Copies} version(s), in {Elapsed} ms",
-            key, mailed, mailable, copies.Values.Count(c => c is not null), (int)time.GetElapsedTime(started).TotalMilliseconds);
+        logger.LogInformation("Edition {Key} queued for {Recipients} of {Mailable} subscriber(s) in {Copies} version(s) in {Elapsed} ms: " +
+            "reading subscribers, rendering and building requests {Render} ms, queuing {Queue} ms (longest transaction {Longest} ms)",
+            key, mailed, mailable, copies.Values.Count(c => c is not null), (int)clock.GetElapsedTime(started).TotalMilliseconds,
+            (int)rendering.TotalMilliseconds, (int)queuing.TotalMilliseconds, (int)longest.TotalMilliseconds);
         return mailed;
     }
 

@@ -1,5 +1,6 @@
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Storage;
 using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Articles;
@@ -20,10 +21,10 @@ public sealed class ArticleStorePublicationTests
     private static Task<(SaveOutcome Outcome, Article Stored)> SaveSettledAsync(Gateway gateway, NormalizationResult result) =>
         gateway.Articles.SaveAsync("a", stored => gateway.Services.GetRequiredService<ArticleNormalizer>().Settle(result, stored), None);
 
-    [Fact]
-    public async Task Save_PublishedArticle_RecordsWhenItWasFirstPublishedAndKeepsIt()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Save_PublishedArticle_RecordsWhenItWasFirstPublishedAndKeepsIt(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await gateway.Articles.SaveAsync(Normalize(gateway, "Titre").Article!, None);
         var first = await gateway.SingleArticleAsync("a");
 
@@ -37,10 +38,10 @@ public sealed class ArticleStorePublicationTests
         Assert.True(deleted.WasPublished);
     }
 
-    [Fact]
-    public async Task Save_DraftAndScheduled_AreNotPublishedUntilTheirTimeComes()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Save_DraftAndScheduled_AreNotPublishedUntilTheirTimeComes(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var (_, draft) = await gateway.Articles.SaveAsync(Normalize(gateway, "Brouillon", draft: true).Article!, None);
         Assert.Null(draft.FirstPublishedAt);
 
@@ -58,10 +59,10 @@ public sealed class ArticleStorePublicationTests
         Assert.Equal(new DateTimeOffset(2026, 11, 28, 7, 0, 0, TimeSpan.Zero), live.UpdatedAt);
     }
 
-    [Fact]
-    public async Task SaveSettled_RetitledAfterScheduledPublication_KeepsSlugAndMovesUpdated()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task SaveSettled_RetitledAfterScheduledPublication_KeepsSlugAndMovesUpdated(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await SaveSettledAsync(gateway, Normalize(gateway, "Bientôt", published: "2026-11-28 08:00"));
         gateway.Clock!.Advance(TimeSpan.FromDays(1));
         await gateway.Articles.PublishDueAsync(None);
@@ -77,10 +78,10 @@ public sealed class ArticleStorePublicationTests
         Assert.Equal((saved.Slug, saved.UpdatedAt, saved.ContentHash, saved.FirstPublishedAt), (read.Slug, read.UpdatedAt, read.ContentHash, read.FirstPublishedAt));
     }
 
-    [Fact]
-    public async Task SaveSettled_SameSourceAgain_WritesNothing()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task SaveSettled_SameSourceAgain_WritesNothing(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await SaveSettledAsync(gateway, Normalize(gateway, "Titre"));
         gateway.Clock!.Advance(TimeSpan.FromHours(1));
         var (_, corrected) = await SaveSettledAsync(gateway, Normalize(gateway, "Titre revu", body: "Texte corrigé."));
@@ -95,10 +96,10 @@ public sealed class ArticleStorePublicationTests
         Assert.Equal("titre", again.Slug);
     }
 
-    [Fact]
-    public async Task Save_SameHashAndStatusButAnotherUpdated_Writes()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Save_SameHashAndStatusButAnotherUpdated_Writes(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var article = Normalize(gateway, "Titre").Article!;
         await gateway.Articles.SaveAsync(article, None);
 
@@ -109,10 +110,10 @@ public sealed class ArticleStorePublicationTests
         Assert.Equal(2L, saved.Version);
     }
 
-    [Fact]
-    public async Task SaveSettled_SettleThatChangesTheId_Throws()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task SaveSettled_SettleThatChangesTheId_Throws(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var other = Normalize(gateway, "Titre").Article! with { Id = "b" };
 
         await Assert.ThrowsAsync<ArgumentException>(() => gateway.Articles.SaveAsync("a", _ => other, None));

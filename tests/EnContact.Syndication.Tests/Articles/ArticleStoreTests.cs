@@ -1,5 +1,6 @@
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Storage;
 using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Articles;
@@ -15,10 +16,10 @@ public sealed class ArticleStoreTests
         return result.Article ?? throw new InvalidOperationException(string.Join("; ", result.Errors));
     }
 
-    [Fact]
-    public async Task Save_SameArticleTwice_SecondWritesNothing()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Save_SameArticleTwice_SecondWritesNothing(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var article = Sample(gateway, "a", "Titre");
 
         var (first, stored) = await gateway.Articles.SaveAsync(article, None);
@@ -30,10 +31,10 @@ public sealed class ArticleStoreTests
         Assert.Equal(1L, await gateway.Articles.CurrentVersionAsync(None));
     }
 
-    [Fact]
-    public async Task ChangedSince_ReturnsOnlyLaterChangesInOrder()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task ChangedSince_ReturnsOnlyLaterChangesInOrder(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await gateway.Articles.SaveAsync(Sample(gateway, "a", "A"), None);
         var mark = await gateway.Articles.CurrentVersionAsync(None);
         await gateway.Articles.SaveAsync(Sample(gateway, "b", "B"), None);
@@ -47,10 +48,10 @@ public sealed class ArticleStoreTests
         Assert.Equal(4L, gateway.Articles.Changes.Version);
     }
 
-    [Fact]
-    public async Task Notifier_WakesWaitersOnCommit()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Notifier_WakesWaitersOnCommit(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var seen = await gateway.Articles.CurrentVersionAsync(None);
         var waiting = gateway.Articles.Changes.WaitForChangeAsync(seen, None);
         Assert.False(waiting.IsCompleted);
@@ -61,10 +62,10 @@ public sealed class ArticleStoreTests
         Assert.True(gateway.Articles.Changes.Version > seen);
     }
 
-    [Fact]
-    public async Task Save_SlugOfDeletedArticle_IsFree()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Save_SlugOfDeletedArticle_IsFree(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await gateway.Articles.SaveAsync(Sample(gateway, "a", "Même titre"), None);
         await Assert.ThrowsAsync<SlugConflictException>(() => gateway.Articles.SaveAsync(Sample(gateway, "b", "Même titre"), None));
 
@@ -74,10 +75,10 @@ public sealed class ArticleStoreTests
         Assert.Equal(SaveOutcome.Created, outcome);
     }
 
-    [Fact]
-    public async Task RoundTrip_KeepsEveryField()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task RoundTrip_KeepsEveryField(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var normalizer = gateway.Services.GetRequiredService<ArticleNormalizer>();
         var article = normalizer.Normalize(new ArticleDraft
         {

@@ -236,4 +236,37 @@ public sealed class CliTests
 
     private static Task<(int Code, string Output, string Error)> RunAsync(string workingDirectory, (string Name, string? Value)[] environment, params string[] args) =>
         GatewayProcess.RunAsync(workingDirectory, environment, args);
+    [Fact]
+    public async Task Serve_OnAnAddressInUse_ExitsWithOneLineSayingSo()
+    {
+        using var work = new TempDirectory();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (code, _, error) = await RunAsync(work.Path, [("ENCONTACT__Kestrel__Endpoints__Http__Url", $"http://127.0.0.1:{port}")], "serve");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("Cannot listen:", error.Trim());
+        Assert.Contains("--urls", error);
+        Assert.DoesNotContain("   at ", error); // no stack trace
+    }
+
+    [Fact]
+    public async Task Migrate_WithPostgresUnreachable_ExitsWithOneLineNamingTheServer()
+    {
+        using var work = new TempDirectory();
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // nothing listens there now
+
+        var (code, _, error) = await RunAsync(work.Path,
+            [("ENCONTACT__Storage__Provider", "PostgreSql"), ("ENCONTACT__Storage__ConnectionString", $"Host=127.0.0.1;Port={port};Database=encontact;Username=gateway;Timeout=3")],
+            "migrate");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"Cannot reach the database PostgreSQL 127.0.0.1:{port}/encontact:", error.Trim());
+        Assert.DoesNotContain("   at ", error);
+    }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Tests.Delivery;
 
-/// <summary>The outbox on a real SQLite file: idempotent enqueue, claims with leases, priorities, suppression, edition controls.</summary>
+/// <summary>The outbox on each storage (a real SQLite file, a real PostgreSQL database): idempotent enqueue, claims with leases, priorities, suppression, edition controls.</summary>
 public sealed class OutboxStoreTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
@@ -23,10 +23,10 @@ public sealed class OutboxStoreTests
     private static OutboxRequest Bulk(string address, string campaign = "digest-48") =>
         new() { Campaign = campaign, Kind = MailKind.Bulk, RecipientAddress = address, UnsubscribeUrl = "https://lettre.en-contact.com/u?t=1" };
 
-    [Fact]
-    public async Task Enqueue_SamePairTwice_IsANoOp()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Enqueue_SamePairTwice_IsANoOp(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
 
         var first = await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
@@ -37,10 +37,10 @@ public sealed class OutboxStoreTests
         Assert.Equal(3, (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single().Total);
     }
 
-    [Fact]
-    public async Task Enqueue_HeaderInjection_RejectsTheWholeCallAndStoresNothing()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Enqueue_HeaderInjection_RejectsTheWholeCallAndStoresNothing(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => outbox.EnqueueAsync(Body,
@@ -53,10 +53,10 @@ public sealed class OutboxStoreTests
         Assert.Empty(await Campaigns(gateway, outbox).ProgressAsync(null, None));
     }
 
-    [Fact]
-    public async Task Claim_TransactionalFirst_ThenOldestBulk_AndNeverTwiceWhileLeased()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Claim_TransactionalFirst_ThenOldestBulk_AndNeverTwiceWhileLeased(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
         gateway.Clock!.Advance(TimeSpan.FromSeconds(1));
@@ -72,10 +72,10 @@ public sealed class OutboxStoreTests
         Assert.All(first.Concat(second), i => Assert.Equal(1, i.Attempts));
     }
 
-    [Fact]
-    public async Task Claim_AfterLeaseExpiry_TakesUpACrashedWorkersMessages()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Claim_AfterLeaseExpiry_TakesUpACrashedWorkersMessages(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway, new DeliveryOptions { LeaseDuration = TimeSpan.FromMinutes(5) });
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
         Assert.Single(await outbox.ClaimAsync("crashed", 10, None));
@@ -88,10 +88,10 @@ public sealed class OutboxStoreTests
         Assert.Equal(2, retaken.Attempts);
     }
 
-    [Fact]
-    public async Task MarkSent_RecordsReplyAndTheMessageIsNotClaimedAgain()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task MarkSent_RecordsReplyAndTheMessageIsNotClaimedAgain(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
         var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
@@ -105,10 +105,10 @@ public sealed class OutboxStoreTests
         Assert.Equal("250 2.0.0 Ok: queued as ABC", stored.Value.Reply);
     }
 
-    [Fact]
-    public async Task Reschedule_BacksOffThenGivesUpAfterMaxAttempts()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Reschedule_BacksOffThenGivesUpAfterMaxAttempts(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway, new DeliveryOptions { RetryDelay = TimeSpan.FromMinutes(1), MaxAttempts = 3 });
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
 
@@ -129,10 +129,10 @@ public sealed class OutboxStoreTests
         Assert.Contains("gave up after 3 attempts", stored.Value.LastError);
     }
 
-    [Fact]
-    public async Task HardBounce_SuppressesTheAddressForEveryLaterEdition()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task HardBounce_SuppressesTheAddressForEveryLaterEdition(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr", "digest-48")], None);
         var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
@@ -151,10 +151,10 @@ public sealed class OutboxStoreTests
         Assert.False(await Suppressions(gateway).IsSuppressedAsync("a@exemple.fr", None));
     }
 
-    [Fact]
-    public async Task SuppressedAddress_StillGetsTheConfirmationItAskedFor_ButNoBulkMail()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task SuppressedAddress_StillGetsTheConfirmationItAskedFor_ButNoBulkMail(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await Suppressions(gateway).SuppressAsync("a@exemple.fr", "unsubscribed", None);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
@@ -166,10 +166,10 @@ public sealed class OutboxStoreTests
         Assert.Equal(1, (await Campaigns(gateway, outbox).ProgressAsync("digest-48", None)).Single().Suppressed);
     }
 
-    [Fact]
-    public async Task Claim_SuppressedFirstCandidates_AreSettledAndTheBatchFilledFromLaterRows()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Claim_SuppressedFirstCandidates_AreSettledAndTheBatchFilledFromLaterRows(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, Enumerable.Range(0, 12).Select(i => Bulk($"a{i:00}@exemple.fr")).ToList(), None);
         for (var i = 0; i < 6; i++)
@@ -182,10 +182,10 @@ public sealed class OutboxStoreTests
         Assert.Equal((6L, 4L, 2L), (progress.Suppressed, progress.Sending, progress.Pending));
     }
 
-    [Fact]
-    public async Task Claim_ExpiredLeasesAndPendingRows_TogetherNeverMoreThanTheLimit_EachOnce()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Claim_ExpiredLeasesAndPendingRows_TogetherNeverMoreThanTheLimit_EachOnce(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, Enumerable.Range(0, 6).Select(i => Bulk($"b{i}@exemple.fr")).ToList(), None);
         var crashed = await outbox.ClaimAsync("crashed-worker", 3, None);
@@ -199,10 +199,10 @@ public sealed class OutboxStoreTests
         Assert.All(claimed.Where(i => crashed.Any(c => c.MessageKey == i.MessageKey)), i => Assert.Equal(2, i.Attempts));
     }
 
-    [Fact]
-    public async Task PauseResumeCancel_ControlWhatIsClaimed()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task PauseResumeCancel_ControlWhatIsClaimed(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
         await outbox.EnqueueAsync(Body, [new OutboxRequest { Campaign = "confirm", Kind = MailKind.Transactional, RecipientAddress = "c@exemple.fr" }], None);
@@ -221,10 +221,10 @@ public sealed class OutboxStoreTests
         Assert.Equal((1L, 1L), (progress.Cancelled, progress.Sending));
     }
 
-    [Fact]
-    public async Task Release_PutsTheMessageBackWithoutCountingAnAttempt()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Release_PutsTheMessageBackWithoutCountingAnAttempt(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr")], None);
         var item = Assert.Single(await outbox.ClaimAsync("w", 10, None));
@@ -235,10 +235,10 @@ public sealed class OutboxStoreTests
         Assert.Equal(1, again.Attempts);
     }
 
-    [Fact]
-    public async Task Progress_RateOverTheEditionsOwnSendingTime_AndEstimatedFinish()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Progress_RateOverTheEditionsOwnSendingTime_AndEstimatedFinish(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         await outbox.EnqueueAsync(Body, Enumerable.Range(0, 10).Select(i => Bulk($"r{i}@exemple.fr")).ToArray(), None);
         var claimed = await outbox.ClaimAsync("w", 6, None);
@@ -256,10 +256,10 @@ public sealed class OutboxStoreTests
         Assert.Equal(gateway.Clock.GetUtcNow() + TimeSpan.FromSeconds(4 / 0.3), progress.EstimatedFinish);
     }
 
-    [Fact]
-    public async Task Progress_PausedOrFinishedEdition_HasNoEstimatedFinish_AndSaysDone()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Progress_PausedOrFinishedEdition_HasNoEstimatedFinish_AndSaysDone(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         var campaigns = Campaigns(gateway, outbox);
         await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr")], None);
@@ -278,10 +278,10 @@ public sealed class OutboxStoreTests
         Assert.Equal((CampaignPhase.Done, (DateTimeOffset?)null, 2L), (done.State, done.EstimatedFinish, done.Sent));
     }
 
-    [Fact]
-    public async Task SettledMessages_KeepNoPersonalLinks_PendingOnesDo()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task SettledMessages_KeepNoPersonalLinks_PendingOnesDo(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var outbox = Store(gateway);
         var withLinks = new Dictionary<string, string> { ["x"] = "https://lettre.en-contact.com/preferences/secret-token" };
         await outbox.EnqueueAsync(Body, new[] { "sent", "failed", "suppressed", "waiting" }.Select(n => Bulk($"{n}@exemple.fr") with { Variables = withLinks }).ToList(), None);

@@ -2,6 +2,7 @@ using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Digests;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Tests.Feeds;
+using EnContact.Syndication.Storage;
 using EnContact.Syndication.Tests.Fixtures;
 using static EnContact.Syndication.Tests.Digests.DigestTestData;
 
@@ -12,10 +13,10 @@ public sealed class DigestBuilderTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    [Fact]
-    public async Task FirstEdition_TakesTheLastSevenDays_GroupedBySectionInTheConfiguredOrder()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task FirstEdition_TakesTheLastSevenDays_GroupedBySectionInTheConfiguredOrder(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await WeekAsync(gateway);
         await ArticleAsync(gateway, "x1", "Sans rubrique", null, "2026-11-26 12:00");
         await ArticleAsync(gateway, "z1", "Une rubrique hors liste", "zoom", "2026-11-26 12:00");
@@ -32,10 +33,10 @@ public sealed class DigestBuilderTests
         Assert.True(snapshot.Sections[2].Items.Single().Premium);
     }
 
-    [Fact]
-    public async Task NextEdition_StartsAtTheLastCutOff_AndNeverCarriesAnArticleAgainEvenIfEdited()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task NextEdition_StartsAtTheLastCutOff_AndNeverCarriesAnArticleAgainEvenIfEdited(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await WeekAsync(gateway);
         await Builder(gateway).BuildAsync(Monday, None);
         gateway.Clock!.Advance(TimeSpan.FromDays(6));
@@ -50,10 +51,10 @@ public sealed class DigestBuilderTests
         Assert.Equal(["n1"], snapshot.Sections.SelectMany(s => s.Items).Select(i => i.ArticleId));
     }
 
-    [Fact]
-    public async Task EmptyWeek_NoEditionIsSent_AndTheNextOneIsStillNumberOne()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task EmptyWeek_NoEditionIsSent_AndTheNextOneIsStillNumberOne(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await SubscribersAsync(gateway, ("lecteur@exemple.fr", null));
 
         var empty = await Builder(gateway).BuildAsync(Monday, None);
@@ -68,10 +69,10 @@ public sealed class DigestBuilderTests
         Assert.Equal(1, (await Builder(gateway).BuildAsync(Monday.AddDays(7), None)).Number);
     }
 
-    [Fact]
-    public async Task MinimumItems_FewerArticles_RecordedAsEmptyWithTheReason()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task MinimumItems_FewerArticles_RecordedAsEmptyWithTheReason(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync(settings: new Dictionary<string, string?> { ["Digest:MinimumItems"] = "5" });
+        await using var gateway = await Gateway.CreateAsync(storage: storage, settings: new Dictionary<string, string?> { ["Digest:MinimumItems"] = "5" });
         await WeekAsync(gateway);
 
         var edition = await Builder(gateway).BuildAsync(Monday, None);
@@ -80,10 +81,10 @@ public sealed class DigestBuilderTests
         Assert.Equal("4 new article(s) since 2026-11-23 07:00:00Z; Digest:MinimumItems is 5", edition.Reason);
     }
 
-    [Fact]
-    public async Task RacingBuildsAndQueues_OneEdition_OneMessagePerSubscriber()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task RacingBuildsAndQueues_OneEdition_OneMessagePerSubscriber(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await WeekAsync(gateway);
         await SubscribersAsync(gateway, ("a@exemple.fr", null), ("b@exemple.fr", ["études"]), ("c@exemple.fr", ["analyses", "indiscrétions"]));
         var scheduler = gateway.Services.GetRequiredService<DigestScheduler>();
@@ -99,11 +100,11 @@ public sealed class DigestBuilderTests
         Assert.Equal(3, (await gateway.Services.GetRequiredService<CampaignControl>().ProgressAsync(edition.Campaign, None)).Single().Total);
     }
 
-    [Fact]
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
     [Trait("Speed", "Slow")] // compiles the letter's Razor templates
-    public async Task Snapshot_ReRendersIdentically_AfterTheArticlesChange()
+    public async Task Snapshot_ReRendersIdentically_AfterTheArticlesChange(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await WeekAsync(gateway);
         var edition = await Builder(gateway).BuildAsync(Monday, None);
         var renderer = gateway.Services.GetRequiredService<DigestRenderer>();
@@ -117,10 +118,10 @@ public sealed class DigestBuilderTests
         Assert.DoesNotContain("Titre changé", after.Html);
     }
 
-    [Fact]
-    public async Task RestoredOlderDatabase_TheLedgerPreventsBuildingTheSamePeriodAgain()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task RestoredOlderDatabase_TheLedgerPreventsBuildingTheSamePeriodAgain(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync();
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         await WeekAsync(gateway);
         await Builder(gateway).BuildAsync(Monday, None);
         // The database comes back from a backup taken before that edition.

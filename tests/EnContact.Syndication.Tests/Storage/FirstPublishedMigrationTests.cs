@@ -9,12 +9,11 @@ public sealed class FirstPublishedMigrationTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    [Fact]
-    public async Task Migrate_ArticlesFromBefore_CountAsPublishedWhenReadersCouldHaveSeenThem()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Migrate_ArticlesFromBefore_CountAsPublishedWhenReadersCouldHaveSeenThem(StorageProvider storage)
     {
         using var folder = new TempDirectory();
-        var dbPath = folder.Combine("data", "gateway.db");
-        var factory = new SqliteDatabase(dbPath, TimeSpan.FromSeconds(5));
+        await using var factory = await Storages.OpenAsync(folder, storage);
         await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 8);
         await using (var connection = await factory.OpenAsync(None))
         await using (var insert = connection.CreateCommand())
@@ -30,7 +29,7 @@ public sealed class FirstPublishedMigrationTests
         }
         SqliteConnection.ClearAllPools();
 
-        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
+        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: storage);
 
         var published = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
         Assert.Equal(published, (await gateway.SingleArticleAsync("live")).FirstPublishedAt);

@@ -9,44 +9,49 @@ public sealed class MigratorTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    [Fact]
-    public async Task Migrate_FreshDatabase_AppliesAllInOrderInWalMode()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Migrate_FreshDatabase_AppliesAllInOrder(StorageProvider storage)
     {
-        await using var gateway = await Gateway.CreateAsync(storage: StorageProvider.Sqlite);
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
         var migrator = gateway.Services.GetRequiredService<Migrator>();
 
         var versions = await migrator.AppliedVersionsAsync(None);
 
         Assert.Equal(Migrator.All.Select(m => m.Version), versions);
         Assert.Equal([1, 2], versions.Take(2));
-        Assert.Equal("wal", await ScalarAsync(gateway.DatabasePath, "PRAGMA journal_mode"));
         Assert.Equal(0L, await gateway.Articles.CurrentVersionAsync(None));
     }
 
     [Fact]
-    public async Task Migrate_SecondRun_AppliesNothing()
+    public async Task Migrate_FreshSqliteFile_IsInWalMode()
     {
         await using var gateway = await Gateway.CreateAsync(storage: StorageProvider.Sqlite);
+
+        Assert.Equal("wal", await ScalarAsync(gateway.DatabasePath, "PRAGMA journal_mode"));
+    }
+
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Migrate_SecondRun_AppliesNothing(StorageProvider storage)
+    {
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
 
         var applied = await gateway.Services.GetRequiredService<Migrator>().MigrateAsync(None);
 
         Assert.Empty(applied);
     }
 
-    [Fact]
-    public async Task Migrate_DatabaseAtPreviousVersion_UpgradesAndKeepsArticles()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Migrate_DatabaseAtPreviousVersion_UpgradesAndKeepsArticles(StorageProvider storage)
     {
         using var folder = new TempDirectory();
-        var dbPath = folder.Combine("data", "gateway.db");
         // A database as the previous release left it: only migration 0001, with an article in it.
-        Directory.CreateDirectory(Path.GetDirectoryName(dbPath)!);
-        await using (var connection = new SqliteConnection($"Data Source={dbPath}"))
+        await using (var previous = await Storages.OpenAsync(folder, storage))
         {
-            await connection.OpenAsync();
+            await using var connection = await previous.OpenAsync(None);
             await using var history = connection.CreateCommand();
             history.CommandText = "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at VARCHAR(32) NOT NULL)";
             await history.ExecuteNonQueryAsync();
-            var first = Migrator.All.Single(m => m.Version == 1);
+            var first = Migrator.For(storage).Single(m => m.Version == 1);
             await using var create = connection.CreateCommand();
             create.CommandText = first.Sql + """
                 ;INSERT INTO schema_migrations VALUES (1, 'articles', '2026-01-01T00:00:00.0000000Z');
@@ -59,7 +64,7 @@ public sealed class MigratorTests
         }
         SqliteConnection.ClearAllPools();
 
-        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
+        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: storage);
 
         var versions = await gateway.Services.GetRequiredService<Migrator>().AppliedVersionsAsync(None);
         Assert.Equal(Migrator.All.Select(m => m.Version), versions);
@@ -69,12 +74,11 @@ public sealed class MigratorTests
         Assert.Empty(await gateway.Sources.ListProblemsAsync(None)); // table from 0002 exists
     }
 
-    [Fact]
-    public async Task Migrate_OutstandingConfirmationLink_StillConfirmsWithTheSettingsItWasSentWith()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Migrate_OutstandingConfirmationLink_StillConfirmsWithTheSettingsItWasSentWith(StorageProvider storage)
     {
         using var folder = new TempDirectory();
-        var dbPath = folder.Combine("data", "gateway.db");
-        var factory = new SqliteDatabase(dbPath, TimeSpan.FromSeconds(5));
+        await using var factory = await Storages.OpenAsync(folder, storage);
         await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 5);
         const string Id = "0123456789abcdef0123456789abcdef";
         await using (var connection = await factory.OpenAsync(None))
@@ -91,7 +95,7 @@ public sealed class MigratorTests
         }
         SqliteConnection.ClearAllPools();
 
-        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: StorageProvider.Sqlite);
+        await using var gateway = await Gateway.CreateAsync(folder: folder, storage: storage);
         var store = gateway.Services.GetRequiredService<EnContact.Syndication.Subscribers.SubscriberStore>();
 
         Assert.Equal(EnContact.Syndication.Subscribers.ConfirmOutcome.Confirmed, await store.ConfirmAsync(Id, "aaaabbbbccccdddd", None));
