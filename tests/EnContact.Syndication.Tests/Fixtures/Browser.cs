@@ -24,15 +24,25 @@ public sealed class Browser : IDisposable
     private static readonly HtmlParser Parser = new();
     private readonly HttpClient _client;
 
-    public Browser(Gateway gateway) =>
-        _client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+    public Browser(Gateway gateway) : this(gateway.BaseAddress)
+    {
+    }
+
+    public Browser(Uri baseAddress) =>
+        _client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
 
     public Page? Current { get; private set; }
 
     public async Task<Page> GetAsync(string path) => Current = await ReadAsync(await _client.GetAsync(path), path);
 
     /// <summary>Submits form number <paramref name="index"/> of the current page with its fields, changed by <paramref name="fields"/>.</summary>
-    public async Task<Page> SubmitAsync(int index = 0, params (string Name, string? Value)[] fields)
+    public Task<Page> SubmitAsync(int index = 0, params (string Name, string? Value)[] fields) => SubmitToAsync(null, index, fields);
+
+    /// <summary>
+    /// Submits form number <paramref name="index"/> of the current page to the same path on another
+    /// server (a load balancer's choice); the cookies go along, as they are not bound to a port.
+    /// </summary>
+    public async Task<Page> SubmitToAsync(Uri? server, int index = 0, params (string Name, string? Value)[] fields)
     {
         var page = Current ?? throw new InvalidOperationException("no page loaded");
         var form = page.Document.Forms.ElementAtOrDefault(index) ?? throw new Xunit.Sdk.XunitException($"the page has no form #{index}:\n{page.Html}");
@@ -50,7 +60,8 @@ public sealed class Browser : IDisposable
             if (value is not null)
                 values.Add(new(name, value));
         }
-        return await PostFormAsync(FormTarget(page, form), values);
+        var target = FormTarget(page, form);
+        return await PostFormAsync(server is null ? target : new Uri(server, target).ToString(), values);
     }
 
     /// <summary>Ticks exactly these checkboxes named <paramref name="name"/> (by value) and submits.</summary>
