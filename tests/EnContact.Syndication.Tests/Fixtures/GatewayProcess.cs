@@ -38,7 +38,7 @@ public static class GatewayProcess
         var serving = new Serving(Process.Start(StartInfo(workingDirectory, environment, args.Length == 0 ? ["serve"] : args))!, ready);
         try
         {
-            await serving.Ready.WaitAsync(TimeSpan.FromSeconds(60));
+            await serving.Ready.WaitAsync(TimeSpan.FromSeconds(120));
             return serving;
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
