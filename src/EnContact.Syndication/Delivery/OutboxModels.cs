@@ -52,6 +52,9 @@ public sealed record OutboxItem
     public string? UnsubscribeUrl { get; init; }
     public required string MessageId { get; init; }
     public required int Attempts { get; init; }
+
+    /// <summary>Who claimed it: only that claim's outcome is recorded (a sender whose lease ran out and was taken over changes nothing).</summary>
+    public string? ClaimedBy { get; init; }
 }
 
 /// <summary>Where an edition's delivery stands: sending, paused or cancelled by the operator (or by the failure rate), or done (nothing left to send).</summary>

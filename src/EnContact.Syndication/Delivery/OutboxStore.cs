@@ -206,7 +206,7 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         // Transactional before bulk, then the longest-waiting first, across both kinds of due rows.
         var items = new List<OutboxItem>(rows.Count);
         foreach (var (item, bodyKey, _) in rows.OrderBy(r => r.Item.Kind).ThenBy(r => r.Due))
-            items.Add(item with { Body = await BodyAsync(connection, transaction, bodyKey, cancellationToken) });
+            items.Add(item with { Body = await BodyAsync(connection, transaction, bodyKey, cancellationToken), ClaimedBy = owner });
         await transaction.CommitAsync(cancellationToken);
         // Leased and suppressed messages changed state: a claim that settles without handing anything
         // out is the only news some watchers (an edition's progress) will get of those messages.
@@ -283,8 +283,8 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
     public Task MarkSentAsync(OutboxItem item, string reply, CancellationToken cancellationToken) =>
         ExecuteAsync($"""
             UPDATE outbox SET status = 'sent', smtp_reply = @reply, sent_at = @now, lease_until = NULL, last_error = NULL, {Settled}
-            WHERE message_key = @key AND status = 'sending'
-            """, cancellationToken, ("@key", item.MessageKey), ("@reply", Truncate(reply)), ("@now", SqlValues.Instant(time.GetUtcNow())));
+            WHERE {Held}
+            """, cancellationToken, ("@key", item.MessageKey), ClaimOf(item), ("@reply", Truncate(reply)), ("@now", SqlValues.Instant(time.GetUtcNow())));
 
     /// <summary>
     /// The relay said "later" (a 4xx) or the connection broke: try again after a growing delay of the
@@ -297,26 +297,26 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         if (item.Attempts >= settings.MaxAttempts)
             return FailAsync(item, $"gave up after {item.Attempts} attempts: {error}", BounceClass.Other, cancellationToken);
         var delay = TimeSpan.FromTicks(Math.Min(settings.RetryDelay.Ticks * (1L << Math.Min(item.Attempts - 1, 20)), TimeSpan.FromHours(6).Ticks));
-        return ExecuteAsync("""
+        return ExecuteAsync($"""
             UPDATE outbox SET status = 'pending', next_attempt_at = @next, lease_until = NULL, last_error = @error
-            WHERE message_key = @key AND status = 'sending'
-            """, cancellationToken, ("@key", item.MessageKey), ("@next", SqlValues.Instant(time.GetUtcNow() + delay)), ("@error", Truncate(error)));
+            WHERE {Held}
+            """, cancellationToken, ("@key", item.MessageKey), ClaimOf(item), ("@next", SqlValues.Instant(time.GetUtcNow() + delay)), ("@error", Truncate(error)));
     }
 
     /// <summary>Puts a claimed message back as it was (not counted as an attempt): shutdown, a paused edition, or a set-up error on our side.</summary>
     public Task ReleaseAsync(OutboxItem item, TimeSpan after, string? error, CancellationToken cancellationToken) =>
-        ExecuteAsync("""
+        ExecuteAsync($"""
             UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = @next, lease_until = NULL,
                 last_error = COALESCE(@error, last_error)
-            WHERE message_key = @key AND status = 'sending'
-            """, cancellationToken, ("@key", item.MessageKey), ("@next", SqlValues.Instant(time.GetUtcNow() + after)), ("@error", SqlValues.OrNull(error is null ? null : Truncate(error))));
+            WHERE {Held}
+            """, cancellationToken, ("@key", item.MessageKey), ClaimOf(item), ("@next", SqlValues.Instant(time.GetUtcNow() + after)), ("@error", SqlValues.OrNull(error is null ? null : Truncate(error))));
 
     /// <summary>A permanent failure, with its class (whether the address goes is the caller's decision).</summary>
     public Task FailAsync(OutboxItem item, string error, BounceClass failureClass, CancellationToken cancellationToken) =>
         ExecuteAsync($"""
             UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = @error, failure_class = @class, {Settled}
-            WHERE message_key = @key AND status = 'sending'
-            """, cancellationToken, ("@key", item.MessageKey), ("@error", Truncate(error)), ("@class", FailureClassText.Of(failureClass)),
+            WHERE {Held}
+            """, cancellationToken, ("@key", item.MessageKey), ClaimOf(item), ("@error", Truncate(error)), ("@class", FailureClassText.Of(failureClass)),
             ("@now", SqlValues.Instant(time.GetUtcNow())));
 
     /// <summary>
@@ -395,6 +395,15 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
     /// links) are needed to compose it, never after; a sent message's row must not keep capabilities.
     /// </summary>
     internal const string Settled = "variables_json = '{}', unsubscribe_url = NULL, settled_at = @now";
+
+    /// <summary>
+    /// The row a settle may change: the message still claimed by whoever settles it. A sender slower
+    /// than its lease, whose messages another sender took over, must not requeue them (a third send)
+    /// nor record its outcome over the new holder's.
+    /// </summary>
+    private const string Held = "message_key = @key AND status = 'sending' AND leased_by = @owner";
+
+    private static (string, object) ClaimOf(OutboxItem item) => ("@owner", (object?)item.ClaimedBy ?? DBNull.Value);
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {

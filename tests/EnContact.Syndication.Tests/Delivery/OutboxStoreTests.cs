@@ -88,6 +88,36 @@ public sealed class OutboxStoreTests
         Assert.Equal(2, retaken.Attempts);
     }
 
+    /// <summary>
+    /// A sender slower than its lease (a throttling relay) learns the outcome of messages another
+    /// sender has taken over since: its late word must not put them back in the queue (a third send)
+    /// nor settle them under the new holder, whose own outcome is the one recorded.
+    /// </summary>
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Settle_ByASenderWhoseLeaseWasTakenOver_ChangesNothing(StorageProvider storage)
+    {
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
+        var outbox = Store(gateway, new DeliveryOptions { LeaseDuration = TimeSpan.FromMinutes(5) });
+        await outbox.EnqueueAsync(Body, [Bulk("a@exemple.fr"), Bulk("b@exemple.fr"), Bulk("c@exemple.fr"), Bulk("d@exemple.fr")], None);
+        var slow = (await outbox.ClaimAsync("slow", 10, None)).OrderBy(i => i.Recipient).ToList();
+        gateway.Clock!.Advance(TimeSpan.FromMinutes(6));
+        var taken = (await outbox.ClaimAsync("other", 10, None)).OrderBy(i => i.Recipient).ToList();
+        Assert.Equal(slow.Select(i => i.MessageKey), taken.Select(i => i.MessageKey));
+
+        await outbox.ReleaseAsync(slow[0], TimeSpan.Zero, "interrupted by shutdown", None);
+        await outbox.RescheduleAsync(slow[1], "451 4.3.0 try again later", None);
+        await outbox.FailAsync(slow[2], "550 5.1.1 user unknown", BounceClass.Mailbox, None);
+        await outbox.MarkSentAsync(slow[3], "250 late", None);
+
+        Assert.Empty(await outbox.ClaimAsync("third", 10, None));
+        foreach (var item in taken)
+            Assert.Equal(OutboxStatus.Sending, (await outbox.GetAsync(item.MessageKey, None))!.Value.Status);
+        foreach (var item in taken)
+            await outbox.MarkSentAsync(item, "250 2.0.0 Ok", None);
+        foreach (var item in taken)
+            Assert.Equal((OutboxStatus.Sent, "250 2.0.0 Ok"), (await outbox.GetAsync(item.MessageKey, None)) is { } stored ? (stored.Status, stored.Reply) : default);
+    }
+
     [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
     public async Task MarkSent_RecordsReplyAndTheMessageIsNotClaimedAgain(StorageProvider storage)
     {

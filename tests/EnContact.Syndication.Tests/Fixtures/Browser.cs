@@ -24,8 +24,12 @@ public sealed class Browser : IDisposable
     private static readonly HtmlParser Parser = new();
     private readonly HttpClient _client;
 
-    public Browser(Gateway gateway) =>
-        _client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+    public Browser(Gateway gateway) : this(gateway.BaseAddress)
+    {
+    }
+
+    public Browser(Uri baseAddress) =>
+        _client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
 
     public Page? Current { get; private set; }
 
@@ -35,10 +39,10 @@ public sealed class Browser : IDisposable
     public Task<Page> SubmitAsync(int index = 0, params (string Name, string? Value)[] fields) => SubmitToAsync(null, index, fields);
 
     /// <summary>
-    /// Submits form number <paramref name="index"/> as <see cref="SubmitAsync"/> does, but to <paramref name="other"/>
-    /// (when not null): the same path on another gateway process, as behind a load balancer.
+    /// Submits form number <paramref name="index"/> of the current page to the same path on another
+    /// server (a load balancer's choice); the cookies go along, as they are not bound to a port.
     /// </summary>
-    public async Task<Page> SubmitToAsync(Gateway? other, int index = 0, params (string Name, string? Value)[] fields)
+    public async Task<Page> SubmitToAsync(Uri? server, int index = 0, params (string Name, string? Value)[] fields)
     {
         var page = Current ?? throw new InvalidOperationException("no page loaded");
         var form = page.Document.Forms.ElementAtOrDefault(index) ?? throw new Xunit.Sdk.XunitException($"the page has no form #{index}:\n{page.Html}");
@@ -57,7 +61,7 @@ public sealed class Browser : IDisposable
                 values.Add(new(name, value));
         }
         var target = FormTarget(page, form);
-        return await PostFormAsync(other is null ? target : new Uri(other.BaseAddress, target).ToString(), values);
+        return await PostFormAsync(server is null ? target : new Uri(server, target).ToString(), values);
     }
 
     /// <summary>Ticks exactly these checkboxes named <paramref name="name"/> (by value) and submits.</summary>

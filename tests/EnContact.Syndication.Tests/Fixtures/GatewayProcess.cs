@@ -38,7 +38,7 @@ public static class GatewayProcess
         var serving = new Serving(Process.Start(StartInfo(workingDirectory, environment, args.Length == 0 ? ["serve"] : args))!, ready);
         try
         {
-            await serving.Ready.WaitAsync(TimeSpan.FromSeconds(60));
+            await serving.Ready.WaitAsync(TimeSpan.FromSeconds(120));
             return serving;
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
@@ -96,6 +96,7 @@ public static class GatewayProcess
         internal Serving(Process process, Func<string, bool> ready)
         {
             _process = process;
+            ProcessId = process.Id;
             process.OutputDataReceived += (_, e) => Add(_output, e.Data, ready);
             process.ErrorDataReceived += (_, e) => Add(_errors, e.Data, ready);
             process.EnableRaisingEvents = true;
@@ -105,6 +106,20 @@ public static class GatewayProcess
         }
 
         public IReadOnlyList<string> Output => [.. _output];
+
+        /// <summary>The gateway's own process id (what its outbox claims carry: machine/pid/instance).</summary>
+        public int ProcessId { get; }
+
+        /// <summary>
+        /// <c>kill -9</c>: the process gets no chance to finish a send, settle a claim or say goodbye to
+        /// the database or the relay, as when a host dies.
+        /// </summary>
+        public async Task KillAsync()
+        {
+            _process.Kill(entireProcessTree: false); // SIGKILL on Linux
+            await _process.WaitForExitAsync();
+        }
+
         public IReadOnlyList<string> Errors => [.. _errors];
         internal Task Ready => _ready.Task;
 

@@ -133,6 +133,19 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>Holds the reply to the next message for <paramref name="delay"/>, then accepts it (even if the client gave up).</summary>
     public void AnswerSlowly(TimeSpan delay, int times = 1) => AddDataFault(new DataFault(null, delay, times));
 
+    /// <summary>
+    /// Keeps the next message in flight: its body has arrived, its reply waits until <paramref name="release"/>
+    /// completes, then it is accepted and recorded (even if its sender is gone by then). The task gives
+    /// its recipients as soon as it has arrived (<c>Arrived</c>), and completes again once it is
+    /// recorded (<c>Recorded</c>).
+    /// </summary>
+    public (Task<IReadOnlyList<string>> Arrived, Task Recorded) HoldNext(Task release)
+    {
+        var fault = new DataFault(null, null, 1) { Release = release };
+        AddDataFault(fault);
+        return (fault.Arrived.Task.WaitAsync(WaitLimit), fault.Recorded.Task.WaitAsync(WaitLimit));
+    }
+
     /// <summary>Listens again on the same port (first call: on a free one).</summary>
     public async Task StartAsync()
     {
@@ -260,12 +273,19 @@ public sealed class TestSmtpServer : IAsyncDisposable
         public int Remaining { get; set; } = times;
     }
 
-    /// <summary>Code: reply with it. No code and no delay: drop. Delay: wait, then accept.</summary>
+    /// <summary>Code: reply with it. A release: hold until it completes, then accept. No code and no delay: drop. Delay: wait, then accept.</summary>
     private sealed class DataFault(int? code, TimeSpan? delay, int times)
     {
         public int? Code { get; } = code;
         public TimeSpan? Delay { get; } = delay;
         public int Remaining { get; set; } = times;
+
+        /// <summary>Set for a held message: the reply waits for it.</summary>
+        public Task? Release { get; init; }
+
+        public TaskCompletionSource<IReadOnlyList<string>> Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Recorded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class FaultyMailboxFilter(TestSmtpServer owner) : MailboxFilter
@@ -285,8 +305,16 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         public override async Task<RelayReply> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
-            switch (owner.TakeDataFault())
+            var bytes = buffer.ToArray(); // the session's buffer may be gone after a wait
+            var fault = owner.TakeDataFault();
+            switch (fault)
             {
+                case { Release: { } release } held:
+                    held.Arrived.TrySetResult([.. transaction.To.Select(to => to.AsAddress())]);
+                    await release;
+                    // The session may be over (its client killed): the message is recorded all the same.
+                    cancellationToken = CancellationToken.None;
+                    break;
                 case { Code: { } code }:
                     if (code == 421)
                         context.Properties[CloseAfterReplyKey] = true;
@@ -298,7 +326,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
                     context.Pipe.Dispose(); // closes the socket: the client never hears back
                     return RelayReply.TransactionFailed;
             }
-            using var stream = new MemoryStream(buffer.ToArray());
+            using var stream = new MemoryStream(bytes);
             var message = await MimeMessage.LoadAsync(stream, cancellationToken);
             owner.Record(new ReceivedMessage(
                 message,
@@ -306,6 +334,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 [.. transaction.To.Select(to => to.AsAddress())],
                 new Dictionary<string, string>(transaction.Parameters, StringComparer.OrdinalIgnoreCase),
                 context.SessionId));
+            fault?.Recorded.TrySetResult();
             return RelayReply.Ok;
         }
     }

@@ -127,8 +127,8 @@ public sealed class PostgresSharedGatewayTests
 
         // Both render their first form at once: each may make a key of its own, and both must be known to the other.
         await Task.WhenAll(readerOnA.GetAsync("/subscribe"), readerOnB.GetAsync("/subscribe"));
-        var acceptedByB = await readerOnA.SubmitToAsync(b, 0, ("email", "vu-sur-a@exemple.fr"));
-        var acceptedByA = await readerOnB.SubmitToAsync(a, 0, ("email", "vu-sur-b@exemple.fr"));
+        var acceptedByB = await readerOnA.SubmitToAsync(b.BaseAddress, 0, ("email", "vu-sur-a@exemple.fr"));
+        var acceptedByA = await readerOnB.SubmitToAsync(a.BaseAddress, 0, ("email", "vu-sur-b@exemple.fr"));
 
         Assert.Equal((HttpStatusCode.OK, "Vérifiez votre messagerie"), (acceptedByB.Status, acceptedByB.Heading));
         Assert.Equal((HttpStatusCode.OK, "Vérifiez votre messagerie"), (acceptedByA.Status, acceptedByA.Heading));
