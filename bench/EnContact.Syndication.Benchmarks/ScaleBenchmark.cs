@@ -650,7 +650,9 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
                 using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz", cancellationToken);
                 return; // any answer: Kestrel listens, so the hosted services (the delivery worker) have started
             }
-            catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
+            // Refused while it starts; a slow answer (the client's 2 s) on a loaded machine is tried again too.
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested
+                && clock.Elapsed < TimeSpan.FromSeconds(120) && !process.HasExited)
             {
                 await Task.Delay(200, cancellationToken);
             }
