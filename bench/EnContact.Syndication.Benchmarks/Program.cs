@@ -12,6 +12,7 @@ using EnContact.Syndication.Benchmarks;
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- generate <folder> [--articles 10000] [--seed S]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- digest [--subscribers 100000] [--connections 8] [--batch 500]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- hostile [--runs 5]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- scale [--storage postgresql] [--subscribers 100000] [--instances 1]
 
 const string Usage = """
     Usage:
@@ -32,6 +33,8 @@ const string Usage = """
       delivery [--messages N] [--size-kb K] [--connections C] [--runs R]: SMTP delivery vs smtp-source (`delivery --help` for all options)
       digest [--subscribers N] [--articles A] [--sections S] [--connections C] [--batch B]: a whole edition, build to last message
           accepted by smtp-sink (`digest --help` for all options)
+      scale [--storage sqlite|postgresql] [--subscribers N] [--instances 0|1|2]: one edition queued while another writer
+          writes, then delivered by real serve processes, against smtp-source (`scale --help` for all options)
       hostile [--runs R]
           What each hostile content file (deep nesting, huge or pathological titles and bodies) costs
           the parsing and normalising of a scan, next to a typical article. Default 5 runs.
@@ -154,6 +157,14 @@ switch (args[0])
             return 0;
         }
         return await DigestBenchmark.MainAsync(args[1..], Console.Out);
+
+    case "scale":
+        if (args.Length > 1 && args[1] is "-h" or "--help")
+        {
+            Console.WriteLine(ScaleBenchmark.Usage);
+            return 0;
+        }
+        return await ScaleBenchmark.MainAsync(args[1..], Console.Out);
 
     case "micro":
     {
