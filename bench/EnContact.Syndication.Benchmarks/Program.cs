@@ -12,6 +12,7 @@ using EnContact.Syndication.Benchmarks;
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- generate <folder> [--articles 10000] [--seed S]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- digest [--subscribers 100000] [--connections 8] [--batch 500]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- hostile [--runs 5]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- feed-metrics [BenchmarkDotNet arguments]
 
 const string Usage = """
     Usage:
@@ -32,6 +33,8 @@ const string Usage = """
       delivery [--messages N] [--size-kb K] [--connections C] [--runs R]: SMTP delivery vs smtp-source (`delivery --help` for all options)
       digest [--subscribers N] [--articles A] [--sections S] [--connections C] [--batch B]: a whole edition, build to last message
           accepted by smtp-sink (`digest --help` for all options)
+      feed-metrics [BenchmarkDotNet arguments]
+          One feed poll (200 gzip, 304) served with the feed metrics off and on, in-process.
       hostile [--runs R]
           What each hostile content file (deep nesting, huge or pathological titles and bodies) costs
           the parsing and normalising of a scan, next to a typical article. Default 5 runs.
@@ -163,6 +166,15 @@ switch (args[0])
             .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
             .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "encontact-bench-artifacts"));
         BenchmarkRunner.Run<ArticlePipelineBenchmarks>(config, args[1..]);
+        return 0;
+    }
+
+    case "feed-metrics":
+    {
+        var config = DefaultConfig.Instance
+            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+            .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "encontact-bench-artifacts"));
+        BenchmarkRunner.Run<FeedPollMetricsBenchmarks>(config, args[1..]);
         return 0;
     }
 
