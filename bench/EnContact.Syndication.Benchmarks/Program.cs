@@ -13,6 +13,7 @@ using EnContact.Syndication.Benchmarks;
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- digest [--subscribers 100000] [--connections 8] [--batch 500]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- hostile [--runs 5]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- scale [--storage postgresql] [--subscribers 100000] [--instances 1]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- feed-metrics [BenchmarkDotNet arguments]
 
 const string Usage = """
     Usage:
@@ -35,6 +36,8 @@ const string Usage = """
           accepted by smtp-sink (`digest --help` for all options)
       scale [--storage sqlite|postgresql] [--subscribers N] [--instances 0|1|2]: one edition queued while another writer
           writes, then delivered by real serve processes, against smtp-source (`scale --help` for all options)
+      feed-metrics [BenchmarkDotNet arguments]
+          One feed poll (200 gzip, 304) served with the feed metrics off and on, in-process.
       hostile [--runs R]
           What each hostile content file (deep nesting, huge or pathological titles and bodies) costs
           the parsing and normalising of a scan, next to a typical article. Default 5 runs.
@@ -174,6 +177,15 @@ switch (args[0])
             .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
             .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "encontact-bench-artifacts"));
         BenchmarkRunner.Run<ArticlePipelineBenchmarks>(config, args[1..]);
+        return 0;
+    }
+
+    case "feed-metrics":
+    {
+        var config = DefaultConfig.Instance
+            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+            .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "encontact-bench-artifacts"));
+        BenchmarkRunner.Run<FeedPollMetricsBenchmarks>(config, args[1..]);
         return 0;
     }
 

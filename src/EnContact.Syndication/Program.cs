@@ -39,6 +39,7 @@ public static class Program
         builder.Services.AddDigests();
         builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
         builder.Services.AddPageChrome(); // the site's feeds → every public page's autodiscovery links
+        builder.Services.AddTelemetry(builder.Configuration); // metrics (/metrics, OTLP) and traces, by setting
 
         var app = builder.Build().ValidateSettings();
         app.UseTrustedProxies();
@@ -49,6 +50,7 @@ public static class Program
         app.UseAuthorization();
 
         app.MapHealth();
+        app.MapTelemetry();
         app.MapFeeds();
         app.MapSubscriptionPages();
         app.MapDigestArchive();

@@ -18,6 +18,7 @@ public static class DeliverySetup
         services.AddSingleton<SuppressionList>();
         services.AddSingleton<RelayHealth>();
         services.AddSingleton<RelayStatusStore>();
+        services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<MessageComposer>();
         // No relay configured: .eml files in the pickup folder, so the gateway works on a fresh machine.
         services.AddSingleton<IMailSender>(sp =>

@@ -33,6 +33,7 @@ public sealed class DeliveryWorker(
     IEnumerable<ICampaignListener> listeners,
     IOptions<DeliveryOptions> options,
     IOptions<SmtpOptions> smtp,
+    DeliveryMetrics metrics,
     TimeProvider time,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
@@ -114,6 +115,10 @@ public sealed class DeliveryWorker(
     /// <summary>Sends a claimed batch; true when a set-up error (authentication) stopped it.</summary>
     private async Task<bool> SendBatchAsync(IReadOnlyList<OutboxItem> batch, CancellationToken stoppingToken)
     {
+        // The batch is the unit of an edition's sending a trace can show: its messages' SMTP sends are its children.
+        using var activity = DeliveryMetrics.Activities.StartActivity("delivery send batch");
+        activity?.SetTag("encontact.delivery.batch.size", batch.Count);
+        activity?.SetTag("encontact.delivery.campaigns", string.Join(",", batch.Select(i => i.Campaign).Distinct(StringComparer.Ordinal)));
         using var sending = new CancellationTokenSource();
         using var shutdown = stoppingToken.Register(() => sending.CancelAfter(ShutdownGrace));
         var queue = new ConcurrentQueue<OutboxItem>(batch);
@@ -138,7 +143,10 @@ public sealed class DeliveryWorker(
         return stop;
     }
 
-    /// <summary>Sends one message and records the outcome; returns the failure kind, or null when sent.</summary>
+    /// <summary>
+    /// Sends one message and records the outcome; returns the failure kind, or null when sent. The
+    /// metric of a settled message is counted before the outbox row moves: whoever sees the row settled sees the count.
+    /// </summary>
     private async Task<FailureKind?> SendOneAsync(OutboxItem item, CancellationToken cancellationToken)
     {
         // Outcomes are recorded with CancellationToken.None: a message the relay accepted must be marked sent even during shutdown.
@@ -151,6 +159,7 @@ public sealed class DeliveryWorker(
         catch (Exception e)
         {
             logger.LogError(e, "Could not compose the {Campaign} message to {Recipient}", item.Campaign, personalData.LogId(item.Recipient));
+            metrics.Settled("failed", item.Kind, FailureClassText.Of(BounceClass.Other));
             await outbox.FailAsync(item, $"could not compose the message: {e.Message}", BounceClass.Other, CancellationToken.None);
             await SettledAsync(item, failed: true);
             return FailureKind.Permanent;
@@ -161,6 +170,7 @@ public sealed class DeliveryWorker(
         try
         {
             var receipt = await sender.SendAsync(message, cancellationToken);
+            metrics.Settled("sent", item.Kind, null);
             await outbox.MarkSentAsync(item, receipt.Reply, CancellationToken.None);
             await SettledAsync(item, failed: false);
             return null;
@@ -169,6 +179,7 @@ public sealed class DeliveryWorker(
         {
             // The grace period ran out mid-send: the relay may have it or not. Queue it again; at worst a
             // duplicate that carries the same Message-ID.
+            metrics.Settled("interrupted", item.Kind, null);
             await outbox.ReleaseAsync(item, TimeSpan.Zero, "interrupted by shutdown", CancellationToken.None);
             return FailureKind.Transient;
         }
@@ -190,10 +201,14 @@ public sealed class DeliveryWorker(
             case FailureKind.Transient when SmtpFailureClassifier.IsRelayUnavailable(e):
                 // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
                 logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, who, logged);
+                metrics.Settled("relay-unavailable", item.Kind, null);
                 await outbox.ReleaseAsync(item, options.Value.RetryDelay, reason, CancellationToken.None);
                 break;
             case FailureKind.Transient or FailureKind.Deferred:
                 logger.LogDebug("The {Campaign} message to {Recipient} will be retried later: {Reason}", item.Campaign, who, logged);
+                // The outbox gives up after Delivery:MaxAttempts, settling the message as failed ("other").
+                var gaveUp = item.Attempts >= options.Value.MaxAttempts;
+                metrics.Settled(gaveUp ? "failed" : "deferred", item.Kind, gaveUp ? FailureClassText.Of(BounceClass.Other) : null);
                 await outbox.RescheduleAsync(item, reason, CancellationToken.None);
                 break;
             case FailureKind.Permanent:
@@ -209,11 +224,13 @@ public sealed class DeliveryWorker(
                     logger.LogWarning("The relay refused the {Campaign} message to {Recipient} ({Class}); the address is kept: {Reason}", item.Campaign, who, failureClass, logged);
                     await SuppressAfterSoftBouncesAsync(item, reason, who);
                 }
+                metrics.Settled("failed", item.Kind, failureClass);
                 await outbox.FailAsync(item, reason, verdict.Class, CancellationToken.None);
                 await SettledAsync(item, failed: true);
                 break;
             default:
                 logger.LogError("Mail cannot be sent until the SMTP settings are fixed; messages stay queued: {Reason}", logged);
+                metrics.Settled("configuration-error", item.Kind, null);
                 await outbox.ReleaseAsync(item, TimeSpan.FromMinutes(1), reason, CancellationToken.None);
                 break;
         }
@@ -283,6 +300,7 @@ public sealed class DeliveryWorker(
             var progress = (await campaigns.ProgressAsync(campaign, cancellationToken)).FirstOrDefault();
             if (progress is null)
                 continue;
+            metrics.EditionProgress(progress);
             var finished = progress.Pending + progress.Sending == 0;
             if (!_lastProgressLog.TryGetValue(campaign, out var last) || now - last >= ReviewInterval || finished)
             {

@@ -369,6 +369,29 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
             reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
     }
 
+    /// <summary>
+    /// How many messages wait (pending) and are out with a sender (sending). Settled rows are not
+    /// counted: they pile up for good, while these two follow the queue, and the count reads them as a
+    /// range of ix_outbox_due (status first), so it costs the queue's length, not the table's.
+    /// </summary>
+    public async Task<(long Pending, long Sending)> CountWaitingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, WaitingCountSql);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        long pending = 0, sending = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (reader.GetString(0) == "pending")
+                pending = reader.GetInt64(1);
+            else
+                sending = reader.GetInt64(1);
+        }
+        return (pending, sending);
+    }
+
+    internal const string WaitingCountSql = "SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') GROUP BY status";
+
     // Bodies are content-addressed (the key is their hash), so a cached one can never be stale.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, MessageBody> _bodies = new(StringComparer.Ordinal);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
@@ -29,17 +30,20 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     private readonly SmtpConnectionPool _pool;
     private readonly TimeProviderRateLimiter? _rateLimiter;
     private readonly ResiliencePipeline _pipeline;
+    private readonly DeliveryMetrics? _metrics;
     private int _disposed;
 
-    public SmtpMailSender(IOptions<SmtpOptions> options, TimeProvider time, ILogger<SmtpMailSender> logger, RelayHealth? health = null)
+    public SmtpMailSender(IOptions<SmtpOptions> options, TimeProvider time, ILogger<SmtpMailSender> logger, RelayHealth? health = null,
+        ILoggerFactory? loggers = null, DeliveryMetrics? metrics = null)
     {
         var settings = options.Value;
         _logger = logger;
+        _metrics = metrics;
         _health = health ?? new RelayHealth(time);
         _pool = new SmtpConnectionPool(settings);
         if (settings.MessagesPerSecond > 0)
             _rateLimiter = new TimeProviderRateLimiter(settings.MessagesPerSecond, TimeSpan.FromSeconds(1), time);
-        _pipeline = BuildPipeline(settings, time);
+        _pipeline = BuildPipeline(settings, time, loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         Description = $"smtp {settings.Host}:{settings.Port} ({settings.Connections} connections)";
         _health.Describe($"smtp {settings.Host}:{settings.Port}");
     }
@@ -60,6 +64,8 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var format = NeedsSmtpUtf8(message) ? InternationalFormat : FormatOptions.Default;
+        using var activity = DeliveryMetrics.Activities.StartActivity("smtp send", ActivityKind.Client);
+        var started = Stopwatch.GetTimestamp(); // the machine's clock: how long the relay really took
         string reply;
         try
         {
@@ -70,9 +76,12 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            _metrics?.SmtpSent(Stopwatch.GetElapsedTime(started), ok: false);
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             _health.Failed($"{e.GetType().Name}: {e.Message}");
             throw;
         }
+        _metrics?.SmtpSent(Stopwatch.GetElapsedTime(started), ok: true);
         // MailKit returns only the reply's text, and only for a 250.
         _health.Replied($"250 {reply}");
         return new SendReceipt($"250 {reply}");
@@ -114,7 +123,7 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         }
     }
 
-    private ResiliencePipeline BuildPipeline(SmtpOptions settings, TimeProvider time)
+    private ResiliencePipeline BuildPipeline(SmtpOptions settings, TimeProvider time, ILoggerFactory loggers)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (settings.RetryAttempts > 0) // Polly wants at least one retry; 0 means "leave it to the outbox"
@@ -164,7 +173,7 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         });
         if (_rateLimiter is not null)
             builder.AddRateLimiter(_rateLimiter);
-        return builder.Build();
+        return builder.WithTelemetry("smtp", loggers).Build();
     }
 
     // Immediate retries are for a broken connection only: a recipient's 4xx goes back to the outbox

@@ -24,6 +24,8 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
         if (await store.GetAsync(key, cancellationToken) is not { Snapshot: { } snapshot, Edition.Status: EditionStatus.Ready })
             return 0;
         var campaign = DigestCampaign.Of(key);
+        using var activity = DigestTelemetry.Activities.StartActivity("digest queue edition");
+        activity?.SetTag("encontact.digest.edition", key);
         // Durations of work, for the log: the machine's clock, not the (possibly simulated) time of the schedule.
         var clock = TimeProvider.System;
         var started = clock.GetTimestamp();
@@ -58,6 +60,7 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
                     key, mailed, mailable, (int)clock.GetElapsedTime(started).TotalSeconds);
             }
         }
+        activity?.SetTag("encontact.digest.recipients", mailed);
         await store.MoveAsync(key, EditionStatus.Ready, EditionStatus.Sending, mailed, cancellationToken);
         if (mailed == 0)
             await store.FinishAsync(key, EditionStatus.Sent, new DeliveryCounts(0, 0, 0, 0), cancellationToken); // nobody to mail: nothing will settle

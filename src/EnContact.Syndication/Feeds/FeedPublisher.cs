@@ -21,6 +21,7 @@ public sealed class FeedPublisher(
     MagazineTime magazineTime,
     IOptions<FeedsOptions> options,
     TimeProvider time,
+    FeedMetrics metrics,
     ILogger<FeedPublisher> logger,
     ILetterArchive? letters = null) : BackgroundService
 {
@@ -76,7 +77,24 @@ public sealed class FeedPublisher(
     /// <summary>Renders all feeds from the store and publishes them. Returns the new snapshot.</summary>
     public async Task<FeedCache.Snapshot> RebuildAsync(CancellationToken cancellationToken)
     {
+        using var activity = FeedMetrics.Activities.StartActivity("feeds rebuild");
         var clock = Stopwatch.StartNew();
+        try
+        {
+            var snapshot = await RebuildCoreAsync(activity, clock, cancellationToken);
+            metrics.Rebuilt(clock.Elapsed, ok: true);
+            return snapshot;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            metrics.Rebuilt(clock.Elapsed, ok: false);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<FeedCache.Snapshot> RebuildCoreAsync(Activity? activity, Stopwatch clock, CancellationToken cancellationToken)
+    {
         var version = await store.CurrentVersionAsync(cancellationToken);
         var articles = await store.ListPublishedAsync(cancellationToken);
         var archive = letters is null ? null : await letters.ReadAsync(cancellationToken);
@@ -117,6 +135,9 @@ public sealed class FeedPublisher(
             LettersVersion = archive?.Version ?? 0,
         };
         cache.Publish(snapshot);
+        activity?.SetTag("encontact.store.version", version);
+        activity?.SetTag("encontact.feeds.documents", snapshot.Documents.Count);
+        activity?.SetTag("encontact.feeds.changed", changed.Count);
         logger.LogInformation("Feeds rebuilt at store version {Version}: {Documents} documents from {Articles} articles, {Changed} changed, in {Elapsed} ms",
             version, documents.Count + (letterFeed is null ? 0 : 1), articles.Count, changed.Count, clock.ElapsedMilliseconds);
 

@@ -21,28 +21,30 @@ public static class FeedsApi
         return app;
     }
 
-    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options)
+    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics)
     {
         var snapshot = cache.Current;
-        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value);
+        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value, metrics);
     }
 
     /// <summary>
     /// Answers with <paramref name="document"/> of <paramref name="snapshot"/> (null: 404): conditional
     /// GET, pre-compressed body, caching and CORS headers. Also serves the letter feed at its own path.
     /// </summary>
-    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options)
+    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options, FeedMetrics metrics)
     {
         var response = context.Response;
         if (!snapshot.IsBuilt)
         {
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             response.Headers.RetryAfter = "10";
+            metrics.Served(StatusCodes.Status503ServiceUnavailable, null, null, 0);
             return;
         }
         if (document is null)
         {
             response.StatusCode = StatusCodes.Status404NotFound;
+            metrics.Served(StatusCodes.Status404NotFound, null, null, 0);
             return;
         }
 
@@ -62,6 +64,7 @@ public static class FeedsApi
         if (IsNotModified(context.Request, document))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
+            metrics.Served(StatusCodes.Status304NotModified, document, encoding, 0);
             return;
         }
 
@@ -70,7 +73,9 @@ public static class FeedsApi
         if (encoding is not null)
             headers.ContentEncoding = encoding;
         response.ContentLength = body.Length;
-        if (!HttpMethods.IsHead(context.Request.Method))
+        var head = HttpMethods.IsHead(context.Request.Method);
+        metrics.Served(StatusCodes.Status200OK, document, encoding, head ? 0 : body.Length);
+        if (!head)
             await response.Body.WriteAsync(body, context.RequestAborted);
     }
 

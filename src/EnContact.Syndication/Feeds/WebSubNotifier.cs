@@ -17,6 +17,7 @@ public sealed class WebSubNotifier(
     IHttpClientFactory httpClients,
     IOptions<FeedsOptions> options,
     TimeProvider time,
+    ILoggerFactory loggers,
     ILogger<WebSubNotifier> logger) : BackgroundService
 {
     public const string HttpClientName = "websub";
@@ -60,6 +61,7 @@ public sealed class WebSubNotifier(
                 ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>(e => !stoppingToken.IsCancellationRequested),
             })
             .AddTimeout(TimeSpan.FromSeconds(10))
+            .WithTelemetry("websub", loggers)
             .Build();
 
         // Each of the Concurrency workers takes the next waiting topic only when it is free, so topics

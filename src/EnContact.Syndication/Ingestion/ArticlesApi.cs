@@ -74,7 +74,7 @@ public static class ArticlesApi
 
     private static async Task<Results<Created<ArticleSaveResponse>, Ok<ArticleSaveResponse>, ValidationProblem, ProblemHttpResult>> PutArticle(
         string id, HttpRequest request, ArticleStore store, ArticleNormalizer normalizer, IOptions<AdminOptions> admin,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        IngestionMetrics metrics, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (body, unreadable) = await JsonBody.ReadAsync<ArticleRequest>(request, admin.Value.MaxRequestBodyBytes, cancellationToken);
         if (body is null)
@@ -88,9 +88,12 @@ public static class ArticlesApi
 
         var result = normalizer.Normalize(body.ToDraft(), id, Article.ApiSource);
         if (!result.IsValid)
+        {
+            metrics.Problem(IngestionMetrics.ApiSource);
             return TypedResults.ValidationProblem(
                 result.Errors.GroupBy(e => JsonName(e.Field)).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
                 title: "The article is not valid");
+        }
 
         SaveOutcome outcome;
         Article stored;
@@ -100,6 +103,7 @@ public static class ArticlesApi
         }
         catch (SlugConflictException e)
         {
+            metrics.Problem(IngestionMetrics.ApiSource);
             return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["slug"] = [e.Message] })
             {
                 Status = StatusCodes.Status409Conflict,
@@ -107,6 +111,8 @@ public static class ArticlesApi
             });
         }
 
+        if (outcome != SaveOutcome.Unchanged)
+            metrics.Articles(IngestionMetrics.ApiSource, EnumText.Of(outcome), 1);
         var warnings = result.Warnings.Select(w => $"{JsonName(w.Field)}: {w.Message}").ToArray();
         if (outcome != SaveOutcome.Unchanged)
             loggers.CreateLogger(typeof(ArticlesApi)).LogInformation("Article {Id} {Outcome} through the admin API ({Status})", id, outcome, stored.Status);
@@ -116,7 +122,7 @@ public static class ArticlesApi
             : TypedResults.Ok(response);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArticle(string id, ArticleStore store, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArticle(string id, ArticleStore store, IngestionMetrics metrics, CancellationToken cancellationToken)
     {
         var existing = await store.GetAsync(id, cancellationToken);
         if (existing is null || existing.Status == ArticleStatus.Deleted)
@@ -124,6 +130,7 @@ public static class ArticlesApi
         if (existing.IsFromFile)
             return FileManaged(existing);
         await store.MarkDeletedAsync(id, cancellationToken);
+        metrics.Articles(IngestionMetrics.ApiSource, "deleted", 1);
         return TypedResults.NoContent();
     }
 

@@ -19,7 +19,8 @@ public sealed class ContentScanner(
     ArticleNormalizer normalizer,
     ScanFileReader reader,
     IOptions<IngestionOptions> options,
-    ILogger<ContentScanner> logger)
+    ILogger<ContentScanner> logger,
+    IngestionMetrics? metrics = null)
 {
     private const int BatchSize = 500;
     private const int ChunkSize = 256;
@@ -38,6 +39,8 @@ public sealed class ContentScanner(
 
     public async Task<ScanReport> ScanAsync(string root, ScanMode mode, IReadOnlyCollection<string>? changedPaths, CancellationToken cancellationToken)
     {
+        using var activity = IngestionMetrics.Activities.StartActivity("ingestion scan");
+        activity?.SetTag("encontact.ingestion.mode", mode.ToString());
         var clock = Stopwatch.StartNew();
         root = Path.GetFullPath(root);
         if (!Directory.Exists(root))
@@ -58,6 +61,10 @@ public sealed class ContentScanner(
         await batch.CommitAsync(cancellationToken);
 
         var result = scan.Tally.ToReport(present.Count, clock.Elapsed);
+        metrics?.Scanned(result);
+        activity?.SetTag("encontact.ingestion.files", result.Files);
+        activity?.SetTag("encontact.ingestion.written", result.Created + result.Updated + result.Renamed + result.Deleted);
+        activity?.SetTag("encontact.ingestion.problems", result.Problems);
         var level = result.Created + result.Updated + result.Renamed + result.Deleted + result.Problems > 0 || mode != ScanMode.Changes
             ? LogLevel.Information : LogLevel.Debug;
         logger.Log(level, "Scanned {Root} ({Mode}): {Report}", root, mode, result);
@@ -251,6 +258,7 @@ public sealed class ContentScanner(
         await scan.Batch.EnsureOpenAsync(cancellationToken);
         scan.Tally.Problems++;
         scan.Batch.Operations++;
+        metrics?.Problem(IngestionMetrics.FolderSource);
         logger.LogWarning("Skipped {File}{Line}: {Reason}; its last good version, if any, stays published",
             outcome.Path, line is null ? "" : $" line {line}", reason);
         await sources.RecordProblemAsync(scan.Batch.Connection, scan.Batch.Transaction, ContentPaths.SourceOf(outcome.Path), line, reason, outcome.Hash, cancellationToken);

@@ -12,6 +12,7 @@ public static class IngestionSetup
         services.AddSingleton<ArticleNormalizer>();
         services.AddSingleton<ContentSourceStore>();
         services.AddSingleton<ScanFileReader>();
+        services.AddSingleton<IngestionMetrics>();
         services.AddSingleton<ContentScanner>();
         services.AddSingleton<ContentFolderWorker>();
         services.AddSingleton<IngestionHealth>();

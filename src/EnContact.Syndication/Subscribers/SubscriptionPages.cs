@@ -134,6 +134,7 @@ public static class SubscriptionPages
         switch (await store.ConfirmAsync(claims.SubscriberId, claims.Nonce, cancellationToken))
         {
             case ConfirmOutcome.Confirmed:
+                http.RequestServices.GetRequiredService<SubscriberMetrics>().Record(SubscriberMetrics.Confirmed);
                 pages.Logger.LogInformation("Subscriber {Subscriber} confirmed", claims.SubscriberId);
                 return await pages.ConfirmedAsync(http, claims.SubscriberId);
             case ConfirmOutcome.AlreadyConfirmed:
@@ -214,6 +215,7 @@ public static class SubscriptionPages
             return oneClick
                 ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid unsubscribe link", detail: "This link was not issued by us or was altered.")
                 : await pages.TokenProblemAsync(http, TokenState.Invalid);
+        http.RequestServices.GetRequiredService<SubscriberMetrics>().Record(SubscriberMetrics.Unsubscribed);
         pages.Logger.LogInformation("Subscriber {Subscriber} unsubscribed ({How})", claims.SubscriberId, oneClick ? "one-click" : "page");
         return oneClick ? TypedResults.Text("Désabonnement enregistré.\n", "text/plain; charset=utf-8") : await pages.UnsubscribedAsync(http);
     }

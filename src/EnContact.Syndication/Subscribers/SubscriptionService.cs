@@ -19,6 +19,7 @@ public sealed class SubscriptionService(
     IOptions<SubscribersOptions> options,
     IOptions<SiteOptions> site,
     TimeProvider time,
+    SubscriberMetrics metrics,
     ILogger<SubscriptionService> logger)
 {
     /// <summary>
@@ -61,6 +62,7 @@ public sealed class SubscriptionService(
     {
         if (!perAddress.TryAcquire(request.Address))
         {
+            metrics.Record(SubscriberMetrics.Throttled);
             logger.LogWarning("Subscription requests for {Address} over Subscribers:RequestsPerHourPerAddress: not processed", personalData.LogId(request.Address));
             return;
         }
@@ -73,6 +75,7 @@ public sealed class SubscriptionService(
                 await QueueAsync("confirm", request.Address, plan.SendNumber, "email/Confirmation",
                     new ConfirmationMailModel(site.Value.Title, site.Value.BaseUrl, "{{confirm_url}}", (int)settings.ConfirmLinkLifetime.TotalHours),
                     new Dictionary<string, string> { ["confirm_url"] = links.ConfirmUrl(plan.SubscriberId, plan.Nonce!) }, cancellationToken);
+                metrics.Record(SubscriberMetrics.ConfirmationQueued);
                 logger.LogInformation("Subscription request for {Address} ({Source}): confirmation mail {Number} of today queued", who, request.Source, plan.SendNumber);
                 break;
             case ConfirmationMail.AlreadySubscribed:
@@ -83,9 +86,11 @@ public sealed class SubscriptionService(
                         ["preferences_url"] = links.PreferencesUrl(plan.SubscriberId),
                         ["unsubscribe_url"] = links.UnsubscribeUrl(plan.SubscriberId),
                     }, cancellationToken);
+                metrics.Record(SubscriberMetrics.AlreadySubscribed);
                 logger.LogInformation("Subscription request for {Address}, already subscribed: reminder with their links queued", who);
                 break;
             default:
+                metrics.Record(SubscriberMetrics.NotMailed);
                 logger.LogInformation("Subscription request for {Address}: no mail, {Count} sent today or the last one too recent", who, plan.SendNumber);
                 break;
         }
