@@ -38,10 +38,10 @@ public static class DigestArchivePages
         return app;
     }
 
-    private static Task ServeFeed(HttpContext context, FeedCache cache, IOptions<FeedsOptions> options)
+    private static Task ServeFeed(HttpContext context, FeedCache cache, FeedRequestCounter counter, IOptions<FeedsOptions> options)
     {
         var snapshot = cache.Current;
-        return FeedsApi.ServeAsync(context, snapshot, snapshot.Letters, options.Value);
+        return FeedsApi.ServeAsync(context, snapshot, snapshot.Letters, options.Value, counter);
     }
 
     private static async Task<IResult> Archive(HttpContext http, DigestStore store, DigestRenderer renderer, PageRenderer pages, SubscriberLinks links, CancellationToken cancellationToken)

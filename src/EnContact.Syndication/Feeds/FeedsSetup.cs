@@ -12,6 +12,7 @@ public static class FeedsSetup
         services.AddSingleton<IPostConfigureOptions<FeedsOptions>, ResolveMirrorPath>();
         services.AddSingleton<FeedSetBuilder>();
         services.AddSingleton<FeedCache>();
+        services.AddSingleton<FeedRequestCounter>();
         services.AddSingleton<FeedLinks>();
         services.AddSingleton<FeedMirror>();
         services.AddHttpClient(WebSubNotifier.HttpClientName, (provider, client) =>
