@@ -32,6 +32,11 @@ public static class DeskSetup
         desk.MapPost("/lettre/{key}/approuver", NextEditionPage.ApproveAsync);
         desk.MapPost("/lettre/{key}/reconstruire", NextEditionPage.RebuildAsync);
         desk.MapPost("/lettre/{key}/rejeter", NextEditionPage.DiscardAsync);
+        desk.MapGet("/editions", EditionsPage.ShowAsync);
+        desk.MapGet("/editions/progres", EditionsPage.StreamAsync);
+        desk.MapPost("/editions/{key}/pause", EditionsPage.PauseAsync);
+        desk.MapPost("/editions/{key}/reprendre", EditionsPage.ResumeAsync);
+        desk.MapPost("/editions/{key}/annuler", EditionsPage.CancelAsync);
 
         var administrators = desk.MapGroup("").RequireAuthorization(DeskAuthentication.AdministratorPolicy);
         return app;
