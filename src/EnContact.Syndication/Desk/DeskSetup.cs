@@ -10,6 +10,7 @@ public static class DeskSetup
         services.AddSingleton<StaffPasswords>();
         services.AddSingleton<SignIn>();
         services.AddSingleton<DeskPageKit>();
+        services.AddSingleton<DeskImportStore>();
         services.AddDeskAuthentication();
         return services;
     }
@@ -37,8 +38,19 @@ public static class DeskSetup
         desk.MapPost("/editions/{key}/pause", EditionsPage.PauseAsync);
         desk.MapPost("/editions/{key}/reprendre", EditionsPage.ResumeAsync);
         desk.MapPost("/editions/{key}/annuler", EditionsPage.CancelAsync);
+        desk.MapGet("/articles", ArticlesPage.ShowAsync);
+        desk.MapPost("/articles/flux", ArticlesPage.RebuildFeedsAsync);
+
+        desk.MapGet("/flux", FeedsPage.ShowAsync);
 
         var administrators = desk.MapGroup("").RequireAuthorization(DeskAuthentication.AdministratorPolicy);
+        administrators.MapGet("/abonnes", SubscribersPages.ShowAsync);
+        administrators.MapGet("/abonnes/export", SubscribersPages.ExportAsync);
+        administrators.MapPost("/abonnes/import", SubscribersPages.CheckImportAsync);
+        administrators.MapPost("/abonnes/import/{id}/appliquer", SubscribersPages.ApplyImportAsync);
+        administrators.MapGet("/abonnes/{id}", SubscribersPages.ShowOneAsync);
+        administrators.MapPost("/abonnes/{id}/effacer", SubscribersPages.EraseAsync);
+        administrators.MapGet("/reglages", SettingsPage.ShowAsync);
         return app;
     }
 

@@ -42,6 +42,23 @@ public static class DeskText
         _ => EnumText.Of(phase),
     };
 
+    public static string Subscriber(Subscribers.SubscriberStatus status) => status switch
+    {
+        Subscribers.SubscriberStatus.Pending => "en attente",
+        Subscribers.SubscriberStatus.Active => "actif",
+        Subscribers.SubscriberStatus.Paused => "en pause",
+        _ => "désabonné",
+    };
+
+    public static string Message(OutboxStatus status) => status switch
+    {
+        OutboxStatus.Pending or OutboxStatus.Sending => "en attente",
+        OutboxStatus.Sent => "reçu",
+        OutboxStatus.Failed => "rebond",
+        OutboxStatus.Suppressed => "bloqué",
+        _ => "annulé",
+    };
+
     public static string FailureClass(string failureClass) => failureClass switch
     {
         "mailbox" => "adresse inexistante",

@@ -19,6 +19,7 @@ public static class SubscribersSetup
         services.AddSingleton(provider => new SectionNames(provider.GetRequiredService<IOptions<SubscribersOptions>>().Value.EffectiveSections));
         services.AddSingleton<SubscriberLinks>();
         services.AddSingleton<SubscriberStore>();
+        services.AddSingleton<SubscriberImports>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<AddressRateLimiter>();
         services.AddSingleton<SubscriptionPageKit>();
