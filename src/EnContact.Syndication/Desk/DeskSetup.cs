@@ -11,6 +11,7 @@ public static class DeskSetup
         services.AddSingleton<SignIn>();
         services.AddSingleton<DeskPageKit>();
         services.AddSingleton<DeskImportStore>();
+        services.AddHostedService<WaitingEditionAnnouncer>();
         services.AddDeskAuthentication();
         return services;
     }
