@@ -23,6 +23,15 @@ public static class DeskText
         _ => EnumText.Of(status),
     };
 
+    /// <summary>Why an edition went no further, in a few words (the full reason, in English, stays in the page's tooltip and the API).</summary>
+    public static string? Reason(EditionStatus status) => status switch
+    {
+        EditionStatus.Empty => "aucun nouvel article",
+        EditionStatus.Skipped => "passerelle arrêtée à l’heure prévue",
+        EditionStatus.Discarded => "articles reportés à la suivante",
+        _ => null,
+    };
+
     /// <summary>The CSS class of a state's label: ok, wait, run or bad.</summary>
     public static string Tone(EditionStatus status) => status switch
     {
