@@ -27,6 +27,8 @@ public class FeedPollMetricsBenchmarks
     [Params(false, true)]
     public bool Metrics { get; set; }
 
+    private readonly FeedRequestCounter _counter = new();
+
     [GlobalSetup]
     public void Setup()
     {
@@ -57,7 +59,7 @@ public class FeedPollMetricsBenchmarks
         context.Request.Method = HttpMethods.Get;
         context.Request.Headers.AcceptEncoding = "gzip, deflate, br";
         context.Response.Body = Stream.Null;
-        return FeedsApi.ServeAsync(context, _snapshot, _document, _options, _metrics);
+        return FeedsApi.ServeAsync(context, _snapshot, _document, _options, _metrics, _counter);
     }
 
     [Benchmark]
@@ -68,6 +70,6 @@ public class FeedPollMetricsBenchmarks
         context.Request.Headers.AcceptEncoding = "gzip, deflate, br";
         context.Request.Headers.IfNoneMatch = _etag;
         context.Response.Body = Stream.Null;
-        return FeedsApi.ServeAsync(context, _snapshot, _document, _options, _metrics);
+        return FeedsApi.ServeAsync(context, _snapshot, _document, _options, _metrics, _counter);
     }
 }

@@ -1,6 +1,7 @@
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Composition;
 using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Desk;
 using EnContact.Syndication.Digests;
 using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Ingestion;
@@ -37,6 +38,7 @@ public static class Program
         builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
         builder.Services.AddDigests();
+        builder.Services.AddDesk(); // the editor's desk at /admin: staff accounts, sessions, pages
         builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
         builder.Services.AddPageChrome(); // the site's feeds → every public page's autodiscovery links
         builder.Services.AddTelemetry(builder.Configuration); // metrics (/metrics, OTLP) and traces, by setting
@@ -54,6 +56,7 @@ public static class Program
         app.MapFeeds();
         app.MapSubscriptionPages();
         app.MapDigestArchive();
+        app.MapDesk();
 
         var admin = app.MapAdminApi();
         admin.MapArticlesApi();

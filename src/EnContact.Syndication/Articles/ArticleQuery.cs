@@ -9,6 +9,8 @@ public sealed record ArticleQuery
     public DateTimeOffset? UpdatedSince { get; init; }
     /// <summary>Only articles whose change-counter version is greater than this.</summary>
     public long? ChangedSinceVersion { get; init; }
+    /// <summary>Only articles whose title, slug or id contains this text (letter case ignored).</summary>
+    public string? Search { get; init; }
     public int Page { get; init; } = 1;
     public int PageSize { get; init; } = 50;
 }

@@ -57,6 +57,13 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
             command.Parameters.AddWithValue("@version", version);
         }
 
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            // A plain substring: % and _ typed by an editor are matched literally.
+            where.Append(" AND (LOWER(title) LIKE @search ESCAPE '\\' OR slug LIKE @search ESCAPE '\\' OR LOWER(id) LIKE @search ESCAPE '\\')");
+            command.Parameters.AddWithValue("@search", "%" + query.Search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%");
+        }
+
         command.CommandText = $"SELECT COUNT(*) FROM articles {where}";
         var total = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
 

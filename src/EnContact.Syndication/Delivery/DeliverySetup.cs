@@ -15,6 +15,7 @@ public static class DeliverySetup
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<IChangeSubscriber, OutboxChanges>();
         services.AddSingleton<CampaignControl>();
+        services.AddSingleton<MessageHistory>();
         services.AddSingleton<SuppressionList>();
         services.AddSingleton<RelayHealth>();
         services.AddSingleton<RelayStatusStore>();

@@ -14,7 +14,7 @@ public sealed record ArticleChange(string ArticleId, string Title, string Change
 /// approval, else the next edition as it stands now; nothing new means nothing to show or send.
 /// </summary>
 public sealed class DigestEditions(DigestStore store, DigestBuilder builder, DigestRenderer renderer, DigestQueue queue, SubscriberStore subscribers,
-    SubscriberLinks links, IOptions<DigestOptions> options, TimeProvider time, ILogger<DigestEditions> logger)
+    SubscriberLinks links, OutboxStore outbox, IOptions<DigestOptions> options, TimeProvider time, ILogger<DigestEditions> logger)
 {
     /// <summary>Approves an edition that waits for it and queues it; null when there is no such edition waiting.</summary>
     public async Task<EditionSummary?> ApproveAsync(string key, CancellationToken cancellationToken)
@@ -111,9 +111,16 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
     public async Task<string?> WaitingEditionKeyAsync(CancellationToken cancellationToken) =>
         (await store.WithStatusAsync(EditionStatus.AwaitingApproval, cancellationToken)).FirstOrDefault()?.Key;
 
-    private async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(DigestSnapshot snapshot, string? subscriberAddress, CancellationToken cancellationToken)
+    /// <summary>The edition a preview or a test copy shows when given <paramref name="key"/> (see the class), with its articles; null with a reason when it carries nothing.</summary>
+    public Task<(DigestSnapshot? Snapshot, string? Problem)> ShownAsync(string? key, CancellationToken cancellationToken) => TargetAsync(key, cancellationToken);
+
+    /// <summary>
+    /// The HTML of <paramref name="snapshot"/> as the readers of <paramref name="sections"/> get it (null:
+    /// every section), or as <paramref name="subscriberAddress"/> gets it when given. Null with a reason when that copy would be empty.
+    /// </summary>
+    public async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(DigestSnapshot snapshot, string? subscriberAddress, CancellationToken cancellationToken,
+        IReadOnlyList<string>? sections = null)
     {
-        IReadOnlyList<string>? sections = null;
         if (subscriberAddress is not null)
         {
             if (!MailInput.TryNormalizeAddress("subscriber", subscriberAddress, out var address, out var error))
@@ -124,6 +131,21 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
         }
         var rendered = await renderer.RenderAsync(snapshot, sections);
         return rendered is null ? (null, $"no article for these sections since {snapshot.Since:u}") : (rendered, null);
+    }
+
+    /// <summary>
+    /// Queues one test copy of edition <paramref name="key"/> (else of the default edition) for
+    /// <paramref name="to"/>; delivery sends it like any transactional mail. Returns its delivery's
+    /// campaign, or the problem (a <c>to:</c> one for a bad address, else there is nothing to send).
+    /// </summary>
+    public async Task<(string? Campaign, string? Problem)> QueueTestCopyAsync(string to, string? key, CancellationToken cancellationToken)
+    {
+        var (body, message, problem) = await TestCopyAsync(to, key, cancellationToken);
+        if (body is null || message is null)
+            return (null, problem);
+        await outbox.EnqueueAsync(body, [message], cancellationToken);
+        logger.LogInformation("Test copy of the letter queued as {Campaign}", message.Campaign);
+        return (message.Campaign, null);
     }
 
     /// <summary>

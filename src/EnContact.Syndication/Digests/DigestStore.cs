@@ -49,6 +49,7 @@ public sealed class DigestStore(Database connections, TimeProvider time)
                     await ExecuteAsync(connection, transaction, "INSERT INTO digest_items (edition_key, article_id) VALUES (@key, @article)",
                         cancellationToken, ("@key", key), ("@article", item.ArticleId));
                 await transaction.CommitAsync(cancellationToken);
+                await BumpedAsync(true, cancellationToken); // the desk's banner and announcement learn of a new waiting edition
                 return ((await GetAsync(key, cancellationToken))!.Value.Edition, true);
             }
         }

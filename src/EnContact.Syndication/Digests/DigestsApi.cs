@@ -80,18 +80,17 @@ public static class DigestsApi
 
     /// <summary>Queues one test copy of the next edition; delivery sends it like any transactional mail.</summary>
     private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> SendTest(
-        HttpRequest http, DigestEditions editions, Delivery.OutboxStore outbox, IOptions<AdminOptions> admin, CancellationToken cancellationToken)
+        HttpRequest http, DigestEditions editions, IOptions<AdminOptions> admin, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<TestRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
         if (request is null)
             return unreadable!;
-        var (body, message, problem) = await editions.TestCopyAsync(request.To ?? "", request.Edition, cancellationToken);
-        if (body is null || message is null)
+        var (campaign, problem) = await editions.QueueTestCopyAsync(request.To ?? "", request.Edition, cancellationToken);
+        if (campaign is null)
             return problem!.StartsWith("to:", StringComparison.Ordinal)
                 ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [problem] })
                 : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to send", detail: problem);
-        await outbox.EnqueueAsync(body, [message], cancellationToken);
-        return TypedResults.Accepted($"/api/deliveries/{message.Campaign}");
+        return TypedResults.Accepted($"/api/deliveries/{campaign}");
     }
 
     private static ProblemHttpResult NotFound(string key) =>

@@ -21,17 +21,17 @@ public static class FeedsApi
         return app;
     }
 
-    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics)
+    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics, FeedRequestCounter counter)
     {
         var snapshot = cache.Current;
-        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value, metrics);
+        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value, metrics, counter);
     }
 
     /// <summary>
     /// Answers with <paramref name="document"/> of <paramref name="snapshot"/> (null: 404): conditional
     /// GET, pre-compressed body, caching and CORS headers. Also serves the letter feed at its own path.
     /// </summary>
-    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options, FeedMetrics metrics)
+    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options, FeedMetrics metrics, FeedRequestCounter counter)
     {
         var response = context.Response;
         if (!snapshot.IsBuilt)
@@ -61,7 +61,9 @@ public static class FeedsApi
         if (options.HubUrl is { } hub && !document.IsArchive)
             headers.Link = $"<{hub}>; rel=\"hub\", <{document.Url}>; rel=\"self\"";
 
-        if (IsNotModified(context.Request, document))
+        var notModified = IsNotModified(context.Request, document);
+        counter.Count(document.Path, notModified);
+        if (notModified)
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             metrics.Served(StatusCodes.Status304NotModified, document, encoding, 0);

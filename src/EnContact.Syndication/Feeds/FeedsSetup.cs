@@ -13,6 +13,7 @@ public static class FeedsSetup
         services.AddSingleton<FeedSetBuilder>();
         services.AddSingleton<FeedCache>();
         services.AddSingleton<FeedMetrics>();
+        services.AddSingleton<FeedRequestCounter>();
         services.AddSingleton<FeedLinks>();
         services.AddSingleton<FeedMirror>();
         services.AddHttpClient(WebSubNotifier.HttpClientName, (provider, client) =>

@@ -64,7 +64,8 @@ public static class SubscribersApi
     private static async Task<Results<Ok<SubscriberView>, ProblemHttpResult>> GetSubscriber(string id, SubscriberStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } subscriber ? TypedResults.Ok(SubscriberView.Of(subscriber)) : NotFound(id);
 
-    private static async Task Export(HttpContext http, SubscriberStore store, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Every subscriber as a CSV download (the API's and the desk's export).</summary>
+    public static async Task Export(HttpContext http, SubscriberStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"subscribers-{time.GetUtcNow():yyyyMMdd-HHmmss}.csv\"";
@@ -79,40 +80,27 @@ public static class SubscribersApi
     /// <c>?source=</c> is the consent source of rows that have none. 200 with a per-row report.
     /// </summary>
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(
-        HttpRequest request, SubscriberStore store, [Microsoft.AspNetCore.Mvc.FromServices] MagazineTime magazineTime, IOptions<SubscribersOptions> options, TimeProvider time,
-        ILoggerFactory loggers, bool? dryRun, string? source, CancellationToken cancellationToken)
+        HttpRequest request, SubscriberImports imports, bool? dryRun, string? source, CancellationToken cancellationToken)
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim();
         if (mediaType is not ("text/csv" or "text/plain"))
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type",
                 detail: "Send the subscribers as text/csv (UTF-8) with a header line: email,name,consent_date,consent_source,sections.");
         using var reader = new StreamReader(request.Body, new UTF8Encoding(false, throwOnInvalidBytes: true));
-        CsvParseResult parsed;
+        string text;
         try
         {
             // Parsing is synchronous (CsvHelper); read the bounded body first.
-            var text = await reader.ReadToEndAsync(cancellationToken);
-            parsed = SubscriberCsv.Parse(new StringReader(text), options.Value.EffectiveSections, source, magazineTime, time.GetUtcNow());
+            text = await reader.ReadToEndAsync(cancellationToken);
         }
         catch (DecoderFallbackException)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not UTF-8", detail: "The CSV must be UTF-8 encoded.");
         }
-        if (parsed.Problem is not null)
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unreadable CSV", detail: parsed.Problem);
-
-        var logger = loggers.CreateLogger(typeof(SubscribersApi));
-        var progress = new Progress<int>(done => logger.LogInformation("Subscriber import: {Done}/{Total} rows checked", done, parsed.Rows.Count));
-        var outcomes = await store.ImportAsync(parsed.Rows, dryRun ?? false, progress, cancellationToken);
-        var all = outcomes.Concat(parsed.Rejected).OrderBy(o => o.Line).ToList();
-        var report = new ImportReport(dryRun ?? false, all.Count,
-            all.Count(o => o.Result == ImportResult.Created), all.Count(o => o.Result == ImportResult.Activated),
-            all.Count(o => o.Result == ImportResult.Unchanged), all.Count(o => o.Result == ImportResult.Rejected),
-            all.Where(o => o.Result is ImportResult.Rejected or ImportResult.Unchanged)
-                .Select(o => new ImportOutcomeView(o.Line, o.Address, o.Result.ToString().ToLowerInvariant(), o.Reason)).ToList());
-        logger.LogInformation("Subscriber import{DryRun}: {Created} created, {Activated} activated, {Unchanged} unchanged, {Rejected} rejected",
-            report.DryRun ? " (dry run)" : "", report.Created, report.Activated, report.Unchanged, report.Rejected);
-        return TypedResults.Ok(report);
+        var (report, problem) = await imports.RunAsync(text, source, dryRun ?? false, cancellationToken);
+        return report is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unreadable CSV", detail: problem)
+            : TypedResults.Ok(report);
     }
 
     private static async Task<Results<Ok<ErasureReport>, ValidationProblem, ProblemHttpResult>> EraseByAddress(
@@ -133,7 +121,8 @@ public static class SubscribersApi
         return TypedResults.Ok(await EraseAsync(store, personalData, subscriber.Address, keepSuppression ?? true, loggers, cancellationToken));
     }
 
-    private static async Task<ErasureReport> EraseAsync(SubscriberStore store, PersonalData personalData, string address, bool keepSuppression, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <summary>Right to erasure, logged under the address's label (the API's and the desk's).</summary>
+    public static async Task<ErasureReport> EraseAsync(SubscriberStore store, PersonalData personalData, string address, bool keepSuppression, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var report = await store.EraseAsync(address, keepSuppression, cancellationToken);
         loggers.CreateLogger(typeof(SubscribersApi)).LogInformation(

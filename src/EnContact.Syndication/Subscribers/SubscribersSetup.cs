@@ -20,6 +20,7 @@ public static class SubscribersSetup
         services.AddSingleton<SubscriberLinks>();
         services.AddSingleton<SubscriberStore>();
         services.AddSingleton<SubscriberMetrics>();
+        services.AddSingleton<SubscriberImports>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<AddressRateLimiter>();
         services.AddSingleton<SubscriptionPageKit>();

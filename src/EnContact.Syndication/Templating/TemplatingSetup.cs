@@ -4,7 +4,7 @@ namespace EnContact.Syndication.Templating;
 public static class TemplatingSetup
 {
     /// <summary>The template folders compiled at start-up.</summary>
-    public static readonly string[] Folders = ["pages", "email", "digest"];
+    public static readonly string[] Folders = ["pages", "email", "digest", "admin"];
 
     public static IServiceCollection AddTemplating(this IServiceCollection services, IHostEnvironment environment)
     {

@@ -14,9 +14,20 @@ public static class GatewayProcess
     public const string FeedsUrl = "https://flux.en-contact.com/";
 
     /// <summary>Runs one verb to its end (60 s at most, as a failure detector).</summary>
-    public static async Task<(int Code, string Output, string Error)> RunAsync(string workingDirectory, (string Name, string? Value)[] environment, params string[] args)
+    public static Task<(int Code, string Output, string Error)> RunAsync(string workingDirectory, (string Name, string? Value)[] environment, params string[] args) =>
+        RunWithInputAsync(workingDirectory, environment, null, args);
+
+    /// <summary>Runs one verb with <paramref name="input"/> as its standard input (closed after it; none when null).</summary>
+    public static async Task<(int Code, string Output, string Error)> RunWithInputAsync(string workingDirectory, (string Name, string? Value)[] environment, string? input, params string[] args)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, environment, args))!;
+        var start = StartInfo(workingDirectory, environment, args);
+        start.RedirectStandardInput = input is not null;
+        using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -1,0 +1,113 @@
+using System.Globalization;
+using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Digests;
+
+namespace EnContact.Syndication.Desk;
+
+/// <summary>How the desk says states, dates and numbers in French (the API and the CLI keep their English names).</summary>
+public static class DeskText
+{
+    public static readonly CultureInfo French = CultureInfo.GetCultureInfo("fr-FR");
+
+    public static string Status(EditionStatus status) => status switch
+    {
+        EditionStatus.AwaitingApproval => "à valider",
+        EditionStatus.Ready => "prête",
+        EditionStatus.Sending => "en cours d’envoi",
+        EditionStatus.Sent => "envoyée",
+        EditionStatus.SentWithFailures => "envoyée avec échecs",
+        EditionStatus.Cancelled => "annulée",
+        EditionStatus.Discarded => "rejetée",
+        EditionStatus.Empty => "vide",
+        EditionStatus.Skipped => "sautée",
+        _ => EnumText.Of(status),
+    };
+
+    /// <summary>Why an edition went no further, in a few words (the full reason, in English, stays in the page's tooltip and the API).</summary>
+    public static string? Reason(EditionStatus status) => status switch
+    {
+        EditionStatus.Empty => "aucun nouvel article",
+        EditionStatus.Skipped => "passerelle arrêtée à l’heure prévue",
+        EditionStatus.Discarded => "articles reportés à la suivante",
+        _ => null,
+    };
+
+    /// <summary>The CSS class of a state's label: ok, wait, run or bad.</summary>
+    public static string Tone(EditionStatus status) => status switch
+    {
+        EditionStatus.Sent => "ok",
+        EditionStatus.AwaitingApproval or EditionStatus.Ready => "wait",
+        EditionStatus.Sending => "run",
+        EditionStatus.SentWithFailures or EditionStatus.Cancelled => "bad",
+        _ => "",
+    };
+
+    public static string Phase(CampaignPhase phase) => phase switch
+    {
+        CampaignPhase.Sending => "envoi en cours",
+        CampaignPhase.Paused => "en pause",
+        CampaignPhase.Cancelled => "annulé",
+        CampaignPhase.Done => "terminé",
+        _ => EnumText.Of(phase),
+    };
+
+    public static string Subscriber(Subscribers.SubscriberStatus status) => status switch
+    {
+        Subscribers.SubscriberStatus.Pending => "en attente",
+        Subscribers.SubscriberStatus.Active => "actif",
+        Subscribers.SubscriberStatus.Paused => "en pause",
+        _ => "désabonné",
+    };
+
+    public static string Message(OutboxStatus status) => status switch
+    {
+        OutboxStatus.Pending or OutboxStatus.Sending => "en attente",
+        OutboxStatus.Sent => "reçu",
+        OutboxStatus.Failed => "rebond",
+        OutboxStatus.Suppressed => "bloqué",
+        _ => "annulé",
+    };
+
+    public static string FailureClass(string failureClass) => failureClass switch
+    {
+        "mailbox" => "adresse inexistante",
+        "mailbox-full" => "boîte pleine",
+        "policy" => "refus du destinataire",
+        "content" => "contenu refusé",
+        "system" => "panne du serveur distant",
+        _ => "autre",
+    };
+
+    public static string Classes(IReadOnlyDictionary<string, long> byClass) =>
+        byClass.Count == 0 ? "—" : string.Join(", ", byClass.OrderByDescending(c => c.Value).Select(c => $"{FailureClass(c.Key)} {Number(c.Value)}"));
+
+    public static string Number(long value) => value.ToString("N0", French);
+
+    /// <summary>"lundi 30 novembre 2026 à 08:00" in the magazine's time zone.</summary>
+    public static string Date(DateTimeOffset instant, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(instant, zone).ToString("dddd d MMMM yyyy 'à' HH:mm", French);
+
+    public static string ShortDate(DateTimeOffset? instant, TimeZoneInfo zone) =>
+        instant is { } value ? TimeZoneInfo.ConvertTime(value, zone).ToString("dd/MM/yyyy HH:mm", French) : "—";
+
+    /// <summary>An article's change since its edition was built, from <see cref="DigestEditions.ChangesAsync"/>'s words.</summary>
+    public static string Change(string change)
+    {
+        if (change.StartsWith("withdrawn", StringComparison.Ordinal))
+            return "retiré depuis (supprimé, dépublié ou sorti de la période)";
+        if (change.StartsWith("published", StringComparison.Ordinal))
+            return "publié depuis dans la période : absent de la lettre";
+        if (change.StartsWith("changed: ", StringComparison.Ordinal))
+            return "modifié : " + string.Join(", ", change["changed: ".Length..].Split(", ").Select(field => field switch
+            {
+                "title" => "titre",
+                "summary" => "résumé",
+                "authors" => "auteurs",
+                "publication date" => "date de publication",
+                "access" => "accès",
+                "issue" => "numéro",
+                _ => field,
+            }));
+        return change;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Security.Claims;
+using EnContact.Syndication.Digests;
+using EnContact.Syndication.Subscribers;
+using Microsoft.Extensions.Options;
+
+namespace EnContact.Syndication.Desk;
+
+public sealed record NextEditionPageModel : DeskPageModel
+{
+    /// <summary>The edition waiting for approval; null when the page shows the next edition as it stands (not built yet).</summary>
+    public EditionSummary? Edition { get; init; }
+    public DigestSnapshot? Snapshot { get; init; }
+    /// <summary>Why there is nothing to show (nothing new since the last edition).</summary>
+    public string? Nothing { get; init; }
+    public IReadOnlyList<ArticleChange> Changes { get; init; } = [];
+    public required IReadOnlyList<string> Sections { get; init; }
+    public IReadOnlyList<string> ChosenSections { get; init; } = [];
+    public string? Subscriber { get; init; }
+    public required string PreviewUrl { get; init; }
+    public DateTimeOffset? NextFireAt { get; init; }
+    public required TimeZoneInfo Zone { get; init; }
+    public bool RequireApproval { get; init; }
+}
+
+/// <summary>
+/// The letter as readers will get it: the edition waiting for approval (else the next one as it stands),
+/// rendered by <see cref="DigestRenderer"/> for a set of sections or one subscriber, its articles and what
+/// changed since it was built; approve, rebuild, discard and a test copy to oneself, all through <see cref="DigestEditions"/>.
+/// </summary>
+public static class NextEditionPage
+{
+    public static Task<IResult> ShowAsync(HttpContext http) => RenderAsync(http, null, StatusCodes.Status200OK);
+
+    private static async Task<IResult> RenderAsync(HttpContext http, string? problem, int status)
+    {
+        var services = http.RequestServices;
+        var (kit, editions, store, schedule) = (services.GetRequiredService<DeskPageKit>(), services.GetRequiredService<DigestEditions>(),
+            services.GetRequiredService<DigestStore>(), services.GetRequiredService<DigestSchedule>());
+        var subscribers = services.GetRequiredService<IOptions<SubscribersOptions>>();
+        var digest = services.GetRequiredService<IOptions<DigestOptions>>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var cancellationToken = http.RequestAborted;
+        var (subscriber, chosen) = Audience(http);
+        var waitingKey = await editions.WaitingEditionKeyAsync(cancellationToken);
+        var (snapshot, nothing) = await editions.ShownAsync(waitingKey, cancellationToken);
+        var edition = waitingKey is null ? null : (await store.GetAsync(waitingKey, cancellationToken))?.Edition;
+        var query = new List<string>();
+        if (waitingKey is not null)
+            query.Add("edition=" + Uri.EscapeDataString(waitingKey));
+        if (subscriber is not null)
+            query.Add("abonne=" + Uri.EscapeDataString(subscriber));
+        query.AddRange(chosen.Select(s => "rubrique=" + Uri.EscapeDataString(s)));
+        return await kit.RenderAsync(http, "NextEdition", new NextEditionPageModel
+        {
+            Title = "Prochaine lettre", Menu = "lettre", Problem = problem,
+            Edition = edition, Snapshot = snapshot, Nothing = snapshot is null ? nothing : null,
+            Changes = waitingKey is null ? [] : await editions.ChangesAsync(waitingKey, cancellationToken),
+            Sections = subscribers.Value.EffectiveSections, ChosenSections = chosen, Subscriber = subscriber,
+            PreviewUrl = DeskRoutes.NextEdition + "/lettre/apercu" + (query.Count == 0 ? "" : "?" + string.Join("&", query)),
+            NextFireAt = schedule.Next(time.GetUtcNow()), Zone = schedule.Zone, RequireApproval = digest.Value.RequireApproval,
+        }, status);
+    }
+
+    /// <summary>
+    /// The letter itself, for the page's frame: served with a CSP sandbox (no script, no form, an origin of
+    /// its own) and framed only by the desk, so the letter's HTML can do nothing to the desk around it.
+    /// </summary>
+    public static async Task<IResult> PreviewAsync(HttpContext http, DigestEditions editions, string? edition, CancellationToken cancellationToken)
+    {
+        var (subscriber, chosen) = Audience(http);
+        var (snapshot, problem) = await editions.ShownAsync(edition, cancellationToken);
+        string html;
+        if (snapshot is null)
+            html = Note("Rien à montrer : aucun article pour la prochaine lettre pour l’instant.");
+        else
+        {
+            var (digest, empty) = await editions.PreviewAsync(snapshot, subscriber, cancellationToken, chosen.Count == 0 ? null : chosen);
+            html = digest?.Html ?? Note(empty!.StartsWith("subscriber:", StringComparison.Ordinal)
+                ? "Aucun abonné n’a cette adresse."
+                : "Ces lecteurs ne recevraient rien cette semaine : aucun article dans leurs rubriques.");
+        }
+        var headers = http.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers["X-Content-Type-Options"] = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.ContentSecurityPolicy = "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'";
+        return TypedResults.Content(html, "text/html; charset=utf-8");
+    }
+
+    public static Task<IResult> ApproveAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
+        ActAsync(http, async () => await editions.ApproveAsync(key, cancellationToken) is null ? "n’attend plus de validation" : null, "approuvee", DeskRoutes.Editions);
+
+    public static Task<IResult> RebuildAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
+        ActAsync(http, async () => (await editions.RebuildAsync(key, cancellationToken)).Problem is { } problem
+            ? problem.Contains("MinimumItems", StringComparison.Ordinal) ? "contiendrait trop peu d’articles aujourd’hui : rejetez-la plutôt" : "n’attend plus de validation"
+            : null, "reconstruite", DeskRoutes.NextEdition);
+
+    public static Task<IResult> DiscardAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
+        ActAsync(http, async () => (await editions.DiscardAsync(key, cancellationToken)).Problem is null ? null : "n’attend plus de validation", "rejetee", DeskRoutes.NextEdition);
+
+    /// <summary>A test copy of the letter shown on the page, to the signed-in staff member's own address.</summary>
+    public static async Task<IResult> SendTestAsync(HttpContext http, DigestEditions editions, CancellationToken cancellationToken)
+    {
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var key = form["edition"].ToString() is { Length: > 0 } k ? k : null;
+        var (campaign, _) = await editions.QueueTestCopyAsync(http.User.FindFirstValue(StaffMember.EmailClaim) ?? "", key, cancellationToken);
+        return campaign is null ? await ProblemAsync(http, "Rien à envoyer : la lettre ne contient aucun article.") : DeskPageKit.Done(DeskRoutes.NextEdition, "test-envoye");
+    }
+
+    private static async Task<IResult> ActAsync(HttpContext http, Func<Task<string?>> act, string notice, string then) =>
+        await act() is { } problem ? await ProblemAsync(http, $"Impossible : cette édition {problem}.") : DeskPageKit.Done(then, notice);
+
+    private static Task<IResult> ProblemAsync(HttpContext http, string problem) => RenderAsync(http, problem, StatusCodes.Status409Conflict);
+
+    /// <summary>Whose copy to show: one subscriber (<c>abonne</c>), else the readers of the sections ticked (<c>rubrique</c>), else everyone.</summary>
+    private static (string? Subscriber, IReadOnlyList<string> Sections) Audience(HttpContext http)
+    {
+        var subscriber = http.Request.Query["abonne"].ToString().Trim();
+        var sections = http.Request.Query["rubrique"].OfType<string>().Where(s => s.Length > 0).Distinct().ToList();
+        return (subscriber.Length > 0 ? subscriber : null, sections);
+    }
+
+    private static string Note(string text) =>
+        $"<!DOCTYPE html><html lang=\"fr\"><meta charset=\"utf-8\"><body style=\"font:15px system-ui,sans-serif;color:#444;padding:2rem\"><p>{HtmlText.Encode(text)}</p></body></html>";
+}
