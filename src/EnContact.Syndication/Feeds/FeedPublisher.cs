@@ -115,6 +115,7 @@ public sealed class FeedPublisher(
         {
             Letters = letterFeed,
             LettersVersion = archive?.Version ?? 0,
+            LatestLetters = archive is null ? [] : [.. archive.Letters.OrderByDescending(l => l.SentAt).ThenByDescending(l => l.Number).Take(FeedCache.LatestLetterCount)],
         };
         cache.Publish(snapshot);
         logger.LogInformation("Feeds rebuilt at store version {Version}: {Documents} documents from {Articles} articles, {Changed} changed, in {Elapsed} ms",
