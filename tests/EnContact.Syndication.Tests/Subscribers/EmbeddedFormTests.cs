@@ -39,6 +39,36 @@ public sealed class EmbeddedFormTests
         Assert.Equal(["lecteur@exemple.fr"], running.Server.Messages[0].To);
     }
 
+    /// <summary>The first ```html block of docs/subscribers.md: the snippet the magazine pastes.</summary>
+    private static AngleSharp.Html.Dom.IHtmlFormElement DocumentedSnippet()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "EnContact.Syndication.sln")))
+            folder = folder.Parent;
+        var markdown = File.ReadAllText(Path.Combine(folder!.FullName, "docs", "subscribers.md"));
+        var html = System.Text.RegularExpressions.Regex.Match(markdown, "```html\n(?<html>.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups["html"].Value;
+        return new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).Forms.Single();
+    }
+
+    [Fact]
+    public async Task DocumentedSnippet_PostedFromAListedOrigin_SignsTheReaderUpWithoutScriptOrCookie()
+    {
+        var snippet = DocumentedSnippet();
+        Assert.Empty(snippet.QuerySelectorAll("script"));
+        Assert.Equal("https://lettre.en-contact.com/subscribe", snippet.Action);
+        await using var running = await StartEmbeddableAsync();
+        using var browser = new Browser(running.Gateway);
+        browser.Headers.Add("Origin", Magazine);
+        var fields = snippet.Elements.OfType<AngleSharp.Html.Dom.IHtmlInputElement>()
+            .Select(i => new KeyValuePair<string, string>(i.Name!, i.Name == "email" ? "lecteur@exemple.fr" : i.Value)).ToList();
+
+        var page = await browser.PostFormAsync(new Uri(snippet.Action).AbsolutePath, fields);
+
+        Assert.Equal("Vérifiez votre messagerie", page.Heading);
+        await running.Server.WaitForMessagesAsync(1);
+        Assert.Equal(["lecteur@exemple.fr"], running.Server.Messages[0].To);
+    }
+
     [Fact]
     public async Task Subscribe_FormPostedFromAListedOriginWithTheHoneypotFilled_SameAnswerNoMail()
     {
