@@ -51,6 +51,9 @@ public sealed class Chromium : IAsyncDisposable
         {
             BaseURL = gateway.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
+            // A phone honours <meta name="viewport">: without it a page is laid out 980 px wide and scrolls sideways.
+            IsMobile = width < 600,
+            HasTouch = width < 600,
             Locale = "fr-FR",
             // axe is injected as a script; our pages' CSP rightly forbids scripts.
             BypassCSP = true,
