@@ -30,6 +30,8 @@ public static class SubscribeFormErrors
         var text = typed?.Trim() ?? "";
         if (text.Length == 0)
             return "Indiquez votre adresse électronique, par exemple prenom.nom@exemple.fr.";
+        if (text.Any(char.IsControl))
+            return "Votre adresse doit tenir sur une seule ligne, sans retour à la ligne ni tabulation\u00A0: retapez-la.";
         if (text.Length > MailInput.MaxAddressLength)
             return $"Cette adresse est trop longue\u00A0: une adresse électronique compte au plus {MailInput.MaxAddressLength}\u00A0caractères.";
         if (!text.Contains('@'))
