@@ -45,8 +45,7 @@ public static class Program
 
         var app = builder.Build().ValidateSettings();
         app.UseTrustedProxies();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseErrorPages(); // French pages for browsers, problem details for programs
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

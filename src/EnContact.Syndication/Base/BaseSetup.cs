@@ -100,6 +100,9 @@ public static class BaseSetup
     {
         if (!Uri.TryCreate(site.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             yield return $"BaseUrl: '{site.BaseUrl}' is not an absolute http(s) URL";
+        if (!string.IsNullOrWhiteSpace(site.PrivacyUrl)
+            && (!Uri.TryCreate(site.PrivacyUrl, UriKind.Absolute, out var privacy) || (privacy.Scheme != Uri.UriSchemeHttp && privacy.Scheme != Uri.UriSchemeHttps)))
+            yield return $"PrivacyUrl: '{site.PrivacyUrl}' is not an absolute http(s) URL";
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(site.TimeZone, out _))
             yield return $"TimeZone: '{site.TimeZone}' is not a known time zone (use an IANA name such as Europe/Paris)";
         if (!site.ArticleUrlTemplate.Contains("{slug}") && !site.ArticleUrlTemplate.Contains("{id}"))

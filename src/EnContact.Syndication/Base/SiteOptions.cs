@@ -28,6 +28,13 @@ public sealed class SiteOptions
     [RegularExpression("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")]
     public string DefaultLanguage { get; set; } = "fr";
 
+    /// <summary>Who publishes the magazine, as the footer of every public page names it (the legal publisher). Default "En-Contact".</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string PublisherName { get; set; } = "En-Contact";
+
+    /// <summary>Absolute http(s) URL of the privacy notice, linked from the footer of every public page. Default none (the footer then says in a sentence what the address is used for).</summary>
+    public string? PrivacyUrl { get; set; }
+
     public Uri BaseUri => new(BaseUrl.EndsWith('/') ? BaseUrl : BaseUrl + "/", UriKind.Absolute);
 
 }

@@ -1,4 +1,5 @@
 using EnContact.Syndication.Feeds;
+using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Templating;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,11 @@ public static class PageChromeSetup
         services.AddSingleton(provider =>
         {
             var site = provider.GetRequiredService<IOptions<SiteOptions>>().Value;
-            return new PageChrome(site.Title, site.BaseUrl, site.DefaultLanguage, provider.GetRequiredService<FeedLinks>().SiteWide());
+            return new PageChrome(site.Title, site.BaseUrl, site.DefaultLanguage, provider.GetRequiredService<FeedLinks>().SiteWide())
+            {
+                PublisherName = site.PublisherName,
+                PrivacyUrl = string.IsNullOrWhiteSpace(site.PrivacyUrl) ? null : site.PrivacyUrl,
+                Root = provider.GetRequiredService<SubscriberLinks>().Path(""),
+            };
         });
 }

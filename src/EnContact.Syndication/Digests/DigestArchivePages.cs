@@ -54,14 +54,14 @@ public static class DigestArchivePages
         var chrome = pages.Chrome with { Feeds = [new AlternateLink($"{pages.Chrome.SiteTitle} — les lettres", "application/atom+xml", feedUrl), .. pages.Chrome.Feeds] };
         return await pages.RenderAsync(http, "DigestArchive", new DigestArchivePageModel
         {
-            Chrome = chrome, Title = "Les lettres", Editions = editions, FeedUrl = feedUrl, SubscribePath = links.Path("subscribe"),
+            Chrome = chrome, Title = "Les lettres", Indexable = true, Editions = editions, FeedUrl = feedUrl, SubscribePath = links.Path("subscribe"),
         }, publicFor: CacheFor);
     }
 
     private static async Task<IResult> WebVersion(int number, HttpContext http, DigestStore store, DigestRenderer renderer, CancellationToken cancellationToken)
     {
         if (await store.GetByNumberAsync(number, cancellationToken) is not { Snapshot: { } snapshot } found || !EditionStatuses.WentOut.Contains(found.Edition.Status))
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such letter", detail: $"Letter n° {number} has not been published.");
+            return TypedResults.NotFound(); // the error pages answer: a French page to browsers, problem details to programs
         return PageRenderer.Html(http, await renderer.WebVersionAsync(snapshot), publicFor: CacheFor);
     }
 }

@@ -113,7 +113,7 @@ public sealed class DigestRenderer(
     /// <summary>"Analyses : Titre · Études : Titre …", at most about 140 characters.</summary>
     private static string Preheader(IReadOnlyList<DigestSectionView> sections)
     {
-        var text = string.Join(" · ", sections.Where(s => s.Items.Count > 0).Select(s => $"{s.Title} : {s.Items[0].Title}"));
+        var text = FrenchText.Typography(string.Join(" · ", sections.Where(s => s.Items.Count > 0).Select(s => $"{s.Title} : {s.Items[0].Title}")));
         return text.Length <= 140 ? text : text[..139].TrimEnd() + "…";
     }
 
@@ -126,6 +126,6 @@ public sealed class DigestRenderer(
         return result.Html;
     }
 
-    /// <summary>"30 novembre 2026".</summary>
-    public static string LongDate(DateTimeOffset instant, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(instant, zone).ToString("d MMMM yyyy", French);
+    /// <summary>"30 novembre 2026", "1er décembre 2026".</summary>
+    public static string LongDate(DateTimeOffset instant, TimeZoneInfo zone) => FrenchText.LongDate(instant, zone);
 }

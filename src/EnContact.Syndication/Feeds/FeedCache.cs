@@ -21,7 +21,12 @@ public sealed class FeedCache
     {
         public FeedDocument? Letters { get; init; }
         public long LettersVersion { get; init; }
+        /// <summary>The newest letters that went out, newest first (the home page lists them).</summary>
+        public IReadOnlyList<Letter> LatestLetters { get; init; } = [];
     }
+
+    /// <summary>How many of the newest letters a snapshot keeps for the home page.</summary>
+    public const int LatestLetterCount = 5;
 
     public Snapshot Current => _current;
 

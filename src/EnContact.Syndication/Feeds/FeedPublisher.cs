@@ -133,6 +133,7 @@ public sealed class FeedPublisher(
         {
             Letters = letterFeed,
             LettersVersion = archive?.Version ?? 0,
+            LatestLetters = archive is null ? [] : [.. archive.Letters.OrderByDescending(l => l.SentAt).ThenByDescending(l => l.Number).Take(FeedCache.LatestLetterCount)],
         };
         cache.Publish(snapshot);
         activity?.SetTag("encontact.store.version", version);

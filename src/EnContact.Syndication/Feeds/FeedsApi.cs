@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -16,8 +15,8 @@ public static class FeedsApi
     {
         // Short-circuit: a poll skips the middleware after routing (error pages, rate limiter); ServeFeed cannot throw.
         app.MapMethods("/feeds/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeFeed).ExcludeFromDescription().ShortCircuit();
-        app.MapGet("/feeds", FeedIndex);
-        app.MapGet("/", HomePage).RequireRateLimiting(BaseSetup.PublicRateLimit);
+        app.MapGet("/feeds", FeedPages.IndexAsync).RequireRateLimiting(BaseSetup.PublicRateLimit);
+        app.MapGet("/", FeedPages.HomeAsync).RequireRateLimiting(BaseSetup.PublicRateLimit);
         return app;
     }
 
@@ -150,43 +149,5 @@ public static class FeedsApi
         if (br > 0 && (br > gzip || (br == gzip && brotliIsSmaller)))
             return "br";
         return gzip > 0 ? "gzip" : null;
-    }
-
-    private static IResult FeedIndex(FeedCache cache, IOptions<SiteOptions> site) =>
-        TypedResults.Content(Page(site.Value.Title + " — flux", cache, listAll: true), "text/html; charset=utf-8");
-
-    private static IResult HomePage(FeedCache cache, IOptions<SiteOptions> site) =>
-        TypedResults.Content(Page(site.Value.Title, cache, listAll: false), "text/html; charset=utf-8");
-
-    /// <summary>A small HTML page whose head carries the autodiscovery links readers look for; the index lists the letter feed too.</summary>
-    private static string Page(string title, FeedCache cache, bool listAll)
-    {
-        var snapshot = cache.Current;
-        var feeds = snapshot.Documents.Values
-            .Where(d => !d.IsArchive && (listAll || d.Path.StartsWith("all.", StringComparison.Ordinal)))
-            .OrderBy(d => d.Path == "all." + d.Format.Extension() ? 0 : 1).ThenBy(d => d.Path, StringComparer.Ordinal)
-            .Select(d => (d.Format, d.Url, Label: d.Path, LinkTitle: $"{title} ({d.Path})"))
-            .ToList();
-        if (listAll && snapshot.Letters is { } letters)
-            feeds.Add((letters.Format, letters.Url, Label: letters.Title, LinkTitle: letters.Title));
-        var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(HtmlText.Encode(title)).Append("</title>\n");
-        foreach (var feed in feeds)
-        {
-            html.Append("<link rel=\"alternate\" type=\"").Append(feed.Format.MediaType())
-                .Append("\" title=\"").Append(HtmlText.Encode(feed.LinkTitle))
-                .Append("\" href=\"").Append(HtmlText.Encode(feed.Url)).Append("\">\n");
-        }
-        html.Append("</head>\n<body>\n<h1>").Append(HtmlText.Encode(title)).Append("</h1>\n<ul>\n");
-        foreach (var feed in feeds)
-        {
-            html.Append("<li><a href=\"").Append(HtmlText.Encode(feed.Url)).Append("\">")
-                .Append(HtmlText.Encode(feed.Label)).Append("</a></li>\n");
-        }
-        html.Append("</ul>\n");
-        if (!listAll)
-            html.Append("<p><a href=\"/feeds\">Tous les flux (rubriques, mots-clés)</a></p>\n");
-        html.Append("</body>\n</html>\n");
-        return html.ToString();
     }
 }

@@ -7,5 +7,8 @@ namespace EnContact.Syndication.Subscribers;
 /// </summary>
 public sealed record ConfirmationMailModel(string SiteTitle, string SiteUrl, string ConfirmUrl, int ValidForHours);
 
-/// <summary>Model of <c>templates/email/AlreadySubscribed(.text).cshtml</c>: sent when an active subscriber asks again.</summary>
+/// <summary>
+/// Model of <c>templates/email/AlreadySubscribed(.text).cshtml</c> (sent when an active subscriber asks again)
+/// and of <c>templates/email/ManagementLinks(.text).cshtml</c> (sent when a subscriber asks for their links).
+/// </summary>
 public sealed record AlreadySubscribedMailModel(string SiteTitle, string SiteUrl, string PreferencesUrl, string UnsubscribeUrl);

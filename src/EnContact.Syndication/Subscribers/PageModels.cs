@@ -14,9 +14,13 @@ public sealed record SubscribePageModel : PageModel
     public required IReadOnlyList<SectionChoice> Sections { get; init; }
     public string? Email { get; init; }
     public string? Name { get; init; }
-    public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
+    /// <summary>What to fix, in the order of the fields.</summary>
+    public IReadOnlyList<FormError> Errors { get; init; } = [];
     /// <summary>Name of the field people must leave empty (robots fill it).</summary>
     public string HoneypotField { get; init; } = SubscriptionPages.HoneypotField;
+    public string SectionsListedField { get; init; } = SubscriptionPages.SectionsListedField;
+
+    public FormError? ErrorOf(string field) => Errors.FirstOrDefault(e => e.Field == field);
 }
 
 /// <summary>pages/CheckInbox.cshtml: the one answer to every subscription request.</summary>
@@ -89,4 +93,7 @@ public sealed record LinkProblemPageModel : PageModel
     public required string SubscribePath { get; init; }
     /// <summary>For an expired confirmation link: a form that asks for a new one.</summary>
     public CsrfField? ResendCsrf { get; init; }
+    /// <summary>For the form that mails a subscriber their links (<see cref="ManageLinksPages"/>); null where it does not apply.</summary>
+    public CsrfField? LinksCsrf { get; init; }
+    public string LinksPath { get; init; } = ManageLinksPages.Path;
 }

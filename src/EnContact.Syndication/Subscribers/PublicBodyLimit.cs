@@ -21,7 +21,7 @@ internal sealed class PublicBodyLimit(IOptions<SubscribersOptions> options, Subs
         var http = context.HttpContext;
         var limit = options.Value.MaxPublicBodyBytes;
         if (http.Request.ContentLength > limit)
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: $"At most {limit} bytes.");
+            return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge); // the error pages say it, in French to browsers
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             size.MaxRequestBodySize = limit;
         http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions
@@ -43,7 +43,7 @@ internal sealed class PublicBodyLimit(IOptions<SubscribersOptions> options, Subs
             catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException or AntiforgeryValidationException)
             {
                 if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
-                    return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: $"At most {limit} bytes.");
+                    return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
                 // The route's pattern, not the path: a path carries the reader's link token.
                 pages.Logger.LogInformation("Unreadable form posted to {Route}: {Reason}", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText, e.Message);
                 return await pages.ProblemAsync(http, LinkProblem.UnreadableForm, StatusCodes.Status400BadRequest);

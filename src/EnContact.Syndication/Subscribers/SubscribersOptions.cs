@@ -69,6 +69,13 @@ public sealed class SubscribersOptions
     [Required(AllowEmptyStrings = false)]
     public string KeysPath { get; set; } = "data/keys";
 
+    /// <summary>
+    /// Origins (<c>https://www.en-contact.com</c>) whose pages may carry the embeddable sign-up form:
+    /// their form posts to <c>/subscribe</c> are accepted without our anti-forgery cookie, and the JSON
+    /// endpoint answers them with CORS headers. Any other origin is refused. Default none.
+    /// </summary>
+    public List<string> EmbedOrigins { get; set; } = [];
+
     public Uri PublicUri => PublicUrl is { } url ? new(url.EndsWith('/') ? url : url + "/", UriKind.Absolute) : throw new InvalidOperationException("Subscribers:PublicUrl is not set");
 
     /// <summary>The default sections, used when the setting lists none.</summary>

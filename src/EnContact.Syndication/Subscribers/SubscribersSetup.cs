@@ -24,6 +24,7 @@ public static class SubscribersSetup
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<AddressRateLimiter>();
         services.AddSingleton<SubscriptionPageKit>();
+        services.AddSingleton<EmbeddedForms>();
         services.AddHostedService<PendingPurgeWorker>();
 
         // The pages' forms carry ASP.NET Core's anti-forgery field; its keys live in the database, so an
@@ -67,6 +68,9 @@ public static class SubscribersSetup
         for (var i = 0; i < options.PreviousTokenSecrets.Count; i++)
             if (options.PreviousTokenSecrets[i].Length < SubscribersOptions.MinSecretLength)
                 yield return $"PreviousTokenSecrets:{i}: is shorter than {SubscribersOptions.MinSecretLength} characters";
+        for (var i = 0; i < options.EmbedOrigins.Count; i++)
+            if (EmbeddedForms.Normalize(options.EmbedOrigins[i]) is not { } origin || !origin.Equals(options.EmbedOrigins[i].Trim().TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+                yield return $"EmbedOrigins:{i}: '{options.EmbedOrigins[i]}' is not an origin such as https://www.en-contact.com (scheme and host, no path)";
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Sections.Count; i++)
         {

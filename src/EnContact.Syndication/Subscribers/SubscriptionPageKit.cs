@@ -52,6 +52,8 @@ public sealed class SubscriptionPageKit(
             Chrome = Chrome, Problem = problem,
             Title = problem switch { LinkProblem.FormExpired => "Formulaire expiré", LinkProblem.UnreadableForm => "Formulaire illisible", _ => "Lien inutilisable" },
             SubscribePath = links.Path("subscribe"), ResendCsrf = offerResend ? Csrf(http) : null,
+            LinksCsrf = problem is LinkProblem.FormExpired or LinkProblem.UnreadableForm || offerResend ? null : Csrf(http),
+            LinksPath = links.Path(ManageLinksPages.Path.TrimStart('/')),
         }, status);
 
     /// <summary>Right after confirming: the preferences link, shown this once.</summary>

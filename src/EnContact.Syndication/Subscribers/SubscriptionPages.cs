@@ -13,6 +13,8 @@ namespace EnContact.Syndication.Subscribers;
 public static class SubscriptionPages
 {
     public const string HoneypotField = "website";
+    /// <summary>Hidden field of our own form: it lists the sections, so none ticked is a mistake to point out (an embedded form without them means all).</summary>
+    public const string SectionsListedField = "sections-listed";
     public const string SubscribeRateLimit = "subscribe";
     private const string OneClickField = "List-Unsubscribe";
 
@@ -21,6 +23,8 @@ public static class SubscriptionPages
         var pages = app.MapGroup("").AddEndpointFilter<PublicBodyLimit>().WithTags("Subscriptions");
         pages.MapGet("/subscribe", ShowSubscribeForm).RequireRateLimiting(BaseSetup.PublicRateLimit);
         pages.MapPost("/subscribe", Subscribe).RequireRateLimiting(SubscribeRateLimit).DisableAntiforgery();
+        pages.MapMethods("/subscribe", [HttpMethods.Options], (HttpContext http, EmbeddedForms embedded) => embedded.Preflight(http)).RequireRateLimiting(BaseSetup.PublicRateLimit);
+        pages.MapManageLinks();
         pages.MapGet("/confirm/{token}", ShowConfirm).RequireRateLimiting(BaseSetup.PublicRateLimit);
         pages.MapPost("/confirm/{token}", Confirm).RequireRateLimiting(SubscribeRateLimit).DisableAntiforgery();
         pages.MapGet("/preferences/{token}", ShowPreferences).RequireRateLimiting(BaseSetup.PublicRateLimit);
@@ -41,19 +45,35 @@ public static class SubscriptionPages
     private static async Task<IResult> ShowSubscribeForm(HttpContext http, SubscriptionPageKit pages) =>
         await pages.RenderAsync(http, "Subscribe", new SubscribePageModel
         {
-            Chrome = pages.Chrome, Title = "S’abonner", Csrf = pages.Csrf(http),
+            Chrome = pages.Chrome, Title = "S’abonner", Csrf = pages.Csrf(http), Indexable = true,
             Sections = pages.Options.EffectiveSections.Select(s => new SectionChoice(s, true)).ToList(),
         });
 
-    private static async Task<IResult> Subscribe(HttpContext http, SubscriptionPageKit pages, SubscriptionService subscriptions, CancellationToken cancellationToken)
+    /// <summary>
+    /// A sign-up from our page (anti-forgery field required) or from the form embedded on a listed
+    /// origin's pages (no cookie can come along; the origin allow-list, the honeypot, the rate limits
+    /// and the double opt-in protect it). Any other origin is refused.
+    /// </summary>
+    private static async Task<IResult> Subscribe(HttpContext http, SubscriptionPageKit pages, SubscriptionService subscriptions, EmbeddedForms embedded, CancellationToken cancellationToken)
     {
+        var origin = embedded.Classify(http.Request);
         if (http.Request.HasJsonContentType())
+        {
+            if (origin == FormOrigin.Foreign)
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Origin not allowed",
+                    detail: "Pages of this origin may not sign readers up; list it in Subscribers:EmbedOrigins.");
+            embedded.AllowCors(http);
             return await SubscribeJsonAsync(http, subscriptions, cancellationToken);
+        }
         if (!http.Request.HasFormContentType)
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type",
                 detail: "Send the form (application/x-www-form-urlencoded) or JSON (application/json) with email, name and sections.");
-
-        if (!await pages.IsFormValidAsync(http))
+        if (origin == FormOrigin.Foreign)
+        {
+            pages.Logger.LogInformation("Sign-up form posted from {Origin}, which is not in Subscribers:EmbedOrigins; refused", EmbeddedForms.OriginOf(http.Request));
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden); // the error page explains, in French
+        }
+        if (origin != FormOrigin.Listed && !await pages.IsFormValidAsync(http))
             return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
         var form = await http.Request.ReadFormAsync(cancellationToken);
         var checkInbox = new CheckInboxPageModel { Chrome = pages.Chrome, Title = "Vérifiez votre messagerie" };
@@ -64,14 +84,20 @@ public static class SubscriptionPages
             return await pages.RenderAsync(http, "CheckInbox", checkInbox);
         }
         var sections = form["sections"].OfType<string>().ToList();
-        var request = subscriptions.Validate(form["email"], form["name"], sections, "web form", out var problems);
-        if (request is null)
+        // Our form lists the sections; one posted with none ticked asks for an empty letter. An embedded
+        // form without the list asks for every section.
+        var listed = form[SectionsListedField] == "1";
+        var request = subscriptions.Validate(form["email"], form["name"], sections, origin == FormOrigin.Listed ? "embedded form" : "web form", out var problems);
+        if (request is null || (listed && sections.Count == 0))
         {
-            var chosen = sections.Count == 0 ? pages.Options.EffectiveSections : sections;
+            // The form again, as the reader left it: the address, the name, exactly the sections ticked.
             return await pages.RenderAsync(http, "Subscribe", new SubscribePageModel
             {
-                Chrome = pages.Chrome, Title = "S’abonner", Csrf = pages.Csrf(http), Email = form["email"], Name = form["name"], Errors = problems,
-                Sections = pages.Options.EffectiveSections.Select(s => new SectionChoice(s, chosen.Contains(s, StringComparer.OrdinalIgnoreCase))).ToList(),
+                Chrome = pages.Chrome, Title = "S’abonner", Csrf = pages.Csrf(http), Email = form["email"], Name = form["name"],
+                Errors = SubscribeFormErrors.Of(problems, form["email"], noSectionTicked: listed && sections.Count == 0),
+                Sections = pages.Options.EffectiveSections
+                    .Select(s => new SectionChoice(s, listed ? sections.Contains(s, StringComparer.OrdinalIgnoreCase) : sections.Count == 0 || sections.Contains(s, StringComparer.OrdinalIgnoreCase)))
+                    .ToList(),
             }, StatusCodes.Status400BadRequest);
         }
         await subscriptions.RequestAsync(request, cancellationToken);
@@ -130,7 +156,11 @@ public static class SubscriptionPages
         if (state != TokenState.Valid)
             return await pages.TokenProblemAsync(http, state, offerResend: true);
         if (!perAddress.TryAcquire(claims.SubscriberId))
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: "Too many attempts with this link; try again in an hour.");
+        {
+            // The per-address window is an hour: the error page tells the reader when to come back.
+            http.Response.Headers.RetryAfter = "3600";
+            return TypedResults.StatusCode(StatusCodes.Status429TooManyRequests);
+        }
         switch (await store.ConfirmAsync(claims.SubscriberId, claims.Nonce, cancellationToken))
         {
             case ConfirmOutcome.Confirmed:

@@ -96,6 +96,34 @@ public sealed class SubscriptionService(
         }
     }
 
+    /// <summary>
+    /// Mails a confirmed subscriber (active or paused) their preferences and unsubscribe links; any other
+    /// address gets nothing, and the caller cannot tell the difference. One such mail per address and day
+    /// (the outbox keeps one message per purpose, day and recipient), within the per-address hourly limit.
+    /// </summary>
+    public async Task SendManagementLinksAsync(string address, CancellationToken cancellationToken)
+    {
+        var who = personalData.LogId(address);
+        if (!perAddress.TryAcquire("links " + address))
+        {
+            logger.LogWarning("Requests for the links of {Address} over Subscribers:RequestsPerHourPerAddress: not processed", who);
+            return;
+        }
+        if (await store.FindAsync(address, cancellationToken) is not { Status: SubscriberStatus.Active or SubscriberStatus.Paused } subscriber)
+        {
+            logger.LogInformation("Links asked for {Address}, which is not a confirmed subscriber: no mail", who);
+            return;
+        }
+        await QueueAsync("links", subscriber.Address, 1, "email/ManagementLinks",
+            new AlreadySubscribedMailModel(site.Value.Title, site.Value.BaseUrl, "{{preferences_url}}", "{{unsubscribe_url}}"),
+            new Dictionary<string, string>
+            {
+                ["preferences_url"] = links.PreferencesUrl(subscriber.Id),
+                ["unsubscribe_url"] = links.UnsubscribeUrl(subscriber.Id),
+            }, cancellationToken);
+        logger.LogInformation("Links asked for {Address}: mail with their links queued", who);
+    }
+
     /// <summary>A new confirmation mail for someone whose link (<paramref name="nonce"/>) expired, asking for what that link asked for.</summary>
     public async Task ResendConfirmationAsync(string subscriberId, string nonce, CancellationToken cancellationToken)
     {

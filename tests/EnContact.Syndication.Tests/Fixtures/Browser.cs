@@ -28,8 +28,15 @@ public sealed class Browser : IDisposable
     {
     }
 
-    public Browser(Uri baseAddress) =>
+    public Browser(Uri baseAddress)
+    {
         _client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+        // As browsers do: the gateway answers errors to them with French pages, not problem details.
+        _client.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
+    }
+
+    /// <summary>Headers every later request carries (an Origin, a Referer).</summary>
+    public System.Net.Http.Headers.HttpRequestHeaders Headers => _client.DefaultRequestHeaders;
 
     public Page? Current { get; private set; }
 

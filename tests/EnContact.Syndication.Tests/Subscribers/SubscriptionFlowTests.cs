@@ -351,9 +351,9 @@ public sealed class SubscriptionFlowTests
     }
 
     [Theory]
-    [InlineData("marie@exemple.fr\r\nBcc: tous@exemple.fr", "email", "control character (CR)")]
-    [InlineData("pas-une-adresse", "email", "is not an e-mail address")]
-    [InlineData("a@exemple.fr", "name", "control character (LF)")]
+    [InlineData("marie@exemple.fr\r\nBcc: tous@exemple.fr", "email", "Votre adresse doit tenir sur une seule ligne")]
+    [InlineData("pas-une-adresse", "email", "Il manque le signe @ dans «\u00A0pas-une-adresse\u00A0»")]
+    [InlineData("a@exemple.fr", "name", "Votre nom doit tenir sur une seule ligne")]
     public async Task SubscribeForm_BadInput_ShownAgainWithTheProblemAndNothingStored(string email, string field, string problem)
     {
         await using var running = await StartAsync();
