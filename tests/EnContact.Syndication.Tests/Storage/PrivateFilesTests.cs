@@ -24,6 +24,10 @@ public sealed class PrivateFilesTests
         var ledger = gateway.Services.GetRequiredService<DigestLedger>();
         ledger.Record("digest-2026-48");
 
+        // SQLite deletes its -wal and -shm files when the last connection closes: one held open by the
+        // gateway's own storage keeps them there while they are looked at.
+        await using var held = await gateway.Services.GetRequiredService<EnContact.Syndication.Storage.Database>().OpenAsync(CancellationToken.None);
+        await EnContact.Syndication.Storage.Sql.ScalarAsync(held, null, "SELECT COUNT(*) FROM subscribers", CancellationToken.None);
         Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(Path.GetDirectoryName(gateway.DatabasePath)!));
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             Assert.Equal(OwnerOnlyFile, File.GetUnixFileMode(gateway.DatabasePath + suffix));
