@@ -38,10 +38,10 @@ public static class DigestArchivePages
         return app;
     }
 
-    private static Task ServeFeed(HttpContext context, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics, FeedRequestCounter counter)
+    private static Task ServeFeed(HttpContext context, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics)
     {
         var snapshot = cache.Current;
-        return FeedsApi.ServeAsync(context, snapshot, snapshot.Letters, options.Value, metrics, counter);
+        return FeedsApi.ServeAsync(context, snapshot, snapshot.Letters, options.Value, metrics);
     }
 
     private static async Task<IResult> Archive(HttpContext http, DigestStore store, DigestRenderer renderer, PageRenderer pages, SubscriberLinks links, CancellationToken cancellationToken)

@@ -6,7 +6,8 @@ namespace EnContact.Syndication.Feeds;
 /// <summary>
 /// The feeds' instruments (meter <see cref="MeterName"/>): polls by answer and format, bytes sent,
 /// and how long a rebuild takes; the rebuild is also traced. Recording costs nothing measurable when
-/// no exporter listens (Telemetry:Metrics=Off, no OTLP endpoint).
+/// no exporter listens (Telemetry:Metrics=Off, no OTLP endpoint). Each feed's own requests and 304s
+/// go to <see cref="FeedRequestCounter"/> from the same call, which the desk reads whatever the setting.
 /// </summary>
 public sealed class FeedMetrics
 {
@@ -21,9 +22,11 @@ public sealed class FeedMetrics
     private readonly Counter<long> _requests;
     private readonly Counter<long> _bytes;
     private readonly Histogram<double> _rebuild;
+    private readonly FeedRequestCounter _perFeed;
 
-    public FeedMetrics(IMeterFactory meters)
+    public FeedMetrics(IMeterFactory meters, FeedRequestCounter perFeed)
     {
+        _perFeed = perFeed;
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("encontact.feeds.requests", "{request}",
             "Feed polls answered, by HTTP status (200 body sent, 304 not modified, 404 no such feed, 503 not built yet) and feed format.");
@@ -37,6 +40,8 @@ public sealed class FeedMetrics
     /// <summary>One poll's answer: <paramref name="status"/> is 200, 304, 404 or 503; <paramref name="bodyBytes"/> what was written (0 for HEAD).</summary>
     public void Served(int status, FeedDocument? document, string? encoding, long bodyBytes)
     {
+        if (document is not null)
+            _perFeed.Count(document.Path, status == StatusCodes.Status304NotModified);
         if (!_requests.Enabled)
             return;
         var format = document is null ? "none" : FormatTag(document.Format);

@@ -20,17 +20,17 @@ public static class FeedsApi
         return app;
     }
 
-    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics, FeedRequestCounter counter)
+    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics)
     {
         var snapshot = cache.Current;
-        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value, metrics, counter);
+        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value, metrics);
     }
 
     /// <summary>
     /// Answers with <paramref name="document"/> of <paramref name="snapshot"/> (null: 404): conditional
     /// GET, pre-compressed body, caching and CORS headers. Also serves the letter feed at its own path.
     /// </summary>
-    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options, FeedMetrics metrics, FeedRequestCounter counter)
+    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options, FeedMetrics metrics)
     {
         var response = context.Response;
         if (!snapshot.IsBuilt)
@@ -60,9 +60,7 @@ public static class FeedsApi
         if (options.HubUrl is { } hub && !document.IsArchive)
             headers.Link = $"<{hub}>; rel=\"hub\", <{document.Url}>; rel=\"self\"";
 
-        var notModified = IsNotModified(context.Request, document);
-        counter.Count(document.Path, notModified);
-        if (notModified)
+        if (IsNotModified(context.Request, document))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             metrics.Served(StatusCodes.Status304NotModified, document, encoding, 0);
