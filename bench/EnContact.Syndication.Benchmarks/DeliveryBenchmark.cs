@@ -61,7 +61,6 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
               Defaults: 10000 messages, 60 KiB, 8 connections, 1 run, batch sizes 50,500. Exit code 1 when a check fails.
         """;
 
-    private const string SourcePath = "/usr/sbin/smtp-source";
     private const string Campaign = "lettre-2026-48";
     private const string FromAddress = "from@en-contact.com";
 
@@ -101,9 +100,9 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
             Console.Error.WriteLine("--batch-sizes needs at least one value and --connections at most 64 (Smtp:Connections)");
             return 2;
         }
-        if (!File.Exists(SmtpSink.SinkPath) || !File.Exists(SourcePath))
+        if (!File.Exists(SmtpSink.SinkPath) || !File.Exists(SmtpSource.Path))
         {
-            Console.Error.WriteLine($"{SmtpSink.SinkPath} and {SourcePath} are needed: apt-get install postfix (\"No configuration\"), then make sure no Postfix master runs.");
+            Console.Error.WriteLine($"{SmtpSink.SinkPath} and {SmtpSource.Path} are needed: apt-get install postfix (\"No configuration\"), then make sure no Postfix master runs.");
             return 2;
         }
         if (Environment.UserName != "root")
@@ -416,47 +415,20 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
     {
         var label = reuseConnections ? "source" : "source-reconnect";
         await using var sink = await SmtpSink.StartAsync(work, label, null, cancellationToken);
-        var counterFile = Path.Combine(work, $"{label}.out");
-        var timesFile = Path.Combine(work, $"{label}.times");
-        var command = $"{SourcePath} {(reuseConnections ? "-d " : "")}-c -l {_wireBytes} -m {count} -s {options.Connections} -f {FromAddress} -t to@exemple.fr 127.0.0.1:{sink.Port} > '{counterFile}' 2>&1; rc=$?; times > '{timesFile}'; exit $rc";
         var sinkCpuBefore = sink.CpuTime();
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", command }, UseShellExecute = false })!;
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(TimeSpan.FromSeconds(60 + count / 100.0));
-        try
-        {
-            await process.WaitForExitAsync(bound.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            _failures.Add($"{label}: smtp-source did not finish within its bound");
-        }
-        clock.Stop();
+        var run = await SmtpSource.RunAsync(work, label, sink.Port, count, _wireBytes, options.Connections, FromAddress, reuseConnections, cancellationToken);
         var sinkCpu = sink.CpuTime() - sinkCpuBefore;
-        Check(process.ExitCode == 0, $"{label}: smtp-source exited with {process.ExitCode}: {SmtpSink.Tail(counterFile, 300)}");
-        var counter = SmtpSink.LastNumber(SmtpSink.Tail(counterFile, 200), SourceCounter());
+        if (run.TimedOut)
+            _failures.Add($"{label}: smtp-source did not finish within its bound");
+        Check(run.ExitCode == 0, $"{label}: smtp-source exited with {run.ExitCode}: {SmtpSink.Tail(run.OutputFile, 300)}");
+        var counter = SmtpSink.LastNumber(SmtpSink.Tail(run.OutputFile, 200), SourceCounter());
         Check(counter == count, $"{label}: smtp-source's counter ended at {counter}, expected {count}");
         var received = await sink.StopAsync();
         Check(received == count, $"{label}: smtp-sink counted {received} messages from smtp-source, expected {count}");
-        return new SourceResult(clock.Elapsed, count / clock.Elapsed.TotalSeconds, ChildrenCpu(timesFile), sinkCpu);
+        return new SourceResult(run.Elapsed, count / run.Elapsed.TotalSeconds, run.Cpu, sinkCpu);
     }
 
     /// <summary>The second line of sh's <c>times</c>: user and system time of its children ("0m0.19s 0m1.35s").</summary>
-    private static TimeSpan ChildrenCpu(string timesFile)
-    {
-        var lines = File.Exists(timesFile) ? File.ReadAllLines(timesFile) : [];
-        if (lines.Length < 2)
-            return TimeSpan.Zero;
-        return TimeSpan.FromSeconds(TimesEntry().Matches(lines[1]).Sum(m =>
-            int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 60 + double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
-    }
-
-    [GeneratedRegex(@"(\d+)m([\d.]+)s")]
-    private static partial Regex TimesEntry();
-
     [GeneratedRegex(@"(\d+)\s*$")]
     private static partial Regex SourceCounter();
 

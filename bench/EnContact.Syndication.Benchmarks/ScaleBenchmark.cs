@@ -68,7 +68,6 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
         """;
 
     private static readonly string[] SectionNames = SubscribersOptions.DefaultSections.Take(3).ToArray();
-    private const string SourcePath = "/usr/sbin/smtp-source";
 
     public static async Task<int> MainAsync(string[] args, TextWriter output)
     {
@@ -112,9 +111,9 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
             Console.Error.WriteLine("ENCONTACT_BENCH_POSTGRES is not set: eval \"$(bash bench/postgres.sh start)\" first (a durable cluster of the benchmark's own).");
             return 2;
         }
-        if (options.Instances > 0 && (!File.Exists(SmtpSink.SinkPath) || !File.Exists(SourcePath) || Environment.UserName != "root"))
+        if (options.Instances > 0 && (!File.Exists(SmtpSink.SinkPath) || !File.Exists(SmtpSource.Path) || Environment.UserName != "root"))
         {
-            Console.Error.WriteLine($"Delivery needs {SmtpSink.SinkPath} and {SourcePath} (apt-get install postfix, no Postfix master running) and root (the sink runs -u nobody).");
+            Console.Error.WriteLine($"Delivery needs {SmtpSink.SinkPath} and {SmtpSource.Path} (apt-get install postfix, no Postfix master running) and root (the sink runs -u nobody).");
             return 2;
         }
         if (BenchGateway.TemplatesFolder() is null)
@@ -669,30 +668,13 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
         if (count == 0)
             return;
         var sessions = options.Instances * options.Connections;
-        var counterFile = Path.Combine(_work, "source.out");
-        var timesFile = Path.Combine(_work, "source.times");
-        var command = $"{SourcePath} -d -c -l {result.WireBytes} -m {count} -s {sessions} -f lettre@en-contact.com -t to@exemple.fr 127.0.0.1:{sink.Port} > '{counterFile}' 2>&1; rc=$?; times > '{timesFile}'; exit $rc";
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", command }, UseShellExecute = false })!;
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(TimeSpan.FromSeconds(60 + count / 100.0));
-        try
-        {
-            await process.WaitForExitAsync(bound.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
+        var run = await SmtpSource.RunAsync(_work, "source", sink.Port, count, result.WireBytes, sessions, "lettre@en-contact.com", reuseConnections: true, cancellationToken);
+        if (run.TimedOut)
             _failures.Add("smtp-source did not finish within its bound");
-        }
-        result.SourceElapsed = clock.Elapsed;
+        result.SourceElapsed = run.Elapsed;
         result.SourceCount = count;
-        Check(process.ExitCode == 0, $"smtp-source exited with {process.ExitCode}: {SmtpSink.Tail(counterFile, 300)}");
-        var lines = File.Exists(timesFile) ? File.ReadAllLines(timesFile) : [];
-        if (lines.Length >= 2)
-            result.SourceCpu = TimeSpan.FromSeconds(System.Text.RegularExpressions.Regex.Matches(lines[1], @"(\d+)m([\d.]+)s").Sum(m =>
-                int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 60 + double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
+        Check(run.ExitCode == 0, $"smtp-source exited with {run.ExitCode}: {SmtpSink.Tail(run.OutputFile, 300)}");
+        result.SourceCpu = run.Cpu;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"smtp-source -d: {count:N0} messages of {result.WireBytes:N0} bytes over {sessions} sessions in {result.SourceElapsed.TotalSeconds:0.0} s: {count / result.SourceElapsed.TotalSeconds:N0} msg/s"));
     }
