@@ -114,47 +114,32 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         return null;
     }
 
-    /// <summary>Every body (once, content-addressed) and every row, in one transaction, with two prepared statements; returns the rows that were new.</summary>
+    /// <summary>Every body (once, content-addressed) and every row, in one transaction; returns the rows that were new.</summary>
     private async Task<int> InsertAsync(DbConnection connection, List<PreparedBody> prepared, CancellationToken cancellationToken)
     {
         var now = SqlValues.Instant(time.GetUtcNow());
         await using var transaction = await connections.BeginWriteAsync(connection, "outbox-enqueue", cancellationToken);
-        await using var saveBody = Sql.Command(connection, transaction, """
+        await using var saveBody = new RowStatement(connection, transaction, """
             INSERT INTO outbox_bodies (body_key, subject, text_body, html_body, created_at) VALUES (@key, @subject, @text, @html, @now)
             ON CONFLICT (body_key) DO NOTHING
-            """, ("@now", now));
-        var body = new[] { "@key", "@subject", "@text", "@html" }.ToDictionary(n => n, n => saveBody.Parameters.AddText(n));
-        await using var insert = Sql.Command(connection, transaction, """
+            """, "@key", "@subject", "@text", "@html", "@now");
+        await using var insert = new RowStatement(connection, transaction, """
             INSERT INTO outbox (message_key, campaign, kind, priority, recipient, recipient_name, body_key, variables_json,
                 unsubscribe_url, message_id, status, attempts, next_attempt_at, created_at)
             VALUES (@key, @campaign, @kind, @priority, @recipient, @name, @body, @variables, @unsubscribe, @messageId, 'pending', 0, @now, @now)
             ON CONFLICT (message_key) DO NOTHING
-            """, ("@now", now));
-        var row = new[] { "@key", "@campaign", "@kind", "@recipient", "@name", "@body", "@variables", "@unsubscribe", "@messageId" }
-            .ToDictionary(n => n, n => insert.Parameters.AddText(n));
-        var priority = insert.Parameters.AddWithValue("@priority", 0);
-        insert.Prepare();
+            """, "@key", "@campaign", "@kind", "@priority", "@recipient", "@name", "@body", "@variables", "@unsubscribe", "@messageId", "@now");
 
         var inserted = 0;
         foreach (var batch in prepared)
         {
-            (body["@key"].Value, body["@subject"].Value, body["@text"].Value, body["@html"].Value) = (batch.BodyKey, batch.Body.Subject, batch.Body.TextBody, batch.Body.HtmlBody);
-            await saveBody.ExecuteNonQueryAsync(cancellationToken);
-            row["@body"].Value = batch.BodyKey;
+            await saveBody.AddAsync([batch.BodyKey, batch.Body.Subject, batch.Body.TextBody, batch.Body.HtmlBody, now], cancellationToken);
             foreach (var message in batch.Rows)
-            {
-                row["@key"].Value = message.Key;
-                row["@campaign"].Value = message.Request.Campaign;
-                row["@kind"].Value = EnumText.Of(message.Request.Kind);
-                priority.Value = (int)message.Request.Kind;
-                row["@recipient"].Value = message.Address;
-                row["@name"].Value = SqlValues.OrNull(message.Request.RecipientName);
-                row["@variables"].Value = message.Variables;
-                row["@unsubscribe"].Value = SqlValues.OrNull(message.Request.UnsubscribeUrl);
-                row["@messageId"].Value = message.MessageId;
-                inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
+                inserted += await insert.AddAsync([message.Key, message.Request.Campaign, EnumText.Of(message.Request.Kind), (int)message.Request.Kind,
+                    message.Address, message.Request.RecipientName, batch.BodyKey, message.Variables, message.Request.UnsubscribeUrl, message.MessageId, now], cancellationToken);
         }
+        await saveBody.FlushAsync(cancellationToken);
+        inserted += await insert.FlushAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
