@@ -413,9 +413,10 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
 
     private static (string, object) ClaimOf(OutboxItem item) => ("@owner", (object?)item.ClaimedBy ?? DBNull.Value);
 
+    /// <summary>Records a claimed message's outcome (see <see cref="Database.OpenForOutcomesAsync"/>: its lease covers a record lost with the database server).</summary>
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        await using (var connection = await connections.OpenAsync(cancellationToken))
+        await using (var connection = await connections.OpenForOutcomesAsync(cancellationToken))
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = sql;

@@ -19,6 +19,18 @@ public abstract class Database : IAsyncDisposable
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// A connection for the record of what a claimed message became (sent, failed, back to the queue),
+    /// whose commits do not wait for the disk. A crash of a gateway loses nothing that committed; only
+    /// a crash of the database server can lose the last moment of such records, and a lost one leaves
+    /// its message claimed: it goes out again when the lease ends, with the same Message-ID, which is
+    /// the duplicate a gateway killed between the relay's reply and the record already risks. In
+    /// exchange the sender does not wait for a disk flush per message. PostgreSQL:
+    /// <c>synchronous_commit = off</c> for these sessions; SQLite: the usual connection (with
+    /// <c>synchronous = NORMAL</c> its commits do not wait for the disk either).
+    /// </summary>
+    public virtual Task<DbConnection> OpenForOutcomesAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>
     /// A transaction for a read-modify-write. <paramref name="scope"/> names what it reads before it
     /// writes ("articles", "digest-editions"): two such transactions with one scope never overlap.
     /// SQLite: <c>BEGIN IMMEDIATE</c>, one writer at a time whatever the scope. PostgreSQL: read

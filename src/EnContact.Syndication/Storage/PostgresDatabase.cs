@@ -19,12 +19,16 @@ public sealed class PostgresDatabase : Database
     public const string Channel = "encontact_changes";
 
     private readonly NpgsqlDataSource _source;
+    private readonly NpgsqlDataSource _outcomes;
 
     public PostgresDatabase(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         Description = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
         _source = NpgsqlDataSource.Create(builder);
+        var outcomes = new NpgsqlConnectionStringBuilder(connectionString);
+        outcomes.Options = $"{outcomes.Options} -c synchronous_commit=off".Trim();
+        _outcomes = NpgsqlDataSource.Create(outcomes);
     }
 
     public override StorageProvider Provider => StorageProvider.PostgreSql;
@@ -35,6 +39,10 @@ public sealed class PostgresDatabase : Database
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _source.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>Connections of a pool of their own, whose sessions run with <c>synchronous_commit = off</c>.</summary>
+    public override async Task<DbConnection> OpenForOutcomesAsync(CancellationToken cancellationToken) =>
+        await _outcomes.OpenConnectionAsync(cancellationToken);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, string? scope, CancellationToken cancellationToken)
     {
@@ -103,6 +111,7 @@ public sealed class PostgresDatabase : Database
     public override async ValueTask DisposeAsync()
     {
         await _source.DisposeAsync();
+        await _outcomes.DisposeAsync();
         await base.DisposeAsync();
     }
 
