@@ -161,7 +161,7 @@ public sealed class DeskBrowserTests
         lectrice@exemple.fr,,2026-10-02,salon,
         """;
 
-    /// <summary>Axe-core and, on a phone, the page's width; every problem is kept and the test goes on to the next page.</summary>
+    /// <summary>Axe-core and the page's width (nothing to scroll sideways); every problem is kept and the test goes on to the next page.</summary>
     private static async Task CheckAsync(IPage page, string name, List<string> problems)
     {
         var width = page.ViewportSize!.Width;
