@@ -1,3 +1,4 @@
+using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
@@ -62,9 +63,10 @@ public sealed class Chromium : IAsyncDisposable
     }
 
     /// <summary>Runs axe-core on the page; fails listing every serious or critical violation.</summary>
-    public static async Task AssertAccessibleAsync(IPage page)
+    /// <param name="options">e.g. <c>Iframes = false</c> for a page framing a sandboxed document, where axe cannot be injected and would wait for it forever.</param>
+    public static async Task AssertAccessibleAsync(IPage page, AxeRunOptions? options = null)
     {
-        var result = await page.RunAxe();
+        var result = await page.RunAxe(options);
         var grave = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(grave.Count == 0, $"{page.Url}: accessibility violations:\n" + string.Join("\n", grave.Select(v =>
             $"  {v.Impact} {v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")));
