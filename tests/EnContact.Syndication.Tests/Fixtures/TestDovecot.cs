@@ -275,7 +275,7 @@ public sealed class TestDovecot : IAsyncDisposable
             listen = 127.0.0.1
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain
             auth_failure_delay = 0
             default_internal_user = {{internalUser}}
             default_internal_group = {{internalGroup}}
