@@ -1,4 +1,5 @@
 using EnContact.Syndication.Articles;
+using EnContact.Syndication.Bounces;
 using EnContact.Syndication.Composition;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Desk;
@@ -38,10 +39,12 @@ public static class Program
         builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
         builder.Services.AddDigests();
+        builder.Services.AddBounceMailbox(); // reads returned mail over IMAP; what understands it is an IBounceMailHandler
         builder.Services.AddDesk(); // the editor's desk at /admin: staff accounts, sessions, pages
         builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
         builder.Services.AddPageChrome(); // the site's feeds → every public page's autodiscovery links
         builder.Services.AddTelemetry(builder.Configuration); // metrics (/metrics, OTLP) and traces, by setting
+        settings.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build().ValidateSettings();
         app.UseTrustedProxies();

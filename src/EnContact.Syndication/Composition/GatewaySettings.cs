@@ -18,4 +18,6 @@ public sealed record GatewaySettings
     public TimeProvider? TimeProvider { get; init; }
     /// <summary>An extra log destination (tests read what the gateway logs).</summary>
     public ILoggerProvider? LoggerProvider { get; init; }
+    /// <summary>Services added after every feature's (tests register stand-ins for parts another feature provides).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 }

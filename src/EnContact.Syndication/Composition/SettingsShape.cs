@@ -10,16 +10,29 @@ namespace EnContact.Syndication.Composition;
 /// </summary>
 public static class SettingsShape
 {
-    public static IEnumerable<string> UnknownSections(IConfiguration configuration, SettingsRegistry registry)
+    public static IEnumerable<string> UnknownSections(IConfiguration configuration, SettingsRegistry registry) =>
+        UnknownSections(configuration, "", [.. registry.Sections.Select(s => s.Name).Concat(SettingsRegistry.HostSections)]);
+
+    /// <summary>
+    /// The children of <paramref name="node"/> (at <paramref name="prefix"/>) that are neither a section
+    /// nor a group holding one (<c>Bounces</c> holds <c>Bounces:Imap</c>): a group's other keys are unknown too.
+    /// </summary>
+    private static IEnumerable<string> UnknownSections(IConfiguration node, string prefix, IReadOnlyList<string> known)
     {
-        var known = registry.Sections.Select(s => s.Name).Concat(SettingsRegistry.HostSections).ToList();
-        foreach (var child in configuration.GetChildren())
+        var here = known.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(k => k[prefix.Length..]).ToList();
+        foreach (var child in node.GetChildren())
         {
-            if (known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            if (here.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
                 continue;
-            var hint = DidYouMean(child.Key, known);
+            if (here.Any(k => k.StartsWith(child.Key + ":", StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var problem in UnknownSections(child, $"{prefix}{child.Key}:", known))
+                    yield return problem;
+                continue;
+            }
+            var hint = DidYouMean(child.Key, here.Select(k => k.Split(':')[0]).Distinct());
             foreach (var leaf in Leaves(child))
-                yield return $"{leaf.Path}: there is no section {child.Key}{hint}";
+                yield return $"{leaf.Path}: there is no section {prefix}{child.Key}{hint}";
         }
     }
 

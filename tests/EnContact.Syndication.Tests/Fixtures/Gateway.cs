@@ -106,7 +106,8 @@ public sealed class Gateway : IAsyncDisposable
         ILoggerProvider? logs = null,
         StorageProvider? storage = null,
         string? postgresConnectionString = null,
-        FakeTimeProvider? clock = null)
+        FakeTimeProvider? clock = null,
+        Action<IServiceCollection>? services = null)
     {
         var provider = postgresConnectionString is not null ? StorageProvider.PostgreSql : storage ?? DefaultStorage;
         var ownsFolder = folder is null; // a folder the test passes in outlives this gateway (e.g. for a restart)
@@ -153,6 +154,7 @@ public sealed class Gateway : IAsyncDisposable
             ReadEnvironmentVariables = false,
             TimeProvider = clock,
             LoggerProvider = logs,
+            ConfigureServices = services,
         });
         var gateway = new Gateway(folder, ownsFolder, app, clock, provider, dropDatabase);
         if (start)

@@ -1,0 +1,210 @@
+using EnContact.Syndication.Storage;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Polly;
+using Polly.Retry;
+
+namespace EnContact.Syndication.Bounces;
+
+/// <summary>
+/// Reads the bounce mailbox: every message of the folder goes to the registered
+/// <see cref="IBounceMailHandler"/>, then moves to the processed folder (understood) or the review
+/// folder (not understood, the handler failed, or too big to fetch). Nothing is ever deleted.
+/// <para>
+/// A message leaves the folder once handled, so it is handled once; a process that dies between the
+/// handler and the move leaves it in the folder, and the handler sees it again on the next start
+/// (the handler's contract: handling a message twice changes nothing more).
+/// </para>
+/// With several gateway processes on one database, one reads (the database's leadership); the
+/// others stand by and take over when it stops. A broken connection is made again, with an
+/// exponential back-off, for as long as the gateway runs.
+/// </summary>
+public sealed class BounceMailboxWorker(
+    Database database,
+    BounceMailboxHealth health,
+    IOptions<BounceMailboxOptions> options,
+    IServiceProvider services,
+    TimeProvider time,
+    ILoggerFactory loggers,
+    ILogger<BounceMailboxWorker> logger) : BackgroundService
+{
+    /// <summary>The role one gateway process at a time holds.</summary>
+    public const string Role = "bounce-mailbox";
+
+    /// <summary>How often a process standing by tries to take the lead, and a leader checks it still holds it.</summary>
+    public static readonly TimeSpan LeadCheckInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>First wait before connecting again; doubles each failure up to <see cref="MaxReconnectDelay"/>.</summary>
+    public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromMinutes(5);
+
+    /// <summary>Cancelled only when the host's shutdown time is up: until then the message in hand is finished.</summary>
+    private readonly CancellationTokenSource _forcedStop = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (!settings.IsEnabled)
+            return;
+        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(IBounceMailHandler)) != true)
+        {
+            logger.LogWarning("Bounces:Imap:Host is set, but nothing in this gateway understands bounce mail (no IBounceMailHandler is registered): the bounce mailbox is not read");
+            health.NoHandler();
+            return;
+        }
+
+        var standingBy = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Leadership? lead;
+            try
+            {
+                lead = await database.TryLeadAsync(Role, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Could not ask {Database} which gateway process reads the bounce mailbox; trying again in {Wait}", database.Description, LeadCheckInterval);
+                health.Unreachable("the database cannot say which gateway process reads the bounce mailbox: " + e.Message, LeadCheckInterval);
+                await Task.Delay(LeadCheckInterval, time, stoppingToken);
+                continue;
+            }
+            if (lead is null)
+            {
+                if (!standingBy)
+                    logger.LogInformation("Another gateway process reads the bounce mailbox; this one stands by and takes over if it stops");
+                standingBy = true;
+                health.StandingBy();
+                await Task.Delay(LeadCheckInterval, time, stoppingToken);
+                continue;
+            }
+            await using (lead)
+            {
+                if (standingBy)
+                    logger.LogInformation("This gateway process now reads the bounce mailbox (the one that did stopped)");
+                standingBy = false;
+                await LeadAsync(lead, settings, stoppingToken);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await using var forced = cancellationToken.Register(() => _forcedStop.Cancel());
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _forcedStop.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>Reads while <paramref name="lead"/> holds; returns when it is lost or the gateway stops.</summary>
+    private async Task LeadAsync(Leadership lead, BounceMailboxOptions settings, CancellationToken stoppingToken)
+    {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var check = CheckLeadAsync(lead, held);
+        try
+        {
+            await ReadAsync(settings, held.Token);
+        }
+        catch (OperationCanceledException) when (held.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning("This gateway process lost its lead of the bounce mailbox (database connection lost); it stops reading and tries again");
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await held.CancelAsync();
+            await check;
+        }
+    }
+
+    private async Task CheckLeadAsync(Leadership lead, CancellationTokenSource held)
+    {
+        try
+        {
+            while (await lead.IsHeldAsync(held.Token))
+                await Task.Delay(LeadCheckInterval, time, held.Token);
+            await held.CancelAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ReadAsync(BounceMailboxOptions settings, CancellationToken cancellationToken)
+    {
+        var sessionLogger = loggers.CreateLogger<BounceMailboxSession>();
+        await using var session = new BounceMailboxSession(settings, HandleAsync, health, time, sessionLogger);
+        var pipeline = BuildPipeline(settings);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // One round: (re)connect if needed, file what is there, wait for more. A failure anywhere
+            // drops the connection and the round starts again after the back-off; a round that
+            // completes resets the back-off.
+            await pipeline.ExecuteAsync(async token =>
+            {
+                if (!session.IsReady)
+                    await session.OpenAsync(token);
+                await session.FileAllAsync(token, _forcedStop.Token);
+                await session.WaitForMailAsync(token, _forcedStop.Token);
+            }, cancellationToken);
+        }
+        health.WaitingFor(null);
+    }
+
+    /// <summary>The handler is resolved per message, in a scope of its own, whatever lifetime it was registered with.</summary>
+    private async Task<BounceMailVerdict> HandleAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IBounceMailHandler>().HandleAsync(message, cancellationToken);
+    }
+
+    private ResiliencePipeline BuildPipeline(BounceMailboxOptions settings)
+    {
+        // No jitter: only one process reads the mailbox, so there is no crowd to spread out.
+        return new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = false,
+                Delay = ReconnectDelay,
+                MaxDelay = MaxReconnectDelay,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && e is not OperationCanceledException),
+                OnRetry = args =>
+                {
+                    var e = args.Outcome.Exception!;
+                    var reason = Describe(e, settings);
+                    if (e is AuthenticationException)
+                        logger.LogError("Bounce mailbox {User} at {Host}:{Port}: {Reason}; trying again in {Delay}", settings.User, settings.Host, settings.Port, reason, args.RetryDelay);
+                    else
+                        logger.LogWarning(e, "Bounce mailbox {User} at {Host}:{Port}: {Reason}; connecting again in {Delay} (attempt {Attempt})",
+                            settings.User, settings.Host, settings.Port, reason, args.RetryDelay, args.AttemptNumber + 1);
+                    health.Unreachable(reason, args.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .WithTelemetry("bounce-mailbox", loggers)
+            .Build();
+    }
+
+    /// <summary>What went wrong, in words an operator can act on (no host, no login: it goes to <c>/healthz</c>).</summary>
+    internal static string Describe(Exception e, BounceMailboxOptions settings) => e switch
+    {
+        AuthenticationException => $"the server refused the login: check Bounces:Imap:User and the password (ENCONTACT__Bounces__Imap__Password) ({e.Message})",
+        SslHandshakeException => $"the TLS handshake failed (Bounces:Imap:Security is {settings.Security}): {e.Message}",
+        System.Net.Sockets.SocketException s => $"cannot connect: {s.Message}",
+        FolderNotFoundException => $"the folder '{settings.Folder}' does not exist (Bounces:Imap:Folder)",
+        ImapCommandException c => $"the server answered {c.Response}: {c.ResponseText}",
+        ImapProtocolException or IOException or ServiceNotConnectedException => $"the connection broke: {e.Message}",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
