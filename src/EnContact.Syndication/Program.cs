@@ -1,4 +1,5 @@
 using EnContact.Syndication.Articles;
+using EnContact.Syndication.Bounces;
 using EnContact.Syndication.Composition;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Desk;
@@ -38,6 +39,7 @@ public static class Program
         builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
         builder.Services.AddDigests();
+        builder.Services.AddBounces(); // reports that come back: bounces, complaints, mailed unsubscribes
         builder.Services.AddDesk(); // the editor's desk at /admin: staff accounts, sessions, pages
         builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
         builder.Services.AddPageChrome(); // the site's feeds → every public page's autodiscovery links
