@@ -39,7 +39,8 @@ public static class Program
         builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
         builder.Services.AddDigests();
-        builder.Services.AddBounceMailbox(); // reads returned mail over IMAP; what understands it is an IBounceMailHandler
+        builder.Services.AddBounces(); // reports that come back: bounces, complaints, mailed unsubscribes
+        builder.Services.AddBounceMailbox(); // reads returned mail over IMAP and hands each message to the above
         builder.Services.AddDesk(); // the editor's desk at /admin: staff accounts, sessions, pages
         builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
         builder.Services.AddPageChrome(); // the site's feeds → every public page's autodiscovery links

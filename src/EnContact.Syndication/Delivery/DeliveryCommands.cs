@@ -119,7 +119,7 @@ public static class DeliveryCommands
         var sender = app.Services.GetRequiredService<IMailSender>();
         try
         {
-            var receipt = await sender.SendAsync(message, cancellationToken);
+            var receipt = await sender.SendAsync(message, app.Services.GetRequiredService<ReturnPath>().EnvelopeSenderFor(message.MessageId ?? ""), cancellationToken);
             Console.WriteLine($"sent through {sender.Description}: {receipt.Reply}");
             return 0;
         }

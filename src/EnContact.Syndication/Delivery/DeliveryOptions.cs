@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EnContact.Syndication.Storage;
 
 namespace EnContact.Syndication.Delivery;
 
@@ -21,6 +22,17 @@ public sealed class DeliveryOptions
 
     /// <summary>Mailbox that unsubscribes whoever writes to it (the mailto: in List-Unsubscribe); empty for none. Default empty.</summary>
     public string? UnsubscribeMailbox { get; set; }
+
+    /// <summary>
+    /// Bounce mailbox of our own (e.g. <c>rebonds@lettre.en-contact.com</c>): each message's envelope
+    /// sender becomes <c>rebonds+&lt;token&gt;@…</c> (VERP), the token naming the message, so that
+    /// reports come back to it and are matched to their message. Empty: the envelope sender is From. Default empty.
+    /// </summary>
+    public string? ReturnPath { get; set; }
+
+    /// <summary>Secret that signs the return path's tokens (HMAC-SHA256), at least 32 characters; required with <see cref="ReturnPath"/>. No default.</summary>
+    [Secret]
+    public string? ReturnPathSecret { get; set; }
 
     /// <summary>Folder of .eml files used when no SMTP host is set. Default <c>outbox</c>.</summary>
     [Required(AllowEmptyStrings = false)]

@@ -21,6 +21,7 @@ public static class DeliverySetup
         services.AddSingleton<RelayStatusStore>();
         services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<MessageComposer>();
+        services.AddSingleton<ReturnPath>();
         // No relay configured: .eml files in the pickup folder, so the gateway works on a fresh machine.
         services.AddSingleton<IMailSender>(sp =>
             string.IsNullOrWhiteSpace(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SmtpOptions>>().Value.Host)
@@ -49,9 +50,19 @@ public static class DeliverySetup
             yield return $"ListId: '{delivery.ListId}' must end with the list's identifier in angle brackets, e.g. \"La lettre <lettre.en-contact.com>\"";
         if (Uri.CheckHostName(delivery.MessageIdDomain) != UriHostNameType.Dns)
             yield return $"MessageIdDomain: '{delivery.MessageIdDomain}' is not a domain name";
-        if (!string.IsNullOrWhiteSpace(delivery.UnsubscribeMailbox) && !MailInput.TryNormalizeAddress("UnsubscribeMailbox", delivery.UnsubscribeMailbox, out _, out var error))
-            yield return error;
+        if (!string.IsNullOrWhiteSpace(delivery.UnsubscribeMailbox))
+        {
+            if (!MailInput.TryNormalizeAddress("UnsubscribeMailbox", delivery.UnsubscribeMailbox, out var unsubscribe, out var error))
+                yield return error;
+            else if (TaggedAddress.Problem("UnsubscribeMailbox", unsubscribe, UnsubscribeTokenLength) is { } unsubscribeProblem)
+                yield return unsubscribeProblem;
+        }
+        foreach (var problem in ReturnPath.Problems(delivery))
+            yield return problem;
     }
+
+    /// <summary>Characters of the reader's token in the unsubscribe mailbox's address (see <see cref="MessageComposer.UnsubscribeTokenVariable"/>).</summary>
+    public const int UnsubscribeTokenLength = 44;
 
     private static IEnumerable<string> SmtpRules(SmtpOptions smtp)
     {

@@ -26,6 +26,7 @@ public sealed class DeliveryWorker(
     SuppressionList suppressions,
     OutboxSignal signal,
     MessageComposer composer,
+    ReturnPath returnPath,
     PersonalData personalData,
     IMailSender sender,
     RelayHealth relay,
@@ -169,7 +170,7 @@ public sealed class DeliveryWorker(
         using var sent = message;
         try
         {
-            var receipt = await sender.SendAsync(message, cancellationToken);
+            var receipt = await sender.SendAsync(message, returnPath.EnvelopeSenderFor(item.MessageId), cancellationToken);
             metrics.Settled("sent", item.Kind, null);
             await outbox.MarkSentAsync(item, receipt.Reply, CancellationToken.None);
             await SettledAsync(item, failed: false);
@@ -245,10 +246,8 @@ public sealed class DeliveryWorker(
         if (item.Kind != MailKind.Bulk)
             return;
         var limit = options.Value.SoftBounceEditions;
-        if (await suppressions.SoftFailureStreakAsync(item.Recipient, limit - 1, CancellationToken.None) + 1 < limit)
-            return;
-        logger.LogWarning("{Recipient} failed in {Limit} editions in a row; the address is suppressed", who, limit);
-        await suppressions.SuppressAsync(item.Recipient, $"soft bounces in {limit} editions in a row (Delivery:SoftBounceEditions), the last: {reason}", CancellationToken.None);
+        if (await suppressions.SuppressAfterSoftBouncesAsync(item.Recipient, limit, unrecorded: 1, reason, CancellationToken.None))
+            logger.LogWarning("{Recipient} failed in {Limit} editions in a row; the address is suppressed", who, limit);
     }
 
     /// <summary>

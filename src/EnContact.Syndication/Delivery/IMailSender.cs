@@ -12,7 +12,13 @@ public interface IMailSender
     /// <summary>What the operator sees in logs ("smtp relay.example:587", "pickup folder /srv/outbox").</summary>
     string Description { get; }
 
-    Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken);
+    /// <summary>
+    /// Sends with <paramref name="envelopeSender"/> as the SMTP envelope's sender (MAIL FROM: where
+    /// bounces go; the From header is untouched), or From when it is null.
+    /// </summary>
+    Task<SendReceipt> SendAsync(MimeMessage message, MailboxAddress? envelopeSender, CancellationToken cancellationToken);
+
+    Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken) => SendAsync(message, null, cancellationToken);
 }
 
 /// <summary>Proof of acceptance: the server's reply (e.g. "250 2.0.0 Ok: queued as 4F2A1") or where the file went.</summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using MimeKit;
 using MimeKit.Cryptography;
@@ -26,7 +25,15 @@ public sealed class MessageComposer
     /// </summary>
     public static readonly string[] OverSignedHeaders = ["From", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post"];
 
+    /// <summary>
+    /// The per-recipient value that carries the reader's signed unsubscribe token for the mailto: of
+    /// List-Unsubscribe (<c>desabonnement+&lt;token&gt;@…</c>): whoever mails that address unsubscribes
+    /// that reader and nobody else. Without it, a message has no mailto: (an address in a subject would let anyone unsubscribe anyone).
+    /// </summary>
+    public const string UnsubscribeTokenVariable = "unsubscribe_mail_token";
+
     private readonly DeliveryOptions _delivery;
+    private readonly string? _unsubscribeMailbox;
     private readonly TimeProvider _time;
     private readonly MailboxAddress _from;
     private readonly DkimSigner? _signer;
@@ -36,6 +43,7 @@ public sealed class MessageComposer
         _delivery = delivery.Value;
         _time = time;
         _from = MailboxAddress.Parse(_delivery.From);
+        _unsubscribeMailbox = MailInput.TryNormalizeAddress("UnsubscribeMailbox", _delivery.UnsubscribeMailbox, out var mailbox, out _) ? mailbox : null;
         _signer = CreateSigner(dkim.Value, environment);
     }
 
@@ -54,8 +62,8 @@ public sealed class MessageComposer
             var targets = new List<string>();
             if (item.UnsubscribeUrl is not null)
                 targets.Add($"<{item.UnsubscribeUrl}>");
-            if (!string.IsNullOrWhiteSpace(_delivery.UnsubscribeMailbox))
-                targets.Add($"<mailto:{_delivery.UnsubscribeMailbox}?subject=unsubscribe%20{WebUtility.UrlEncode(item.Recipient)}>");
+            if (UnsubscribeMailtoOf(item) is { } mailto)
+                targets.Add($"<{mailto}>");
             if (targets.Count > 0)
                 message.Headers.Add("List-Unsubscribe", string.Join(", ", targets));
             // One-click (RFC 8058) needs the https URL; a mailto alone cannot be POSTed to.
@@ -78,6 +86,15 @@ public sealed class MessageComposer
             _signer.Sign(message, HeadersToSign(message));
         }
         return message;
+    }
+
+    /// <summary>The mailto: that unsubscribes this message's reader, or null (no mailbox set, or no token for the reader).</summary>
+    private string? UnsubscribeMailtoOf(OutboxItem item)
+    {
+        if (_unsubscribeMailbox is null || !item.Variables.TryGetValue(UnsubscribeTokenVariable, out var token)
+            || token.Length != DeliverySetup.UnsubscribeTokenLength || !token.All(c => char.IsAsciiLetterLower(c) || c is >= '2' and <= '7'))
+            return null;
+        return $"mailto:{TaggedAddress.With(_unsubscribeMailbox, token)}?subject=unsubscribe";
     }
 
     /// <summary>The h= list: the signed headers the message has (Content-Type comes from its body), then the over-signed ones once more.</summary>

@@ -26,7 +26,14 @@ public sealed class PickupFolderSender : IMailSender
 
     public string Description => $"pickup folder {Folder}";
 
-    public async Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    public Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken) => SendAsync(message, null, cancellationToken);
+
+    /// <summary>
+    /// With an <paramref name="envelopeSender"/>, the file starts with the envelope as a pickup
+    /// directory's relay reads it (IIS and System.Net.Mail's convention): <c>X-Sender:</c> the envelope
+    /// sender, then one <c>X-Receiver:</c> per recipient. Without one, the file is the message alone.
+    /// </summary>
+    public async Task<SendReceipt> SendAsync(MimeMessage message, MailboxAddress? envelopeSender, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var path = Path.Combine(Folder, FileNameFor(message));
@@ -40,6 +47,8 @@ public sealed class PickupFolderSender : IMailSender
             // Owner-only: a queued message carries the reader's address and personal links.
             await using (var stream = new FileStream(temporary, PrivateFiles.Create(FileMode.CreateNew, FileAccess.Write, options: FileOptions.Asynchronous)))
             {
+                if (envelopeSender is not null)
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(EnvelopeLines(message, envelopeSender)), cancellationToken);
                 await message.WriteToAsync(stream, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true); // on disk before it gets its final name
@@ -58,6 +67,14 @@ public sealed class PickupFolderSender : IMailSender
         {
             File.Delete(temporary); // no-op once moved
         }
+    }
+
+    private static string EnvelopeLines(MimeMessage message, MailboxAddress envelopeSender)
+    {
+        var lines = new StringBuilder($"X-Sender: {envelopeSender.Address}\r\n");
+        foreach (var recipient in message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes))
+            lines.Append($"X-Receiver: {recipient.Address}\r\n");
+        return lines.ToString();
     }
 
     /// <summary>

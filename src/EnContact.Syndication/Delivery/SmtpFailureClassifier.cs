@@ -126,31 +126,74 @@ public static partial class SmtpFailureClassifier
     }
 
     /// <summary>The class of a 5xx by its enhanced code; without one, by the basic code and the words of the reply.</summary>
-    private static BounceClass ClassOf(string? enhanced, SmtpCommandException e)
+    private static BounceClass ClassOf(string? enhanced, SmtpCommandException e) =>
+        enhanced is not null
+            ? ClassOfEnhancedCode(enhanced)
+            : ClassOfBasicCode((int)e.StatusCode, e.ErrorCode == SmtpErrorCode.RecipientNotAccepted, e.Message);
+
+    /// <summary>
+    /// Why a message failed, by its enhanced status code (RFC 3463): the one table for a refusal at
+    /// sending time and for a delivery report that comes back later.
+    /// </summary>
+    public static BounceClass ClassOfEnhancedCode(string enhanced)
     {
-        if (enhanced is not null)
+        var parts = enhanced.Split('.');
+        if (parts.Length != 3)
+            return BounceClass.Other;
+        return (parts[1], parts[2]) switch
         {
-            var parts = enhanced.Split('.');
-            return (parts[1], parts[2]) switch
-            {
-                ("1", "7" or "8") => BounceClass.Policy, // the sender's address, not the reader's
-                ("1", _) => BounceClass.Mailbox,
-                ("2", "1") => BounceClass.Mailbox,
-                ("2", "2") => BounceClass.MailboxFull,
-                ("2", "3") => BounceClass.Content,
-                ("3" or "4" or "5", _) => BounceClass.System,
-                ("6", _) => BounceClass.Content,
-                ("7", _) => BounceClass.Policy,
-                _ => BounceClass.Other,
-            };
-        }
-        return e.StatusCode switch
-        {
-            SmtpStatusCode.ExceededStorageAllocation => BounceClass.MailboxFull, // 552
-            SmtpStatusCode.TransactionFailed => BounceClass.Policy,              // 554: refusals of the sender
-            _ when e.ErrorCode == SmtpErrorCode.RecipientNotAccepted && UnknownMailboxWords().IsMatch(e.Message) => BounceClass.Mailbox,
+            ("1", "7" or "8") => BounceClass.Policy, // the sender's address, not the reader's
+            ("1", _) => BounceClass.Mailbox,
+            ("2", "1") => BounceClass.Mailbox,
+            ("2", "2") => BounceClass.MailboxFull,
+            ("2", "3") => BounceClass.Content,
+            ("3" or "4" or "5", _) => BounceClass.System,
+            ("6", _) => BounceClass.Content,
+            ("7", _) => BounceClass.Policy,
             _ => BounceClass.Other,
         };
+    }
+
+    /// <summary>Without an enhanced code: 552 is a full mailbox, 554 a refusal of the sender, a refused recipient whose words say it does not exist an unknown mailbox.</summary>
+    private static BounceClass ClassOfBasicCode(int code, bool atRecipient, string text) => code switch
+    {
+        552 => BounceClass.MailboxFull,
+        554 => BounceClass.Policy,
+        _ when atRecipient && UnknownMailboxWords().IsMatch(text) => BounceClass.Mailbox,
+        _ => BounceClass.Other,
+    };
+
+    /// <summary>
+    /// The verdict on a recipient a delivery report (RFC 3464) says failed: its <c>Status</c> field,
+    /// or a more precise code in its <c>Diagnostic-Code</c> when the status is only x.0.0, judged by
+    /// the same table as a refusal at sending time. A report that failed on a 4.x.x (the receiving
+    /// side gave up retrying) never suppresses at once: it says nothing certain about the mailbox.
+    /// </summary>
+    public static SmtpVerdict JudgeReport(string? status, string? diagnostic)
+    {
+        var code = status is null ? null : EnhancedCodeOf(status.Trim());
+        if ((code is null || code.EndsWith(".0.0", StringComparison.Ordinal)) && diagnostic is not null && EnhancedCodeIn(diagnostic) is { } precise
+            && (code is null || precise[0] == code[0]))
+            code = precise;
+        BounceClass failureClass;
+        if (code is not null)
+            failureClass = ClassOfEnhancedCode(code);
+        else
+        {
+            var basic = diagnostic is null ? null : BasicCode().Match(diagnostic);
+            failureClass = basic is { Success: true } ? ClassOfBasicCode(int.Parse(basic.Value), atRecipient: true, diagnostic!) : BounceClass.Other;
+            code = basic is { Success: true } ? $"{basic.Value[0]}.0.0" : null;
+        }
+        if (code is not null && code[0] == '4' && failureClass == BounceClass.Mailbox)
+            failureClass = BounceClass.Other;
+        return new(FailureKind.Permanent, failureClass, code);
+    }
+
+    /// <summary>The first enhanced code anywhere in <paramref name="text"/> ("smtp; 550 5.1.1 &lt;x&gt;: unknown" → "5.1.1").</summary>
+    public static string? EnhancedCodeIn(string text)
+    {
+        var match = EnhancedCodeAnywhere().Match(text);
+        return match.Success ? match.Value : null;
     }
 
     /// <summary>"5.1.1" from "5.1.1 &lt;marie@exemple.fr&gt;: Recipient address rejected" (MailKit drops the basic code).</summary>
@@ -162,6 +205,12 @@ public static partial class SmtpFailureClassifier
 
     [GeneratedRegex(@"^[245]\.\d{1,3}\.\d{1,3}(?=\s|$)")]
     private static partial Regex EnhancedCode();
+
+    [GeneratedRegex(@"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])")]
+    private static partial Regex EnhancedCodeAnywhere();
+
+    [GeneratedRegex(@"(?<![\d.])[45]\d\d(?![\d.])")]
+    private static partial Regex BasicCode();
 
     [GeneratedRegex(@"unknown|no such|does not exist|doesn't exist|not found|invalid (recipient|mailbox|address)|mailbox unavailable|disabled|inactive|deactivated", RegexOptions.IgnoreCase)]
     private static partial Regex UnknownMailboxWords();

@@ -59,19 +59,22 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     /// <see cref="BrokenCircuitException"/> while the relay is considered down; a caller's
     /// cancellation comes back as <see cref="OperationCanceledException"/>, never retried.
     /// </summary>
-    public async Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    public Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken) => SendAsync(message, null, cancellationToken);
+
+    /// <inheritdoc cref="SendAsync(MimeMessage, CancellationToken)"/>
+    public async Task<SendReceipt> SendAsync(MimeMessage message, MailboxAddress? envelopeSender, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var format = NeedsSmtpUtf8(message) ? InternationalFormat : FormatOptions.Default;
+        var format = NeedsSmtpUtf8(message) || envelopeSender?.IsInternational == true ? InternationalFormat : FormatOptions.Default;
         using var activity = DeliveryMetrics.Activities.StartActivity("smtp send", ActivityKind.Client);
         var started = Stopwatch.GetTimestamp(); // the machine's clock: how long the relay really took
         string reply;
         try
         {
             reply = await _pipeline.ExecuteAsync(
-                static (state, ct) => state.Sender.SendOnceAsync(state.Message, state.Format, ct),
-                (Sender: this, Message: message, Format: format),
+                static (state, ct) => state.Sender.SendOnceAsync(state.Message, state.Envelope, state.Format, ct),
+                (Sender: this, Message: message, Envelope: envelopeSender, Format: format),
                 cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -97,14 +100,16 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     }
 
     /// <summary>One attempt: the only code the pipeline wraps.</summary>
-    private async ValueTask<string> SendOnceAsync(MimeMessage message, FormatOptions format, CancellationToken cancellationToken)
+    private async ValueTask<string> SendOnceAsync(MimeMessage message, MailboxAddress? envelopeSender, FormatOptions format, CancellationToken cancellationToken)
     {
         var connection = await _pool.RentAsync(cancellationToken);
         var reusable = false;
         try
         {
             await connection.EnsureConnectedAsync(cancellationToken);
-            var reply = await connection.Client.SendAsync(format, message, cancellationToken);
+            var reply = envelopeSender is null
+                ? await connection.Client.SendAsync(format, message, cancellationToken)
+                : await connection.Client.SendAsync(format, message, envelopeSender, RecipientsOf(message), cancellationToken);
             reusable = true;
             return reply;
         }
@@ -185,6 +190,10 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     // bad password do not, nor our own rate limiter turning a call away.
     private static bool CountsAgainstRelay(Exception e) =>
         e is not RateLimiterRejectedException && SmtpFailureClassifier.IsConnectionFault(e);
+
+    /// <summary>Who MailKit would send to by itself (To, Cc, Bcc), for the overload that takes an envelope sender.</summary>
+    private static List<MailboxAddress> RecipientsOf(MimeMessage message) =>
+        [.. message.To.Mailboxes, .. message.Cc.Mailboxes, .. message.Bcc.Mailboxes];
 
     private static bool NeedsSmtpUtf8(MimeMessage message) =>
         message.Sender?.IsInternational == true

@@ -56,6 +56,20 @@ public sealed class SuppressionList(Database connections, TimeProvider time)
         return streak;
     }
 
+    /// <summary>
+    /// The soft-bounce rule, for refusals at sending time and for reports that come back later alike:
+    /// suppresses <paramref name="address"/> when its latest <paramref name="editions"/> bulk messages
+    /// all failed softly. <paramref name="unrecorded"/> counts a failure not yet in the outbox (a refusal
+    /// being settled: 1; a report already applied to its row: 0). True when the address was suppressed.
+    /// </summary>
+    public async Task<bool> SuppressAfterSoftBouncesAsync(string address, int editions, int unrecorded, string lastReason, CancellationToken cancellationToken)
+    {
+        if (await SoftFailureStreakAsync(address, editions - unrecorded, cancellationToken) + unrecorded < editions)
+            return false;
+        await SuppressAsync(address, $"soft bounces in {editions} editions in a row (Delivery:SoftBounceEditions), the last: {lastReason}", cancellationToken);
+        return true;
+    }
+
     /// <summary>Which of <paramref name="addresses"/> are on the suppression list (inside the caller's transaction).</summary>
     internal static async Task<HashSet<string>> SuppressedAmongAsync(Database database, DbConnection connection, DbTransaction transaction, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
     {

@@ -88,7 +88,12 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
             RecipientAddress = r.Address,
             RecipientName = r.Name,
             UnsubscribeUrl = links.SupportsOneClick ? unsubscribe : null,
-            Variables = new Dictionary<string, string> { ["unsubscribe_url"] = unsubscribe, ["preferences_url"] = links.PreferencesUrl(r.Id) },
+            Variables = new Dictionary<string, string>
+            {
+                ["unsubscribe_url"] = unsubscribe,
+                ["preferences_url"] = links.PreferencesUrl(r.Id),
+                [MessageComposer.UnsubscribeTokenVariable] = links.UnsubscribeMailToken(r.Id),
+            },
         };
     }).ToList();
 }

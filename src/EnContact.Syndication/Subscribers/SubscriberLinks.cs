@@ -14,6 +14,9 @@ public sealed class SubscriberLinks(IOptions<SubscribersOptions> options, Subscr
 
     public string UnsubscribeUrl(string subscriberId) => Absolute(UnsubscribePath(subscriberId));
 
+    /// <summary>The reader's token for the unsubscribe mailbox's address (desabonnement+token@…), as long-lived as the links.</summary>
+    public string UnsubscribeMailToken(string subscriberId) => tokens.CreateCompact(TokenPurpose.Unsubscribe, subscriberId, _options.LinkLifetime);
+
     public string PreferencesUrl(string subscriberId) =>
         Absolute("preferences/" + tokens.Create(TokenPurpose.Preferences, subscriberId, _options.LinkLifetime));
 

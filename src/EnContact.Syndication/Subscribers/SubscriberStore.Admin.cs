@@ -227,6 +227,8 @@ public sealed partial class SubscriberStore
             await ExecuteAsync(connection, transaction, "DELETE FROM subscribers WHERE subscriber_id = @id", cancellationToken, ("@id", id));
         }
         var messages = await ExecuteAsync(connection, transaction, "DELETE FROM outbox WHERE recipient = @address", cancellationToken, ("@address", address));
+        // The record of reports that came back (bounces, complaints) about the address goes with its messages.
+        await ExecuteAsync(connection, transaction, "DELETE FROM bounce_events WHERE address_hash = @hash", cancellationToken, ("@hash", personalData.AddressHash(address)));
         await LiftSuppressionAsync(connection, transaction, address, cancellationToken);
         if (keepSuppression)
             await ExecuteAsync(connection, transaction, "INSERT INTO suppression_hashes (address_hash, reason, created_at) VALUES (@hash, 'erased on request', @now) ON CONFLICT (address_hash) DO NOTHING",

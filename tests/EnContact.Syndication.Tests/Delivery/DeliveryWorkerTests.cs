@@ -71,7 +71,7 @@ public sealed class DeliveryWorkerTests
         Assert.Equal(40, server.Messages.Select(m => m.To.Single()).Distinct().Count());
         Assert.InRange(server.SessionCount, 1, 2);
         var message = server.Messages.Single(m => m.To.Single() == "lecteur7@exemple.fr").Message;
-        Assert.Equal("<https://lettre.en-contact.com/desinscription?t=token7>, <mailto:desinscription@en-contact.com?subject=unsubscribe%20lecteur7%40exemple.fr>", message.Headers["List-Unsubscribe"]);
+        Assert.Equal("<https://lettre.en-contact.com/desinscription?t=token7>", message.Headers["List-Unsubscribe"]); // no reader's token queued: no mailto
         Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
         Assert.Equal(OutboxStore.MessageIdOf(OutboxStore.KeyOf("digest-2026-48", "lecteur7@exemple.fr"), "en-contact.com"), message.MessageId);
         Assert.Contains("https://lettre.en-contact.com/desinscription?t=token7", message.HtmlBody);

@@ -13,6 +13,9 @@ public sealed class MessageComposerTests
 {
     private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
 
+    /// <summary>A reader's signed token as the digest queues it (44 lower-case base32 characters).</summary>
+    private const string MailToken = "efaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbb";
+
     private static OutboxItem Item(MailKind kind = MailKind.Bulk, string? unsubscribe = "https://lettre.en-contact.com/desinscription?token=abc") => new()
     {
         MessageKey = OutboxStore.KeyOf("digest-2026-48", "lecteur@exemple.fr"),
@@ -22,7 +25,11 @@ public sealed class MessageComposerTests
         RecipientName = "Zoé Lecteur",
         Body = new MessageBody("La lettre n° 48 : l’IA > le script & co", "Bonjour {{prenom}},\nDésinscription : {{unsubscribe_url}}",
             "<p>Bonjour {{prenom}},</p><p><a href=\"{{unsubscribe_url}}\">Se désinscrire</a></p>"),
-        Variables = new Dictionary<string, string> { ["prenom"] = "Zoé <b>&", ["unsubscribe_url"] = "https://lettre.en-contact.com/desinscription?token=abc" },
+        Variables = new Dictionary<string, string>
+        {
+            ["prenom"] = "Zoé <b>&", ["unsubscribe_url"] = "https://lettre.en-contact.com/desinscription?token=abc",
+            [MessageComposer.UnsubscribeTokenVariable] = MailToken,
+        },
         UnsubscribeUrl = unsubscribe,
         MessageId = OutboxStore.MessageIdOf(OutboxStore.KeyOf("digest-2026-48", "lecteur@exemple.fr"), "en-contact.com"),
         Attempts = 1,
@@ -43,7 +50,7 @@ public sealed class MessageComposerTests
         Assert.Equal(Item().MessageId, message.MessageId);
         Assert.Equal(Clock.GetUtcNow(), message.Date);
         Assert.Equal("La lettre d’En-Contact <lettre.en-contact.com>", message.Headers["List-Id"]);
-        Assert.Equal("<https://lettre.en-contact.com/desinscription?token=abc>, <mailto:desinscription@en-contact.com?subject=unsubscribe%20lecteur%40exemple.fr>", message.Headers["List-Unsubscribe"]);
+        Assert.Equal($"<https://lettre.en-contact.com/desinscription?token=abc>, <mailto:desinscription+{MailToken}@en-contact.com?subject=unsubscribe>", message.Headers["List-Unsubscribe"]);
         Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
         var alternative = Assert.IsType<MultipartAlternative>(message.Body);
         Assert.Equal("Bonjour Zoé <b>&,\nDésinscription : https://lettre.en-contact.com/desinscription?token=abc", message.TextBody!.ReplaceLineEndings("\n").TrimEnd());
@@ -68,6 +75,16 @@ public sealed class MessageComposerTests
 
         Assert.StartsWith("<mailto:", message.Headers["List-Unsubscribe"]);
         Assert.Null(message.Headers["List-Unsubscribe-Post"]);
+    }
+
+    [Fact]
+    public void Compose_BulkWithoutTheReadersToken_HasNoMailtoThatAnyoneCouldUse()
+    {
+        var item = Item();
+        var message = Composer().Compose(item with { Variables = item.Variables.Where(v => v.Key != MessageComposer.UnsubscribeTokenVariable).ToDictionary() });
+
+        Assert.Equal("<https://lettre.en-contact.com/desinscription?token=abc>", message.Headers["List-Unsubscribe"]);
+        Assert.DoesNotContain("lecteur", message.Headers["List-Unsubscribe"]);
     }
 
     [Fact]

@@ -121,6 +121,21 @@ public sealed class PickupFolderSenderTests : IDisposable
         Assert.Empty(Directory.GetFiles(sender.Folder));
     }
 
+    [Fact]
+    public async Task SendAsync_WithAnEnvelopeSender_WritesItFirstAsAPickupRelayReadsIt_FromUnchanged()
+    {
+        var sender = CreateSender();
+
+        await sender.SendAsync(Message("env@en-contact.com", "enveloppe"), new MailboxAddress("", "rebonds+abc@lettre.en-contact.com"), CancellationToken.None);
+
+        var path = Directory.GetFiles(sender.Folder, "*.eml").Single();
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(["X-Sender: rebonds+abc@lettre.en-contact.com", "X-Receiver: chloe@example.com"], lines[..2]);
+        var written = await MimeMessage.LoadAsync(path);
+        Assert.Equal("newsletter@en-contact.com", written.From.Mailboxes.Single().Address);
+        Assert.Equal("env@en-contact.com", written.MessageId);
+    }
+
     private PickupFolderSender CreateSender(string pickupPath = "outbox") =>
         new(Options.Create(new DeliveryOptions { PickupPath = pickupPath }), new TestEnvironment(_root.Path));
 

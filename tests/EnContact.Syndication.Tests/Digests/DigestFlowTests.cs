@@ -52,7 +52,7 @@ public sealed class DigestFlowTests
             Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
             var unsubscribe = message.Headers["List-Unsubscribe"]!.Split(',')[0].Trim('<', '>', ' ');
             Assert.StartsWith(Gateway.PublicUrl + "unsubscribe/", unsubscribe);
-            Assert.Contains("<mailto:desinscription@en-contact.com?subject=unsubscribe%20", message.Headers["List-Unsubscribe"]);
+            Assert.Matches(@"<mailto:desinscription\+[a-z2-7]{44}@en-contact\.com\?subject=unsubscribe>", message.Headers["List-Unsubscribe"]);
 
             var html = Parser.ParseDocument(message.HtmlBody ?? "");
             var htmlLinks = html.QuerySelectorAll("a").Select(a => a.GetAttribute("href")!).ToList();
