@@ -622,7 +622,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         public int Count => Volatile.Read(ref _count);
         public string Description => "discard";
 
-        public async Task<SendReceipt> SendAsync(MimeMessage message, CancellationToken cancellationToken)
+        public async Task<SendReceipt> SendAsync(MimeMessage message, MailboxAddress? envelopeSender, CancellationToken cancellationToken)
         {
             await Task.Yield();
             Serialize(message, Stream.Null);
