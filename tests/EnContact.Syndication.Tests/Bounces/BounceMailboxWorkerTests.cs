@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Net.Http.Json;
 using EnContact.Syndication.Bounces;
 using EnContact.Syndication.Tests.Fixtures;
@@ -109,7 +110,9 @@ public sealed partial class BounceMailboxWorkerTests
         await dovecot.AppendAsync(ScriptedBounceHandler.Mail("personne"));
         var logs = new LogCapture();
 
-        await using var gateway = await Gateway.CreateAsync(start: true, settings: dovecot.GatewaySettings(), logs: logs);
+        // The gateway registers its bounce handler; a composition without one must not read the mailbox.
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: dovecot.GatewaySettings(), logs: logs,
+            services: s => s.RemoveAll<IBounceMailHandler>());
         await WaitForAsync(gateway, s => s.State == BounceMailboxState.NoHandler);
 
         Assert.Single(logs.Lines, l => l.Contains("nothing in this gateway understands bounce mail", StringComparison.Ordinal));
