@@ -19,6 +19,8 @@ public static class DeliverySetup
         services.AddSingleton<SuppressionList>();
         services.AddSingleton<RelayHealth>();
         services.AddSingleton<RelayStatusStore>();
+        services.AddSingleton<SendingPace>();
+        services.AddSingleton<PaceStatusStore>();
         services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<MessageComposer>();
         // No relay configured: .eml files in the pickup folder, so the gateway works on a fresh machine.
@@ -51,6 +53,8 @@ public static class DeliverySetup
             yield return $"MessageIdDomain: '{delivery.MessageIdDomain}' is not a domain name";
         if (!string.IsNullOrWhiteSpace(delivery.UnsubscribeMailbox) && !MailInput.TryNormalizeAddress("UnsubscribeMailbox", delivery.UnsubscribeMailbox, out _, out var error))
             yield return error;
+        foreach (var problem in SendingPace.DomainLimitProblems(delivery.DomainLimits))
+            yield return problem;
     }
 
     private static IEnumerable<string> SmtpRules(SmtpOptions smtp)
