@@ -41,7 +41,7 @@ public sealed class SendingPace : IDisposable
         var now = time.GetUtcNow();
         _relay = new AdaptiveRate(_smtp.MessagesPerSecond > 0 ? _smtp.MessagesPerSecond : null, now);
         foreach (var (domain, limit) in _limits)
-            _domains[domain] = new DomainGate(new AdaptiveRate(limit.MessagesPerSecond > 0 ? limit.MessagesPerSecond : null, now), limit.MaxConcurrent, Configured: true);
+            _domains[domain] = new DomainGate(new AdaptiveRate(limit.MessagesPerSecond > 0 ? limit.MessagesPerSecond : null, now), limit.MaxConcurrent, Configured: true, now);
         if (_relay.Current is { } rate)
             _limiter = NewLimiter(rate);
     }
@@ -114,9 +114,10 @@ public sealed class SendingPace : IDisposable
                 return TimeSpan.FromSeconds(1); // a send to it ends within the reply timeout; most within a second
             if (gate.Rate.Current is { } rate)
             {
-                if (now < gate.Next)
+                // Up to a second's worth of turns at once (messages come back from the outbox together), never more on average.
+                if (gate.Next - now >= Burst)
                     return Reserve(gate, rate, now);
-                gate.Next = now + Interval(rate);
+                gate.Next = (gate.Next > now ? gate.Next : now) + Interval(rate);
             }
             gate.InFlight++;
             return null;
@@ -175,7 +176,7 @@ public sealed class SendingPace : IDisposable
             if (throttle.Domain is { } named)
             {
                 if (!_domains.TryGetValue(named, out var gate))
-                    _domains[named] = gate = new DomainGate(new AdaptiveRate(null, now), 0, Configured: false);
+                    _domains[named] = gate = new DomainGate(new AdaptiveRate(null, now), 0, Configured: false, now);
                 from = gate.Rate.Current;
                 var measured = _sent.TryGetValue(named, out var counter) ? counter.Rate(now) : 0;
                 if (!gate.Rate.Cut(now, throttle.Reply, measured, _smtp.ThrottleFactor, _smtp.MinMessagesPerSecond))
@@ -244,9 +245,13 @@ public sealed class SendingPace : IDisposable
 
     private static TimeSpan Interval(double rate) => TimeSpan.FromSeconds(1 / rate);
 
+    /// <summary>How far ahead of the clock a domain's turns may be taken: one second's worth of its pace.</summary>
+    private static readonly TimeSpan Burst = TimeSpan.FromSeconds(1);
+
+    // The instant this message's turn opens (a second before its theoretical time, see Burst), after the turns already handed out.
     private static TimeSpan Reserve(DomainGate gate, double rate, DateTimeOffset now)
     {
-        var turn = new[] { gate.Next, gate.Reserved + Interval(rate), now }.Max();
+        var turn = new[] { gate.Next - Burst + Interval(rate), gate.Reserved + Interval(rate), now }.Max();
         gate.Reserved = turn;
         return turn - now;
     }
@@ -278,16 +283,16 @@ public sealed class SendingPace : IDisposable
     private static (int Permits, TimeSpan Window) Window(double rate) =>
         rate >= 1 ? ((int)Math.Floor(rate), TimeSpan.FromSeconds(1)) : (1, TimeSpan.FromSeconds(1 / rate));
 
-    private sealed class DomainGate(AdaptiveRate rate, int maxConcurrent, bool Configured)
+    private sealed class DomainGate(AdaptiveRate rate, int maxConcurrent, bool Configured, DateTimeOffset now)
     {
         public AdaptiveRate Rate { get; } = rate;
         public int MaxConcurrent { get; } = maxConcurrent;
         public bool Configured { get; } = Configured;
         public int InFlight { get; set; }
-        /// <summary>The first instant the next message may go.</summary>
-        public DateTimeOffset Next { get; set; } = DateTimeOffset.MinValue;
+        /// <summary>When the turns taken so far would end at the pace (a message may go while it is less than a second ahead).</summary>
+        public DateTimeOffset Next { get; set; } = now;
         /// <summary>The last turn handed to a message put back in the outbox.</summary>
-        public DateTimeOffset Reserved { get; set; } = DateTimeOffset.MinValue;
+        public DateTimeOffset Reserved { get; set; } = now;
     }
 
     /// <summary>Sends counted per second of the clock: the rate is the busier of the last full second and this one.</summary>
