@@ -43,7 +43,7 @@ public sealed class DeliveryMetrics
         (_outbox, _relay, _time, _logger, _pace) = (outbox, relay, time, logger, pace);
         var meter = meters.Create(MeterName);
         _messages = meter.CreateCounter<long>("encontact.delivery.messages", "{message}",
-            "Send attempts settled, by result (sent, deferred, relay-unavailable, failed, configuration-error, interrupted), " +
+            "Send attempts settled, by result (sent, deferred, throttled, relay-unavailable, failed, configuration-error, interrupted), " +
             "mail kind (transactional, bulk) and failure class (mailbox, mailbox-full, policy, content, system, other; none unless failed).");
         _smtp = meter.CreateHistogram("encontact.delivery.smtp.duration", "s",
             "Time for one message through the SMTP pipeline (connection, retries, the relay's reply), by outcome (ok, error).",

@@ -79,4 +79,7 @@ public sealed class DomainLimit
     /// <summary>Messages to this domain being sent at once; 0 for no cap. Default 0.</summary>
     [Range(0, 64)]
     public int MaxConcurrent { get; set; }
+
+    /// <summary>How the desk's settings page shows an entry ("[orange.fr, MessagesPerSecond=5, MaxConcurrent=2]").</summary>
+    public override string ToString() => FormattableString.Invariant($"MessagesPerSecond={MessagesPerSecond}, MaxConcurrent={MaxConcurrent}");
 }

@@ -1,3 +1,4 @@
+using EnContact.Syndication.Base;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Tests.Fixtures;
 
@@ -48,6 +49,9 @@ public sealed class SendingPaceTests
         Assert.StartsWith("454 4.7.0 Throttling failure", relay.LastThrottle);
         var stored = Assert.Single(await gateway.Services.GetRequiredService<PaceStatusStore>().ListAsync(None));
         Assert.Equal((null, 3L), (stored.Domain, stored.Throttles));
+        var lines = DeliveryCommands.PaceLines([stored], gateway.Services.GetRequiredService<PersonalData>()).ToList();
+        Assert.StartsWith($"pace smtp 127.0.0.1:{server.Port}: 8 msg/s of 8 since ", lines[0]);
+        Assert.Contains("3 throttling replies, the last at ", lines[1]);
     }
 
     [Fact]
@@ -90,7 +94,59 @@ public sealed class SendingPaceTests
         Assert.All(steps.Skip(1), s => Assert.InRange(s.Orange, 0, 3)); // 2.5 a second: three, then two
         Assert.True(steps.Count > 8, $"orange.fr should have taken its time, took {steps.Count} s");
         await AssertEachReaderOnceWithOneAttemptAsync(gateway, server, readers);
-        Assert.Contains(await gateway.Services.GetRequiredService<PaceStatusStore>().ListAsync(None), p => p.Domain == "orange.fr" && p.Throttles == 2);
+        var stored = (await gateway.Services.GetRequiredService<PaceStatusStore>().ListAsync(None)).Single(p => p.Domain == "orange.fr");
+        Assert.Equal(2L, stored.Throttles);
+        Assert.Contains("  domain orange.fr: 2.5 msg/s of 5 (throttled, recovering) since ",
+            DeliveryCommands.PaceLines([stored], gateway.Services.GetRequiredService<PersonalData>()).First());
+    }
+
+    [Fact]
+    public async Task DomainLimits_WrongValues_FailAtStartNamingEachKey()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => Gateway.CreateAsync(start: true, settings: new Dictionary<string, string?>
+        {
+            ["Delivery:DomainLimits:orange.fr:MessagesPerSecond"] = "-1",
+            ["Delivery:DomainLimits:gmail:MaxConcurrent"] = "1",
+            ["Delivery:DomainLimits:free.fr:MaxConcurrent"] = "0",
+        }));
+
+        Assert.Contains("Delivery:DomainLimits:orange.fr:MessagesPerSecond: must be between 0 and 100000", failure.Message);
+        Assert.Contains("Delivery:DomainLimits:gmail: 'gmail' is not a domain name", failure.Message);
+        Assert.Contains("Delivery:DomainLimits:free.fr: sets neither MessagesPerSecond nor MaxConcurrent", failure.Message);
+    }
+
+    [Fact]
+    public async Task DomainLimits_MisspelledOrMistypedKey_FailsAtStartNamingIt()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => Gateway.CreateAsync(start: true, settings: new Dictionary<string, string?>
+        {
+            ["Delivery:DomainLimits:free.fr:MaxConcurent"] = "2",
+            ["Delivery:DomainLimits:orange.fr:MessagesPerSecond"] = "vite",
+        }));
+
+        Assert.Contains("Delivery:DomainLimits:free.fr:MaxConcurent: is not a setting of Delivery:DomainLimits:free.fr (did you mean MaxConcurrent?)", failure.Message);
+        Assert.Contains("Delivery:DomainLimits:orange.fr:MessagesPerSecond: 'vite' is not a number", failure.Message);
+    }
+
+    [Fact]
+    public async Task DomainLimits_Configured_GiveTheDomainItsPaceAndCap()
+    {
+        await using var gateway = await Gateway.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Delivery:DomainLimits:Orange.fr:MessagesPerSecond"] = "2",
+            ["Delivery:DomainLimits:Orange.fr:MaxConcurrent"] = "1",
+        });
+        var pace = gateway.Services.GetRequiredService<SendingPace>();
+
+        var orange = pace.Current.Single(p => p.Domain == "orange.fr");
+        Assert.Equal((2.0, 2.0, 1), (orange.MessagesPerSecond!.Value, orange.Ceiling!.Value, orange.MaxConcurrent));
+        Assert.Null(pace.TryStart("orange.fr"));
+        Assert.NotNull(pace.TryStart("orange.fr")); // one at once
+        pace.Finished("orange.fr");
+        Assert.Null(pace.TryStart("orange.fr")); // the second of the second's two turns
+        pace.Finished("orange.fr");
+        Assert.NotNull(pace.TryStart("orange.fr")); // a third would be faster than the pace
+        Assert.Null(pace.TryStart("exemple.fr"));
     }
 
     /// <summary>Advances the clock a second, waits until the sender is held back again or has nothing due, and says what the relay saw.</summary>
