@@ -72,6 +72,32 @@ public static class SettingsShape
             }
             yield break;
         }
+        if (ValueType(type) is { } entry)
+        {
+            // A map such as Delivery:DomainLimits:orange.fr:MessagesPerSecond: each entry is one value of its type.
+            if (!string.IsNullOrEmpty(node.Value))
+                yield return (node.Path, $"is a map; give its entries as {node.Path}:<name>:<setting>");
+            foreach (var child in node.GetChildren())
+                foreach (var problem in Value(child, entry))
+                    yield return problem;
+            yield break;
+        }
+        if (IsSettingsClass(type))
+        {
+            var properties = type.GetProperties().Where(p => p.SetMethod?.IsPublic == true).ToList();
+            if (!string.IsNullOrEmpty(node.Value))
+                yield return (node.Path, $"is a section, not a single value; set its keys (e.g. {node.Path}:{properties[0].Name})");
+            foreach (var child in node.GetChildren())
+            {
+                var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+                if (property is null)
+                    yield return (child.Path, $"is not a setting of {node.Path}{DidYouMean(child.Key, properties.Select(p => p.Name))}");
+                else
+                    foreach (var problem in Value(child, property.PropertyType))
+                        yield return problem;
+            }
+            yield break;
+        }
         foreach (var leaf in node.GetChildren().SelectMany(Leaves))
             yield return (leaf.Path, $"{node.Path} is a single value, not a section");
         if (node.Value is { } value && Conversion(value, type) is { } wrong)
@@ -112,6 +138,14 @@ public static class SettingsShape
             && (definition == typeof(List<>) || definition == typeof(IReadOnlyList<>) || definition == typeof(IList<>))
             ? type.GetGenericArguments()[0]
             : null;
+
+    private static Type? ValueType(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && type.GetGenericArguments()[0] == typeof(string)
+            ? type.GetGenericArguments()[1]
+            : null;
+
+    private static bool IsSettingsClass(Type type) =>
+        type.IsClass && type != typeof(string) && type.Namespace?.StartsWith("EnContact.", StringComparison.Ordinal) == true;
 
     /// <summary>Every node under <paramref name="node"/> (itself included) that holds a value.</summary>
     public static IEnumerable<IConfigurationSection> Leaves(IConfigurationSection node)

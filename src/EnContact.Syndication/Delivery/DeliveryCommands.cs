@@ -67,7 +67,24 @@ public static class DeliveryCommands
             if (relay.LastFailure is not null)
                 Console.WriteLine($"  last failure at {relay.LastFailureAt:u}: {app.Services.GetRequiredService<PersonalData>().Redact(relay.LastFailure)}");
         }
+        foreach (var line in PaceLines(await app.Services.GetRequiredService<PaceStatusStore>().ListAsync(cancellationToken), app.Services.GetRequiredService<PersonalData>()))
+            Console.WriteLine(line);
         return 0;
+    }
+
+    /// <summary>The relay's pace and each domain's: rate, ceiling, since when, the last throttling reply.</summary>
+    public static IEnumerable<string> PaceLines(IReadOnlyList<PaceStatus> paces, PersonalData personalData)
+    {
+        foreach (var pace in paces)
+        {
+            var who = pace.Domain is null ? $"pace {pace.Relay}" : $"  domain {pace.Domain}";
+            var rate = pace.MessagesPerSecond is { } r ? $"{r:0.##} msg/s" : "no limit";
+            var ceiling = pace.Ceiling is { } c ? $" of {c:0.##}{(pace.MessagesPerSecond < c ? " (throttled, recovering)" : "")}" : "";
+            var cap = pace.MaxConcurrent > 0 ? $", at most {pace.MaxConcurrent} at once" : "";
+            yield return $"{who}: {rate}{ceiling}{cap} since {pace.Since:u}";
+            if (pace.LastThrottle is not null)
+                yield return $"{(pace.Domain is null ? "  " : "    ")}{pace.Throttles} throttling repl{(pace.Throttles == 1 ? "y" : "ies")}, the last at {pace.LastThrottleAt:u}: {personalData.Redact(pace.LastThrottle)}";
+        }
     }
 
     /// <summary>Why the queued messages wait, in words an operator can act on.</summary>

@@ -31,17 +31,19 @@ public sealed class DeliveryMetrics
     private readonly ILogger<DeliveryMetrics> _logger;
     private readonly Counter<long> _messages;
     private readonly Histogram<double> _smtp;
+    private readonly Counter<long> _throttles;
+    private readonly SendingPace? _pace;
     private readonly ConcurrentDictionary<string, (long Sent, long Total)> _editions = new(StringComparer.Ordinal);
     private readonly Lock _depthGate = new();
     private (long Pending, long Sending)? _depth;
     private DateTimeOffset _depthAt;
 
-    public DeliveryMetrics(IMeterFactory meters, OutboxStore outbox, RelayHealth relay, TimeProvider time, ILogger<DeliveryMetrics> logger)
+    public DeliveryMetrics(IMeterFactory meters, OutboxStore outbox, RelayHealth relay, TimeProvider time, ILogger<DeliveryMetrics> logger, SendingPace? pace = null)
     {
-        (_outbox, _relay, _time, _logger) = (outbox, relay, time, logger);
+        (_outbox, _relay, _time, _logger, _pace) = (outbox, relay, time, logger, pace);
         var meter = meters.Create(MeterName);
         _messages = meter.CreateCounter<long>("encontact.delivery.messages", "{message}",
-            "Send attempts settled, by result (sent, deferred, relay-unavailable, failed, configuration-error, interrupted), " +
+            "Send attempts settled, by result (sent, deferred, throttled, relay-unavailable, failed, configuration-error, interrupted), " +
             "mail kind (transactional, bulk) and failure class (mailbox, mailbox-full, policy, content, system, other; none unless failed).");
         _smtp = meter.CreateHistogram("encontact.delivery.smtp.duration", "s",
             "Time for one message through the SMTP pipeline (connection, retries, the relay's reply), by outcome (ok, error).",
@@ -50,6 +52,10 @@ public sealed class DeliveryMetrics
             $"Messages in the outbox not yet settled, by status (pending: waiting for their turn or a retry; sending: claimed by a sender). Read at most every {DepthMaxAge.TotalSeconds:0} s.");
         meter.CreateObservableGauge("encontact.delivery.circuit.state", CircuitState, "{state}",
             "The SMTP circuit breaker: 1 for its current state (closed: relay up; half-open: one trial send; open: relay down, sends paused), 0 for the others.");
+        _throttles = meter.CreateCounter<long>("encontact.delivery.throttled", "{reply}",
+            "Throttling replies from the relay (\"slow down\"), by scope: relay (its own pace is cut) or domain (the reply named the recipient's domain).");
+        meter.CreateObservableGauge("encontact.delivery.pace", Paces, "{message}/s",
+            "The current sending pace, by scope (relay, domain) and domain (none for the relay); absent while the relay's pace has no limit.");
         meter.CreateObservableGauge("encontact.delivery.edition.sent", () => Editions(e => e.Sent), "{message}",
             "Messages sent so far of each edition (or purpose) being sent, by campaign; the series ends when it is done, paused or cancelled.");
         meter.CreateObservableGauge("encontact.delivery.edition.total", () => Editions(e => e.Total), "{message}",
@@ -62,6 +68,14 @@ public sealed class DeliveryMetrics
             new KeyValuePair<string, object?>("result", result),
             new KeyValuePair<string, object?>("kind", kind == MailKind.Bulk ? "bulk" : "transactional"),
             new KeyValuePair<string, object?>("failure_class", failureClass ?? "none"));
+
+    /// <summary>A throttling reply; <paramref name="scope"/> is "relay" or "domain".</summary>
+    public void Throttled(string scope) => _throttles.Add(1, new KeyValuePair<string, object?>("scope", scope));
+
+    private IEnumerable<Measurement<double>> Paces() =>
+        _pace is null ? [] : _pace.Current.Where(p => p.MessagesPerSecond is not null).Select(p => new Measurement<double>(p.MessagesPerSecond!.Value,
+            new KeyValuePair<string, object?>("scope", p.Domain is null ? "relay" : "domain"),
+            new KeyValuePair<string, object?>("domain", p.Domain ?? "none"))).ToList();
 
     public void SmtpSent(TimeSpan elapsed, bool ok) =>
         _smtp.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", ok ? "ok" : "error"));

@@ -73,4 +73,25 @@ public sealed class DeliveryOptions
     /// </summary>
     [Range(1, 100)]
     public int SoftBounceEditions { get; set; } = 3;
+
+    /// <summary>
+    /// Limits per recipient domain (e.g. <c>orange.fr</c>), each with <see cref="DomainLimit.MessagesPerSecond"/>
+    /// and/or <see cref="DomainLimit.MaxConcurrent"/>; a domain that throttles gets its own pace even without one. Default none.
+    /// </summary>
+    public Dictionary<string, DomainLimit> DomainLimits { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>What one recipient domain accepts (<c>Delivery:DomainLimits:&lt;domain&gt;</c>).</summary>
+public sealed class DomainLimit
+{
+    /// <summary>Messages per second to this domain, and the ceiling its pace recovers to after throttling; 0 for none. Default 0.</summary>
+    [Range(0.0, 100_000.0)]
+    public double MessagesPerSecond { get; set; }
+
+    /// <summary>Messages to this domain being sent at once; 0 for no cap. Default 0.</summary>
+    [Range(0, 64)]
+    public int MaxConcurrent { get; set; }
+
+    /// <summary>How the desk's settings page shows an entry ("[orange.fr, MessagesPerSecond=5, MaxConcurrent=2]").</summary>
+    public override string ToString() => FormattableString.Invariant($"MessagesPerSecond={MessagesPerSecond}, MaxConcurrent={MaxConcurrent}");
 }

@@ -19,6 +19,8 @@ public static class DeliverySetup
         services.AddSingleton<SuppressionList>();
         services.AddSingleton<RelayHealth>();
         services.AddSingleton<RelayStatusStore>();
+        services.AddSingleton<SendingPace>();
+        services.AddSingleton<PaceStatusStore>();
         services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<MessageComposer>();
         services.AddSingleton<ReturnPath>();
@@ -57,7 +59,7 @@ public static class DeliverySetup
             else if (TaggedAddress.Problem("UnsubscribeMailbox", unsubscribe, UnsubscribeTokenLength) is { } unsubscribeProblem)
                 yield return unsubscribeProblem;
         }
-        foreach (var problem in ReturnPath.Problems(delivery))
+        foreach (var problem in ReturnPath.Problems(delivery).Concat(SendingPace.DomainLimitProblems(delivery.DomainLimits)))
             yield return problem;
     }
 

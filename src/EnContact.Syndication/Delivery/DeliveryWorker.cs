@@ -31,6 +31,8 @@ public sealed class DeliveryWorker(
     IMailSender sender,
     RelayHealth relay,
     RelayStatusStore relayStatus,
+    SendingPace pace,
+    PaceStatusStore paceStatus,
     IEnumerable<ICampaignListener> listeners,
     IOptions<DeliveryOptions> options,
     IOptions<SmtpOptions> smtp,
@@ -53,6 +55,11 @@ public sealed class DeliveryWorker(
     private readonly ConcurrentDictionary<string, bool> _paused = new(StringComparer.Ordinal);
     private long _relayVersionSaved = -1;
     private DateTimeOffset _relaySavedAt;
+    private long _paceVersionSaved = -1;
+    private DateTimeOffset _paceSavedAt;
+    // The earliest message put back for the pace (a domain's turn, a throttled relay): the idle wait ends by then.
+    private readonly Lock _dueGate = new();
+    private DateTimeOffset? _paceDue;
 
     private int Concurrency => sender is PickupFolderSender ? 2 : smtp.Value.Connections;
 
@@ -82,7 +89,8 @@ public sealed class DeliveryWorker(
                 if (_unreviewed.Count > 0)
                     await ReviewCampaignsAsync([.. _unreviewed], force: true, stoppingToken);
                 await SaveRelayStatusAsync(stoppingToken);
-                await signal.WaitAsync(settings.PollInterval, time, stoppingToken);
+            await SavePaceAsync(stoppingToken);
+                await signal.WaitAsync(IdleWait(settings.PollInterval), time, stoppingToken);
                 continue;
             }
 
@@ -93,6 +101,7 @@ public sealed class DeliveryWorker(
             var configurationError = await SendBatchAsync(batch, stoppingToken);
             await ReviewCampaignsAsync(batch.Select(i => i.Campaign).Distinct(StringComparer.Ordinal).ToArray(), force: false, stoppingToken);
             await SaveRelayStatusAsync(stoppingToken);
+            await SavePaceAsync(stoppingToken);
             if (configurationError)
                 await Task.Delay(TimeSpan.FromMinutes(1), time, stoppingToken); // nothing can go out until the set-up is fixed
         }
@@ -135,8 +144,22 @@ public sealed class DeliveryWorker(
                     await outbox.ReleaseAsync(item, TimeSpan.Zero, null, CancellationToken.None);
                     continue;
                 }
-                if (await SendOneAsync(item, sending.Token) == FailureKind.Configuration)
-                    Volatile.Write(ref stop, true);
+                // A domain with a pace of its own waits in the outbox, not in a lane: the other domains keep going.
+                var domain = sender is SmtpMailSender ? SmtpFailureClassifier.DomainOf(item.Recipient) : null;
+                if (pace.TryStart(domain) is { } wait)
+                {
+                    await PutBackForPaceAsync(item, wait, null);
+                    continue;
+                }
+                try
+                {
+                    if (await SendOneAsync(item, sending.Token) == FailureKind.Configuration)
+                        Volatile.Write(ref stop, true);
+                }
+                finally
+                {
+                    pace.Finished(domain);
+                }
             }
         }
 
@@ -199,6 +222,12 @@ public sealed class DeliveryWorker(
         var who = personalData.LogId(item.Recipient);
         switch (verdict.Kind)
         {
+            case FailureKind.Transient or FailureKind.Deferred when SmtpFailureClassifier.ThrottleOf(e, SmtpFailureClassifier.DomainOf(item.Recipient)) is { } throttle:
+                // "Slow down" is about the pace, not this message: it comes back at the slower pace without using up an attempt.
+                logger.LogDebug("The relay throttles; the {Campaign} message to {Recipient} waits for the slower pace: {Reason}", item.Campaign, who, logged);
+                metrics.Settled("throttled", item.Kind, null);
+                await PutBackForPaceAsync(item, pace.RetryAfter(throttle), reason);
+                break;
             case FailureKind.Transient when SmtpFailureClassifier.IsRelayUnavailable(e):
                 // An outage delays mail, never loses it: waiting for the relay does not use up the message's attempts.
                 logger.LogDebug("Relay unavailable; the {Campaign} message to {Recipient} waits: {Reason}", item.Campaign, who, logged);
@@ -331,6 +360,27 @@ public sealed class DeliveryWorker(
     public static string ClassesText(CampaignProgress progress) =>
         progress.FailedByClass.Count == 0 ? "" : $" ({string.Join(", ", progress.FailedByClass.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))})";
 
+    private async Task PutBackForPaceAsync(OutboxItem item, TimeSpan after, string? reason)
+    {
+        await outbox.ReleaseAsync(item, after, reason, CancellationToken.None);
+        var due = time.GetUtcNow() + after;
+        lock (_dueGate)
+            if (_paceDue is null || due < _paceDue)
+                _paceDue = due;
+    }
+
+    /// <summary>The poll interval, or less when a message put back for the pace is due sooner.</summary>
+    private TimeSpan IdleWait(TimeSpan pollInterval)
+    {
+        DateTimeOffset? due;
+        lock (_dueGate)
+            (due, _paceDue) = (_paceDue, null);
+        if (due is not { } at)
+            return pollInterval;
+        var wait = at - time.GetUtcNow();
+        return wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait < pollInterval ? wait : pollInterval;
+    }
+
     /// <summary>Writes the relay's status when it changed, and at least every review interval (so a reader sees it is current).</summary>
     private async Task SaveRelayStatusAsync(CancellationToken cancellationToken)
     {
@@ -346,6 +396,24 @@ public sealed class DeliveryWorker(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogDebug(e, "Could not record the relay's status");
+        }
+    }
+
+    /// <summary>Writes the sending pace when it changed, and at least every review interval.</summary>
+    private async Task SavePaceAsync(CancellationToken cancellationToken)
+    {
+        var version = pace.Changes.Version;
+        var now = time.GetUtcNow();
+        if (sender is not SmtpMailSender || (version == _paceVersionSaved && now - _paceSavedAt < ReviewInterval))
+            return;
+        try
+        {
+            await paceStatus.SaveAsync(pace.Current, cancellationToken);
+            (_paceVersionSaved, _paceSavedAt) = (version, now);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogDebug(e, "Could not record the sending pace");
         }
     }
 }

@@ -28,30 +28,30 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     private readonly ILogger<SmtpMailSender> _logger;
     private readonly RelayHealth _health;
     private readonly SmtpConnectionPool _pool;
-    private readonly TimeProviderRateLimiter? _rateLimiter;
+    private readonly SendingPace _pace;
     private readonly ResiliencePipeline _pipeline;
     private readonly DeliveryMetrics? _metrics;
     private int _disposed;
 
     public SmtpMailSender(IOptions<SmtpOptions> options, TimeProvider time, ILogger<SmtpMailSender> logger, RelayHealth? health = null,
-        ILoggerFactory? loggers = null, DeliveryMetrics? metrics = null)
+        ILoggerFactory? loggers = null, DeliveryMetrics? metrics = null, SendingPace? pace = null)
     {
         var settings = options.Value;
         _logger = logger;
         _metrics = metrics;
         _health = health ?? new RelayHealth(time);
         _pool = new SmtpConnectionPool(settings);
-        if (settings.MessagesPerSecond > 0)
-            _rateLimiter = new TimeProviderRateLimiter(settings.MessagesPerSecond, TimeSpan.FromSeconds(1), time);
+        _pace = pace ?? new SendingPace(options, Options.Create(new DeliveryOptions()), time);
         _pipeline = BuildPipeline(settings, time, loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         Description = $"smtp {settings.Host}:{settings.Port} ({settings.Connections} connections)";
         _health.Describe($"smtp {settings.Host}:{settings.Port}");
+        _pace.Describe($"smtp {settings.Host}:{settings.Port}");
     }
 
     public string Description { get; }
 
-    /// <summary>The rate limiter's counters (queued sends, permits left); null without a limit.</summary>
-    internal RateLimiterStatistics? RateLimiterStatistics => _rateLimiter?.GetStatistics();
+    /// <summary>The rate limiter's counters (queued sends, permits left); null while the pace has no limit.</summary>
+    internal RateLimiterStatistics? RateLimiterStatistics => _pace.RelayLimiterStatistics;
 
     /// <summary>
     /// Returns the relay's 250 reply to the message ("250 2.0.0 Ok: queued as …"). Throws the last
@@ -79,11 +79,14 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (_pace.Throttled(e, RecipientDomain(message)) is { } throttle)
+                _metrics?.Throttled(throttle.Domain is null ? "relay" : "domain");
             _metrics?.SmtpSent(Stopwatch.GetElapsedTime(started), ok: false);
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             _health.Failed($"{e.GetType().Name}: {e.Message}");
             throw;
         }
+        _pace.Sent(RecipientDomain(message));
         _metrics?.SmtpSent(Stopwatch.GetElapsedTime(started), ok: true);
         // MailKit returns only the reply's text, and only for a 250.
         _health.Replied($"250 {reply}");
@@ -95,7 +98,7 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        _rateLimiter?.Dispose();
+        _pace.Dispose();
         await _pool.DisposeAsync();
     }
 
@@ -176,20 +179,24 @@ public sealed class SmtpMailSender : IMailSender, IAsyncDisposable
                 return ValueTask.CompletedTask;
             },
         });
-        if (_rateLimiter is not null)
-            builder.AddRateLimiter(_rateLimiter);
+        builder.AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => _pace.AcquireAsync(args.Context.CancellationToken) });
         return builder.WithTelemetry("smtp", loggers).Build();
     }
 
     // Immediate retries are for a broken connection only: a recipient's 4xx goes back to the outbox
     // with its own delay instead of idling the connection; retrying an open circuit would only wait out the retries.
+    // A relay that throttles is not retried at once either: the message waits for the slower pace.
     private bool ShouldRetry(Exception e) =>
-        Volatile.Read(ref _disposed) == 0 && e is not BrokenCircuitException && SmtpFailureClassifier.IsConnectionFault(e);
+        Volatile.Read(ref _disposed) == 0 && e is not BrokenCircuitException && SmtpFailureClassifier.IsConnectionFault(e) && !SmtpFailureClassifier.IsThrottling(e);
 
     // Only failures that say the relay is unwell open the circuit: a 4xx or 550 to one recipient or a
     // bad password do not, nor our own rate limiter turning a call away.
+    // A throttling 421 says the relay is well and busy: the pace answers it, not the breaker.
     private static bool CountsAgainstRelay(Exception e) =>
-        e is not RateLimiterRejectedException && SmtpFailureClassifier.IsConnectionFault(e);
+        e is not RateLimiterRejectedException && SmtpFailureClassifier.IsConnectionFault(e) && !SmtpFailureClassifier.IsThrottling(e);
+
+    private static string? RecipientDomain(MimeMessage message) =>
+        message.To.Mailboxes.FirstOrDefault() is { } to ? SmtpFailureClassifier.DomainOf(to.Address) : null;
 
     /// <summary>Who MailKit would send to by itself (To, Cc, Bcc), for the overload that takes an envelope sender.</summary>
     private static List<MailboxAddress> RecipientsOf(MimeMessage message) =>

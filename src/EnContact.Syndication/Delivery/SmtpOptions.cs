@@ -44,6 +44,22 @@ public sealed class SmtpOptions
     [Range(0, 100_000)]
     public int MessagesPerSecond { get; set; }
 
+    /// <summary>What the pace is multiplied by when the relay answers with a throttling reply (at most once a second). Default 0.5.</summary>
+    [Range(0.1, 0.9)]
+    public double ThrottleFactor { get; set; } = 0.5;
+
+    /// <summary>The slowest pace throttling brings the relay (or a domain) down to, in messages per second. Default 1.</summary>
+    [Range(0.01, 1000.0)]
+    public double MinMessagesPerSecond { get; set; } = 1;
+
+    /// <summary>Messages per second the pace gains back after each <see cref="RecoveryInterval"/> of sending without a throttling reply. Default 1.</summary>
+    [Range(0.01, 100_000.0)]
+    public double RecoveryStep { get; set; } = 1;
+
+    /// <summary>How long the pace must send without a throttling reply before it gains <see cref="RecoveryStep"/>. Default 10 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Longest wait for any one SMTP reply (per-message timeout). Default 30 s.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);

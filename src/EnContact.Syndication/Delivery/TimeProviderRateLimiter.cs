@@ -12,7 +12,8 @@ namespace EnContact.Syndication.Delivery;
 internal sealed class TimeProviderRateLimiter : RateLimiter
 {
     private readonly Lock _lock = new();
-    private readonly int _limit;
+    private readonly Action? _queued;
+    private int _limit;
     private readonly LinkedList<Waiter> _queue = new();
     private readonly ITimer _timer;
     private int _available;
@@ -20,11 +21,31 @@ internal sealed class TimeProviderRateLimiter : RateLimiter
     private long _failed;
     private bool _disposed;
 
-    public TimeProviderRateLimiter(int permitsPerWindow, TimeSpan window, TimeProvider time)
+    /// <param name="queued">Told (outside the lock) each time a caller starts waiting for a window: the limiter is what holds sending back.</param>
+    public TimeProviderRateLimiter(int permitsPerWindow, TimeSpan window, TimeProvider time, Action? queued = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(permitsPerWindow, 1);
         _limit = _available = permitsPerWindow;
+        _queued = queued;
         _timer = time.CreateTimer(_ => Refill(), null, window, window);
+    }
+
+    /// <summary>
+    /// A new pace from now on: what this window already granted counts against the new limit, and the
+    /// next window starts one new <paramref name="window"/> from now.
+    /// </summary>
+    public void Change(int permitsPerWindow, TimeSpan window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(permitsPerWindow, 1);
+        lock (_lock)
+        {
+            if (_disposed)
+                return;
+            var used = _limit - _available;
+            _limit = permitsPerWindow;
+            _available = Math.Max(0, permitsPerWindow - used);
+            _timer.Change(window, window);
+        }
     }
 
     /// <summary>Never idle: this limiter is not partitioned, nothing would reclaim it.</summary>
@@ -72,6 +93,7 @@ internal sealed class TimeProviderRateLimiter : RateLimiter
             // runs Cancel right here, which re-enters the lock (System.Threading.Lock is recursive).
             waiter.Registration = cancellationToken.Register(() => Cancel(waiter, cancellationToken));
         }
+        _queued?.Invoke();
         return new ValueTask<RateLimitLease>(waiter.Completion.Task);
     }
 
@@ -148,7 +170,7 @@ internal sealed class TimeProviderRateLimiter : RateLimiter
     private void CheckPermitCount(int permitCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(permitCount);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(permitCount, _limit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(permitCount, Volatile.Read(ref _limit));
     }
 
     private sealed class Waiter(int permits)

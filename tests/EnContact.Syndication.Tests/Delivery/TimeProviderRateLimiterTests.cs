@@ -27,6 +27,28 @@ public sealed class TimeProviderRateLimiterTests
     }
 
     [Fact]
+    public async Task Change_MidWindow_CountsWhatWasGrantedAndPacesTheNextWindowsAnew()
+    {
+        var queued = 0;
+        using var limiter = new TimeProviderRateLimiter(8, TimeSpan.FromSeconds(1), _clock, () => queued++);
+        Assert.True((await limiter.AcquireAsync(1)).IsAcquired);
+        Assert.True((await limiter.AcquireAsync(1)).IsAcquired);
+
+        limiter.Change(3, TimeSpan.FromSeconds(1)); // halved twice: 2 of the 3 already used
+        Assert.True(limiter.AttemptAcquire(1).IsAcquired);
+        var waiting = Enumerable.Range(0, 4).Select(_ => limiter.AcquireAsync(1).AsTask()).ToArray();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(4, queued);
+        Assert.Equal(3, waiting.Count(w => w.IsCompletedSuccessfully));
+        limiter.Change(1, TimeSpan.FromSeconds(2)); // below one a second: one per longer window
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(waiting[3].IsCompleted);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True((await waiting[3]).IsAcquired);
+    }
+
+    [Fact]
     public async Task AcquireAsync_WaiterCancelled_LeavesItsPermitToTheNext()
     {
         using var limiter = new TimeProviderRateLimiter(1, TimeSpan.FromSeconds(1), _clock);

@@ -21,9 +21,12 @@ public sealed record ReceivedMessage(
     IReadOnlyDictionary<string, string> MailParameters,
     Guid SessionId);
 
+/// <summary>One RCPT TO the server saw: when (by its clock), for whom, and whether it was answered with a throttling reply.</summary>
+public sealed record RecipientAttempt(DateTimeOffset At, string Address, bool Throttled);
+
 /// <summary>
 /// A real SMTP server (the SmtpServer package) on 127.0.0.1, in-process, recording what it accepts,
-/// with faults to inject: refuse a recipient, fail or drop after DATA, answer slowly, go down and
+/// with faults to inject: throttle for a stretch of messages, refuse a recipient, fail or drop after DATA, answer slowly, go down and
 /// come back on the same port. Tests wait on its signals, never on a timer.
 /// </summary>
 public sealed class TestSmtpServer : IAsyncDisposable
@@ -37,6 +40,8 @@ public sealed class TestSmtpServer : IAsyncDisposable
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
     private readonly Dictionary<string, int> _recipientAttempts = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<RecipientFault> _recipientFaults = [];
+    private readonly List<Throttling> _throttles = [];
+    private readonly List<RecipientAttempt> _attempts = [];
     private readonly Queue<DataFault> _dataFaults = new();
     private readonly (string User, string Password)? _login;
     private (Relay Server, Task Running)? _current;
@@ -99,6 +104,29 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         lock (_lock)
             return _recipientAttempts.GetValueOrDefault(address);
+    }
+
+    /// <summary>The clock RCPT attempts are stamped with (the gateway's fake clock); the machine's by default.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>Every RCPT TO seen, in order, with the <see cref="Clock"/>'s time and whether it was throttled.</summary>
+    public IReadOnlyList<RecipientAttempt> Attempts
+    {
+        get
+        {
+            lock (_lock)
+                return [.. _attempts];
+        }
+    }
+
+    /// <summary>
+    /// Answers the next <paramref name="times"/> RCPT TO (to <paramref name="domain"/> only, when given) with a
+    /// throttling reply, then relents: SES's "454 Throttling failure" by default.
+    /// </summary>
+    public void Throttle(int times, string? domain = null, int code = 454, string reply = "4.7.0 Throttling failure: Maximum sending rate exceeded")
+    {
+        lock (_lock)
+            _throttles.Add(new Throttling(domain, code, reply) { Remaining = times });
     }
 
     /// <summary>Completes once at least <paramref name="count"/> messages were accepted.</summary>
@@ -234,6 +262,13 @@ public sealed class TestSmtpServer : IAsyncDisposable
         lock (_lock)
         {
             _recipientAttempts[address] = _recipientAttempts.GetValueOrDefault(address) + 1;
+            var throttle = _throttles.FirstOrDefault(t => t.Remaining > 0 && (t.Domain is null || address.EndsWith("@" + t.Domain, StringComparison.OrdinalIgnoreCase)));
+            _attempts.Add(new RecipientAttempt(Clock.GetUtcNow(), address, throttle is not null));
+            if (throttle is not null)
+            {
+                throttle.Remaining--;
+                return new RecipientFault(address, throttle.Code, 1, throttle.Reply);
+            }
             var fault = _recipientFaults.FirstOrDefault(f => f.Remaining > 0 && string.Equals(f.Address, address, StringComparison.OrdinalIgnoreCase));
             if (fault is null)
                 return null;
@@ -264,6 +299,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
         554 => "5.6.0 transaction failed",
         _ => code < 500 ? "4.0.0 temporary failure" : "5.0.0 permanent failure",
     });
+
+    private sealed record Throttling(string? Domain, int Code, string Reply)
+    {
+        public int Remaining { get; set; }
+    }
 
     private sealed class RecipientFault(string address, int code, int times, string? reply)
     {
