@@ -35,7 +35,7 @@ public sealed class BounceMailboxWorker(
     public const string Role = "bounce-mailbox";
 
     /// <summary>How often a process standing by tries to take the lead, and a leader checks it still holds it.</summary>
-    public static readonly TimeSpan LeadCheckInterval = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan LeadCheckInterval = LeadershipLoop.CheckInterval;
 
     /// <summary>First wait before connecting again; doubles each failure up to <see cref="MaxReconnectDelay"/>.</summary>
     public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(5);
@@ -57,38 +57,12 @@ public sealed class BounceMailboxWorker(
             return;
         }
 
-        var standingBy = false;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Leadership? lead;
-            try
-            {
-                lead = await database.TryLeadAsync(Role, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Could not ask {Database} which gateway process reads the bounce mailbox; trying again in {Wait}", database.Description, LeadCheckInterval);
-                health.Unreachable("the database cannot say which gateway process reads the bounce mailbox: " + e.Message, LeadCheckInterval);
-                await Task.Delay(LeadCheckInterval, time, stoppingToken);
-                continue;
-            }
-            if (lead is null)
-            {
-                if (!standingBy)
-                    logger.LogInformation("Another gateway process reads the bounce mailbox; this one stands by and takes over if it stops");
-                standingBy = true;
-                health.StandingBy();
-                await Task.Delay(LeadCheckInterval, time, stoppingToken);
-                continue;
-            }
-            await using (lead)
-            {
-                if (standingBy)
-                    logger.LogInformation("This gateway process now reads the bounce mailbox (the one that did stopped)");
-                standingBy = false;
-                await LeadAsync(lead, settings, stoppingToken);
-            }
-        }
+        await new LeadershipLoop(database, time, logger, new LeadRole(Role, "reads the bounce mailbox")).RunAsync(
+            token => ReadAsync(settings, token),
+            problem => health.Unreachable(problem, LeadCheckInterval),
+            health.StandingBy,
+            () => { },
+            stoppingToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -101,42 +75,6 @@ public sealed class BounceMailboxWorker(
     {
         _forcedStop.Dispose();
         base.Dispose();
-    }
-
-    /// <summary>Reads while <paramref name="lead"/> holds; returns when it is lost or the gateway stops.</summary>
-    private async Task LeadAsync(Leadership lead, BounceMailboxOptions settings, CancellationToken stoppingToken)
-    {
-        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var check = CheckLeadAsync(lead, held);
-        try
-        {
-            await ReadAsync(settings, held.Token);
-        }
-        catch (OperationCanceledException) when (held.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
-        {
-            logger.LogWarning("This gateway process lost its lead of the bounce mailbox (database connection lost); it stops reading and tries again");
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            await held.CancelAsync();
-            await check;
-        }
-    }
-
-    private async Task CheckLeadAsync(Leadership lead, CancellationTokenSource held)
-    {
-        try
-        {
-            while (await lead.IsHeldAsync(held.Token))
-                await Task.Delay(LeadCheckInterval, time, held.Token);
-            await held.CancelAsync();
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private async Task ReadAsync(BounceMailboxOptions settings, CancellationToken cancellationToken)

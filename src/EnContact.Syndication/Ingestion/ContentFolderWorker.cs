@@ -26,7 +26,7 @@ public sealed class ContentFolderWorker(
     public const string Role = "content-folder";
 
     /// <summary>How often a process standing by tries to take the lead, and a leader checks it still holds it.</summary>
-    public static readonly TimeSpan LeadCheckInterval = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan LeadCheckInterval = LeadershipLoop.CheckInterval;
 
     /// <summary>Completes once the start-up scan has finished (or was skipped, or another process leads).</summary>
     public Task InitialScan => _initialScan.Task;
@@ -40,73 +40,16 @@ public sealed class ContentFolderWorker(
             return;
         }
 
-        var standingBy = false;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Leadership? lead;
-            try
+        await new LeadershipLoop(database, time, logger, new LeadRole(Role, "watches the content folder")).RunAsync(
+            WatchAsync,
+            health.ScanFailed,
+            () =>
             {
-                lead = await database.TryLeadAsync(Role, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Could not ask {Database} who watches the content folder; trying again in {Wait}", database.Description, LeadCheckInterval);
-                health.ScanFailed("the database cannot say which gateway process watches the content folder: " + e.Message);
-                await Task.Delay(LeadCheckInterval, time, stoppingToken);
-                continue;
-            }
-            if (lead is null)
-            {
-                if (!standingBy)
-                    logger.LogInformation("Another gateway process watches the content folder; this one stands by and takes over if it stops");
-                standingBy = true;
                 health.StandingBy("another gateway process watches the content folder; this one stands by");
                 _initialScan.TrySetResult();
-                await Task.Delay(LeadCheckInterval, time, stoppingToken);
-                continue;
-            }
-            await using (lead)
-            {
-                if (standingBy)
-                    logger.LogInformation("This gateway process now watches the content folder (the one that did stopped)");
-                standingBy = false;
-                health.Leading();
-                await LeadAsync(lead, stoppingToken);
-            }
-        }
-    }
-
-    /// <summary>Watches the folder while <paramref name="lead"/> holds; returns when it is lost (the database connection broke).</summary>
-    private async Task LeadAsync(Leadership lead, CancellationToken stoppingToken)
-    {
-        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var check = CheckLeadAsync(lead, held);
-        try
-        {
-            await WatchAsync(held.Token);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            logger.LogWarning("This gateway process lost its lead of the content folder (database connection lost); it stops watching and tries again");
-        }
-        finally
-        {
-            await held.CancelAsync();
-            await check;
-        }
-    }
-
-    private async Task CheckLeadAsync(Leadership lead, CancellationTokenSource held)
-    {
-        try
-        {
-            while (await lead.IsHeldAsync(held.Token))
-                await Task.Delay(LeadCheckInterval, time, held.Token);
-            await held.CancelAsync();
-        }
-        catch (OperationCanceledException)
-        {
-        }
+            },
+            health.Leading,
+            stoppingToken);
     }
 
     private async Task WatchAsync(CancellationToken stoppingToken)
