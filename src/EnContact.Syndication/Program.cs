@@ -65,6 +65,7 @@ public static class Program
         admin.MapArticlesApi();
         admin.MapDeliveryApi();
         admin.MapSubscribersApi();
+        admin.MapBouncesApi();
         admin.MapDigestsApi();
         app.LogStartupSummary();
         return app;

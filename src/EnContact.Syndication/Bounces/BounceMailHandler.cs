@@ -126,7 +126,7 @@ public sealed class BounceMailHandler(
     {
         var verdict = SmtpFailureClassifier.JudgeReport(recipient.Status, recipient.Diagnostic);
         var failureClass = FailureClassText.Of(verdict.Class);
-        var key = EventKey("dsn", incoming, sent.MessageKey, verdict.EnhancedCode ?? "");
+        var key = EventKey(BounceEvent.DeliveryReport, incoming, sent.MessageKey, verdict.EnhancedCode ?? "");
         var who = personalData.LogId(sent.Recipient);
         if (await store.IsRecordedAsync(key, cancellationToken))
             return $"{who} {sent.Campaign}: already applied";
@@ -144,7 +144,7 @@ public sealed class BounceMailHandler(
             outcome = $"address suppressed after {options.Value.SoftBounceEditions} editions in a row";
         else
             outcome = "address kept";
-        await store.RecordAsync(key, "dsn", sent.Recipient, sent.Campaign, verdict.EnhancedCode, verdict.Class, diagnostic, $"{failureClass}: {outcome}", cancellationToken);
+        await store.RecordAsync(key, BounceEvent.DeliveryReport, sent.Recipient, sent.Campaign, verdict.EnhancedCode, verdict.Class, diagnostic, $"{failureClass}: {outcome}", cancellationToken);
         logger.LogWarning("Delivery report: the {Campaign} message to {Recipient} bounced ({Class}, {Status}); {Outcome}",
             sent.Campaign, who, failureClass, verdict.EnhancedCode, outcome);
         if (changed)
@@ -163,7 +163,7 @@ public sealed class BounceMailHandler(
             sent = await store.LatestSentToAsync(address, cancellationToken);
         if (sent is null)
             return Review("the complaint names no message we sent (no token of ours, unknown Message-ID, no recipient)");
-        var key = EventKey("complaint", incoming, sent.MessageKey, "");
+        var key = EventKey(BounceEvent.Complaint, incoming, sent.MessageKey, "");
         var who = personalData.LogId(sent.Recipient);
         if (await store.IsRecordedAsync(key, cancellationToken))
             return BounceMailVerdict.Done($"complaint about {who}: already applied");
@@ -176,7 +176,7 @@ public sealed class BounceMailHandler(
         }
         else
             await suppressions.SuppressAsync(sent.Recipient, reason, cancellationToken);
-        await store.RecordAsync(key, "complaint", sent.Recipient, sent.Campaign, null, null, report.ReportedBy, "unsubscribed and suppressed", cancellationToken);
+        await store.RecordAsync(key, BounceEvent.Complaint, sent.Recipient, sent.Campaign, null, null, report.ReportedBy, "unsubscribed and suppressed", cancellationToken);
         logger.LogWarning("Complaint about the {Campaign} message to {Recipient}: unsubscribed and suppressed", sent.Campaign, who);
         return BounceMailVerdict.Done($"complaint about {who} ({sent.Campaign}): unsubscribed and suppressed");
     }
@@ -191,13 +191,13 @@ public sealed class BounceMailHandler(
             return Review("a mail to the unsubscribe mailbox whose token was not signed by us: nobody unsubscribed");
         if (await subscribers.GetAsync(claims.SubscriberId, cancellationToken) is not { } subscriber)
             return BounceMailVerdict.Done("unsubscribe request for a subscriber who no longer exists (erased): nothing to do");
-        var key = EventKey("unsubscribe", incoming, claims.SubscriberId, "");
+        var key = EventKey(BounceEvent.MailedUnsubscribe, incoming, claims.SubscriberId, "");
         if (await store.IsRecordedAsync(key, cancellationToken))
             return BounceMailVerdict.Done($"unsubscribe request of {claims.SubscriberId}: already applied");
         if (subscriber.Status != SubscriberStatus.Unsubscribed)
             subscriberMetrics.Record(SubscriberMetrics.Unsubscribed);
         await subscribers.UnsubscribeAsync(claims.SubscriberId, "unsubscribed (mail)", cancellationToken);
-        await store.RecordAsync(key, "unsubscribe", subscriber.Address, null, null, null, null, "unsubscribed", cancellationToken);
+        await store.RecordAsync(key, BounceEvent.MailedUnsubscribe, subscriber.Address, null, null, null, null, "unsubscribed", cancellationToken);
         logger.LogInformation("Subscriber {Subscriber} unsubscribed ({How})", claims.SubscriberId, "mail");
         return BounceMailVerdict.Done($"subscriber {claims.SubscriberId} unsubscribed by mail");
     }

@@ -6,8 +6,15 @@ namespace EnContact.Syndication.Bounces;
 /// <summary>A message we sent, as a report is matched to it.</summary>
 public sealed record SentMessage(string MessageKey, string Campaign, MailKind Kind, string Recipient, OutboxStatus Status);
 
-/// <summary>One report applied, as the desk lists it under a subscriber.</summary>
-public sealed record BounceEvent(DateTimeOffset ReceivedAt, string Kind, string? Campaign, string? StatusCode, string? FailureClass, string? Diagnostic, string Outcome);
+/// <summary>One report applied, as the desk and the admin API list it under a subscriber.</summary>
+public sealed record BounceEvent(DateTimeOffset ReceivedAt, string Kind, string? Campaign, string? StatusCode, string? FailureClass, string? Diagnostic, string Outcome)
+{
+    /// <summary>The kinds a report is recorded under.</summary>
+    public const string DeliveryReport = "dsn", Complaint = "complaint", MailedUnsubscribe = "unsubscribe";
+
+    /// <summary>A delivery report that says the mailbox does not exist (suppressed at once); other delivery reports are soft.</summary>
+    public bool IsHardBounce => Kind == DeliveryReport && FailureClass == FailureClassText.Of(BounceClass.Mailbox);
+}
 
 /// <summary>
 /// The database side of reports that come back: finding the message a report is about (only among

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EnContact.Syndication.Bounces;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Digests;
 
@@ -77,6 +78,28 @@ public static class DeskText
         "system" => "panne du serveur distant",
         _ => "autre",
     };
+
+    /// <summary>What came back about a reader: a hard or soft bounce (a delivery report), a complaint, an unsubscribe request by mail.</summary>
+    public static string Report(BounceEvent report) => report.Kind switch
+    {
+        BounceEvent.DeliveryReport when report.IsHardBounce => "rebond définitif",
+        BounceEvent.DeliveryReport => "rebond temporaire",
+        BounceEvent.Complaint => "plainte (signalé comme indésirable)",
+        BounceEvent.MailedUnsubscribe => "désabonnement par mail",
+        _ => report.Kind,
+    };
+
+    /// <summary>The CSS class of a report's label: what stops the mail (hard bounce, complaint) is bad, a soft bounce a warning.</summary>
+    public static string ReportTone(BounceEvent report) => report.Kind switch
+    {
+        BounceEvent.DeliveryReport when report.IsHardBounce => "bad",
+        BounceEvent.Complaint => "bad",
+        BounceEvent.DeliveryReport => "wait",
+        _ => "",
+    };
+
+    /// <summary>The edition a campaign is ("2026-11-30-0800"), else the campaign itself (a test copy, a confirmation).</summary>
+    public static string Edition(string? campaign) => campaign is null ? "—" : DigestCampaign.KeyOf(campaign) ?? campaign;
 
     public static string Classes(IReadOnlyDictionary<string, long> byClass) =>
         byClass.Count == 0 ? "—" : string.Join(", ", byClass.OrderByDescending(c => c.Value).Select(c => $"{FailureClass(c.Key)} {Number(c.Value)}"));

@@ -1,4 +1,5 @@
 using System.Text;
+using EnContact.Syndication.Bounces;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Subscribers;
 using Microsoft.Extensions.Options;
@@ -25,32 +26,37 @@ public sealed record SubscriberPageModel : DeskPageModel
 {
     public required Subscriber Subscriber { get; init; }
     public required IReadOnlyList<MessageRecord> Messages { get; init; }
+    /// <summary>The reports that came back about the reader (bounces, complaints, mailed unsubscribes), newest first.</summary>
+    public required IReadOnlyList<BounceEvent> Bounces { get; init; }
     public required TimeZoneInfo Zone { get; init; }
     public bool ConfirmErase { get; init; }
 }
 
 /// <summary>
 /// Subscribers, for administrators: counts by status and section, search, one subscriber's history
-/// (consent, editions received, bounces), CSV import (a dry run with each row's outcome, then apply),
+/// (consent, editions received, the reports that came back about them, why the address is blocked), CSV import (a dry run with each row's outcome, then apply),
 /// export, and erasure behind a confirmation — through the same store and CSV code as the admin API.
 /// </summary>
 public static class SubscribersPages
 {
     private const int PageSize = 50;
 
+    /// <summary>Reports shown under one subscriber: years of a busy address fit, a runaway one does not swamp the page.</summary>
+    private const int HistoryLength = 200;
+
     public static Task<IResult> ShowAsync(HttpContext http, string? q, string? statut, string? rubrique, int? page) =>
         RenderListAsync(http, q, statut, rubrique, page ?? 1);
 
-    public static async Task<IResult> ShowOneAsync(string id, HttpContext http, DeskPageKit kit, SubscriberStore store, MessageHistory history, [Microsoft.AspNetCore.Mvc.FromServices] MagazineTime magazineTime,
-        bool? effacer, CancellationToken cancellationToken)
+    public static async Task<IResult> ShowOneAsync(string id, HttpContext http, DeskPageKit kit, SubscriberStore store, MessageHistory history, BounceStore bounces,
+        [Microsoft.AspNetCore.Mvc.FromServices] MagazineTime magazineTime, bool? effacer, CancellationToken cancellationToken)
     {
         if (await store.GetAsync(id, cancellationToken) is not { } subscriber)
             return await kit.RenderAsync(http, "Message", new MessagePageModel { Title = "Abonné introuvable", Message = "Aucun abonné n’a cet identifiant (déjà effacé ?)." },
                 StatusCodes.Status404NotFound);
         return await kit.RenderAsync(http, "Subscriber", new SubscriberPageModel
         {
-            Title = subscriber.Address, Menu = "abonnes", Subscriber = subscriber, Messages = await history.OfAsync(subscriber.Address, 200, cancellationToken),
-            Zone = magazineTime.Zone, ConfirmErase = effacer == true,
+            Title = subscriber.Address, Menu = "abonnes", Subscriber = subscriber, Messages = await history.OfAsync(subscriber.Address, HistoryLength, cancellationToken),
+            Bounces = await bounces.HistoryAsync(subscriber.Address, HistoryLength, cancellationToken), Zone = magazineTime.Zone, ConfirmErase = effacer == true,
         });
     }
 

@@ -1,14 +1,18 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using AngleSharp.Dom;
+using EnContact.Syndication.Bounces;
+using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Subscribers;
+using EnContact.Syndication.Tests.Bounces;
 using EnContact.Syndication.Tests.Fixtures;
 using static EnContact.Syndication.Tests.Desk.DeskFixture;
 using static EnContact.Syndication.Tests.Digests.DigestTestData;
 
 namespace EnContact.Syndication.Tests.Desk;
 
-/// <summary>The subscribers pages: administrators only; CSV import checked then applied; erasure behind a confirmation; one subscriber's history.</summary>
+/// <summary>The subscribers pages: administrators only; CSV import checked then applied; erasure behind a confirmation; one subscriber's history and what came back about them.</summary>
 [Trait("Speed", "Slow")]
 public sealed class SubscribersPagesTests
 {
@@ -111,6 +115,81 @@ public sealed class SubscribersPagesTests
         Assert.Null(await Subscribers(gateway).FindAsync("lectrice@exemple.fr", None));
         Assert.NotNull(confirm);
     }
+
+    [Fact]
+    public async Task ShowOne_ReportsHandledForTwoReaders_ListsEachReportAndWhyTheAddressIsBlocked_NothingForTheThird()
+    {
+        const string edition = "digest-2026-11-30-0800";
+        await using var bed = await BounceTestBed.StartAsync();
+        var (bounced, complained, quiet) = (BounceTestBed.Readers[0], BounceTestBed.Readers[1], BounceTestBed.Readers[2]);
+        await bed.SendEditionAsync(edition);
+        Assert.True((await bed.Handler.HandleAsync(bed.Report("postfix-dsn.eml", edition, bounced), None)).Understood);
+        Assert.True((await bed.Handler.HandleAsync(bed.Report("yahoo-arf-complaint.eml", edition, complained), None)).Understood);
+        await AddStaffAsync(bed.Gateway, AdministratorName, EnContact.Syndication.Desk.StaffRole.Administrator, AdministratorEmail);
+        using var browser = await SignedInAsync(bed.Gateway, AdministratorName);
+
+        var bouncedPage = await browser.GetAsync($"/admin/abonnes/{(await Subscribers(bed.Gateway).FindAsync(bounced, None))!.Id}");
+        var complainedPage = await browser.GetAsync($"/admin/abonnes/{(await Subscribers(bed.Gateway).FindAsync(complained, None))!.Id}");
+        var quietPage = await browser.GetAsync($"/admin/abonnes/{(await Subscribers(bed.Gateway).FindAsync(quiet, None))!.Id}");
+
+        var hard = Assert.Single(ReportRows(bouncedPage));
+        var recorded = Assert.Single(await bed.EventsAsync(bounced));
+        Assert.Equal(ParisTime(recorded.ReceivedAt), Cell(hard, 0));
+        Assert.Equal("rebond définitif adresse inexistante", Cell(hard, 1));
+        Assert.Equal("bad", hard.QuerySelector(".pill")!.ClassList[1]);
+        Assert.Equal("5.1.1", Cell(hard, 2));
+        Assert.Contains("Recipient address rejected", Cell(hard, 3));
+        Assert.DoesNotContain(bounced, Cell(hard, 3)); // the record keeps no address
+        Assert.Equal("2026-11-30-0800", Cell(hard, 4));
+        Assert.StartsWith("bloqué : hard bounce (delivery report): 5.1.1", BlockedReason(bouncedPage));
+
+        var complaint = Assert.Single(ReportRows(complainedPage));
+        Assert.Equal("plainte (signalé comme indésirable)", Cell(complaint, 1));
+        Assert.Equal(("—", "2026-11-30-0800"), (Cell(complaint, 2), Cell(complaint, 4)));
+        Assert.StartsWith("bloqué : complaint (abuse report", BlockedReason(complainedPage));
+        Assert.Contains("désabonné", complainedPage.Document.QuerySelector(".pill")!.TextContent);
+
+        Assert.Empty(ReportRows(quietPage));
+        Assert.Contains("Rien n’est revenu pour cette adresse", quietPage.MainText);
+        Assert.Null(quietPage.Document.QuerySelector(".pill.bad"));
+    }
+
+    [Fact]
+    public async Task ShowOne_ReportsWithMarkupInTheirDiagnostic_AreEscapedAndDatedInParisTime()
+    {
+        await using var gateway = await StartAsync();
+        var reader = (await SubscribersAsync(gateway, ("lectrice@exemple.fr", null))).Single();
+        var store = gateway.Services.GetRequiredService<BounceStore>();
+        const string hostile = "550 <b>refusé</b> & \"<script>alert('rebond')</script>\"";
+        await store.RecordAsync("evenement-hiver", BounceEvent.DeliveryReport, reader.Address, "digest-2026-11-30-0800", "5.7.1", BounceClass.Policy, hostile, "policy: address kept", None);
+        gateway.Clock!.SetUtcNow(new DateTimeOffset(2027, 6, 14, 12, 5, 0, TimeSpan.Zero));
+        await store.RecordAsync("evenement-ete", BounceEvent.MailedUnsubscribe, reader.Address, null, null, null, null, "unsubscribed", None);
+        using var browser = await SignedInAsync(gateway, AdministratorName);
+
+        var page = await browser.GetAsync($"/admin/abonnes/{reader.Id}");
+
+        var rows = ReportRows(page);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(("14/06/2027 14:05", "désabonnement par mail", "—", "—"), (Cell(rows[0], 0), Cell(rows[0], 1), Cell(rows[0], 2), Cell(rows[0], 3))); // summer: UTC+2
+        Assert.Equal(("27/11/2026 10:00", "rebond temporaire refus du destinataire", "5.7.1"), (Cell(rows[1], 0), Cell(rows[1], 1), Cell(rows[1], 2))); // winter: UTC+1
+        Assert.Equal("wait", rows[1].QuerySelector(".pill")!.ClassList[1]);
+        Assert.Equal(hostile, rows[1].Children[3].TextContent);
+        Assert.Equal("policy: address kept", rows[1].GetAttribute("title"));
+        Assert.Empty(page.Document.QuerySelectorAll("main script, main b, [style]"));
+        Assert.DoesNotContain("<script>alert", page.Html);
+    }
+
+    /// <summary>The rows of the table of what came back about the subscriber.</summary>
+    private static List<IElement> ReportRows(Page page) =>
+        [.. page.Document.QuerySelectorAll("[aria-label='Rebonds, plaintes et désabonnements par mail'] tbody tr")];
+
+    private static string Cell(IElement row, int index) =>
+        string.Join(' ', row.Children[index].TextContent.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    private static string BlockedReason(Page page) => page.Document.QuerySelector(".pill.bad.long")?.TextContent.Trim() ?? "";
+
+    private static string ParisTime(DateTimeOffset instant) =>
+        TimeZoneInfo.ConvertTime(instant, TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris")).ToString("dd/MM/yyyy HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Export_Administrator_DownloadsEverySubscriberAsCsv()
