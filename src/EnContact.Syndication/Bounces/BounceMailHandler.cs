@@ -27,8 +27,6 @@ public sealed class BounceMailHandler(
     SubscriberStore subscribers,
     SubscriberTokens tokens,
     SubscriberMetrics subscriberMetrics,
-    CampaignControl campaigns,
-    IEnumerable<ICampaignListener> listeners,
     IOptions<DeliveryOptions> options,
     PersonalData personalData,
     ILogger<BounceMailHandler> logger) : IBounceMailHandler
@@ -132,7 +130,7 @@ public sealed class BounceMailHandler(
             return $"{who} {sent.Campaign}: already applied";
         var diagnostic = recipient.Diagnostic ?? recipient.Status ?? "no diagnostic";
         var error = $"bounced after delivery ({failureClass}, {verdict.EnhancedCode ?? "no status"}): {diagnostic}";
-        var changed = await store.MarkBouncedAsync(sent.MessageKey, verdict.Class, error, cancellationToken);
+        await store.MarkBouncedAsync(sent, verdict.Class, error, cancellationToken);
         string outcome;
         if (verdict.SuppressesAddress)
         {
@@ -147,8 +145,6 @@ public sealed class BounceMailHandler(
         await store.RecordAsync(key, BounceEvent.DeliveryReport, sent.Recipient, sent.Campaign, verdict.EnhancedCode, verdict.Class, diagnostic, $"{failureClass}: {outcome}", cancellationToken);
         logger.LogWarning("Delivery report: the {Campaign} message to {Recipient} bounced ({Class}, {Status}); {Outcome}",
             sent.Campaign, who, failureClass, verdict.EnhancedCode, outcome);
-        if (changed)
-            await TellListenersAsync(sent.Campaign, cancellationToken);
         return $"{who} {sent.Campaign} {failureClass} {verdict.EnhancedCode}: {outcome}";
     }
 
@@ -200,15 +196,6 @@ public sealed class BounceMailHandler(
         await store.RecordAsync(key, BounceEvent.MailedUnsubscribe, subscriber.Address, null, null, null, null, "unsubscribed", cancellationToken);
         logger.LogInformation("Subscriber {Subscriber} unsubscribed ({How})", claims.SubscriberId, "mail");
         return BounceMailVerdict.Done($"subscriber {claims.SubscriberId} unsubscribed by mail");
-    }
-
-    /// <summary>An edition whose counts a bounce changed: its listeners (the digest's record of the edition) hear it again.</summary>
-    private async Task TellListenersAsync(string campaign, CancellationToken cancellationToken)
-    {
-        if ((await campaigns.ProgressAsync(campaign, cancellationToken)).FirstOrDefault() is not { } progress || progress.Pending + progress.Sending > 0)
-            return;
-        foreach (var listener in listeners)
-            await listener.CampaignSettledAsync(progress, cancellationToken);
     }
 
     private BounceMailVerdict Review(string reason)

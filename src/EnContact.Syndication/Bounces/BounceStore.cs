@@ -21,7 +21,7 @@ public sealed record BounceEvent(DateTimeOffset ReceivedAt, string Kind, string?
 /// messages the relay accepted), marking a sent message bounced, and the record of applied reports
 /// (<c>bounce_events</c>, keyed so that the same report is recorded once).
 /// </summary>
-public sealed class BounceStore(Database connections, OutboxStore outbox, PersonalData personalData, TimeProvider time)
+public sealed class BounceStore(Database connections, OutboxStore outbox, IEnumerable<ICampaignListener> listeners, PersonalData personalData, TimeProvider time)
 {
     private const string MessageColumns = "message_key, campaign, kind, recipient, status";
 
@@ -47,18 +47,29 @@ public sealed class BounceStore(Database connections, OutboxStore outbox, Person
 
     /// <summary>
     /// A sent message bounced after the relay accepted it: it now counts as failed, with its class and
-    /// the report's diagnostic, everywhere an outcome is counted. False when it was not 'sent' (already bounced).
+    /// the report's diagnostic, everywhere an outcome is counted — its edition's counts too, in the same
+    /// transaction (see <see cref="ICampaignListener.MessageBouncedAsync"/>). False when it was not 'sent'
+    /// (already bounced): nothing is counted twice.
     /// </summary>
-    public async Task<bool> MarkBouncedAsync(string messageKey, BounceClass failureClass, string error, CancellationToken cancellationToken)
+    public async Task<bool> MarkBouncedAsync(SentMessage sent, BounceClass failureClass, string error, CancellationToken cancellationToken)
     {
-        int changed;
+        var changedFor = new List<ICampaignListener>();
         await using (var connection = await connections.OpenAsync(cancellationToken))
-            changed = await Sql.ExecuteAsync(connection, null,
-                "UPDATE outbox SET status = 'failed', failure_class = @class, last_error = @error WHERE message_key = @key AND status = 'sent'",
-                cancellationToken, ("@key", messageKey), ("@class", FailureClassText.Of(failureClass)), ("@error", OutboxStore.Truncate(error)));
-        if (changed > 0)
-            outbox.Changes.Bump();
-        return changed > 0;
+        await using (var transaction = await connections.BeginWriteAsync(connection, null, cancellationToken))
+        {
+            if (await Sql.ExecuteAsync(connection, transaction,
+                    "UPDATE outbox SET status = 'failed', failure_class = @class, last_error = @error WHERE message_key = @key AND status = 'sent'",
+                    cancellationToken, ("@key", sent.MessageKey), ("@class", FailureClassText.Of(failureClass)), ("@error", OutboxStore.Truncate(error))) == 0)
+                return false;
+            foreach (var listener in listeners)
+                if (await listener.MessageBouncedAsync(sent.Campaign, connection, transaction, cancellationToken))
+                    changedFor.Add(listener);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        outbox.Changes.Bump();
+        foreach (var listener in changedFor)
+            await listener.BounceCommittedAsync(sent.Campaign, cancellationToken);
+        return true;
     }
 
     public async Task<bool> IsRecordedAsync(string eventKey, CancellationToken cancellationToken)

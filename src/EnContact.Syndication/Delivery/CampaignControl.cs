@@ -69,7 +69,8 @@ public sealed class CampaignControl(Database connections, OutboxStore outbox, Ti
                    SUM(CASE WHEN o.status = 'pending' AND o.next_attempt_at <= @now THEN 1 ELSE 0 END),
                    MIN(CASE WHEN o.status = 'pending' AND o.next_attempt_at > @now THEN o.next_attempt_at END),
                    SUM(CASE WHEN o.status = 'sending' AND o.lease_until < @now THEN 1 ELSE 0 END),
-                   MAX(CASE WHEN o.status = 'sending' THEN o.lease_until END)
+                   MAX(CASE WHEN o.status = 'sending' THEN o.lease_until END),
+                   SUM(CASE WHEN o.status = 'failed' AND o.sent_at IS NOT NULL THEN 1 ELSE 0 END)
             FROM outbox o LEFT JOIN campaigns c ON c.campaign = o.campaign
             {(campaign is null ? "" : "WHERE o.campaign = @campaign")}
             GROUP BY o.campaign, c.state, c.reason
@@ -109,6 +110,7 @@ public sealed class CampaignControl(Database connections, OutboxStore outbox, Ti
             sent, failed, suppressed, reader.GetInt64(9), Math.Round(rate, 2), finish)
         {
             FailedByClass = classes.GetValueOrDefault(name) ?? [],
+            Bounced = reader.GetInt64(16),
             FirstSettledAt = first,
             LastSettledAt = last,
             Waiting = waiting,

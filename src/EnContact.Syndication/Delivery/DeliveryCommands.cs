@@ -56,6 +56,8 @@ public static class DeliveryCommands
                 Console.WriteLine($"  {p.Reason}");
             if (p.FailedByClass.Count > 0)
                 Console.WriteLine($"  failed by class:{DeliveryWorker.ClassesText(p).TrimStart()}");
+            if (p.Bounced > 0)
+                Console.WriteLine($"  {p.Bounced} of the failed bounced back after the relay accepted them");
             foreach (var line in WaitingLines(p.Waiting))
                 Console.WriteLine($"  {line}");
         }

@@ -4,12 +4,6 @@ using MimeKit;
 
 namespace EnContact.Syndication.Delivery;
 
-/// <summary>Told when an edition's last message has settled (sent, failed, suppressed or cancelled), so the edition can say it is finished.</summary>
-public interface ICampaignListener
-{
-    Task CampaignSettledAsync(CampaignProgress progress, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Sends what the outbox holds: claims a batch (transactional first), sends it over as many
 /// connections as the sender has, and settles each message by what happened — sent after the

@@ -76,6 +76,8 @@ public sealed record CampaignProgress(
 {
     /// <summary>Permanent failures by class ("mailbox", "mailbox-full", "policy", "content", "system", "other").</summary>
     public IReadOnlyDictionary<string, long> FailedByClass { get; init; } = new Dictionary<string, long>();
+    /// <summary>Of the failed messages, those the relay had accepted and a report later said were not delivered.</summary>
+    public long Bounced { get; init; }
     public DateTimeOffset? FirstSettledAt { get; init; }
     public DateTimeOffset? LastSettledAt { get; init; }
     public MessagesWaiting Waiting { get; init; } = new(0, 0, null, 0, 0, null);

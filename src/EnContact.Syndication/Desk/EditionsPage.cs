@@ -8,6 +8,9 @@ namespace EnContact.Syndication.Desk;
 /// <summary>An edition's delivery as the editions page shows it, and as its live stream sends it (the same words both ways).</summary>
 public sealed record DeliveryView(string Campaign, string StateText, long Sent, long Failed, long Pending, long Sending, string Rate, string Eta, string Classes, int Percent, bool CanPause, bool CanResume, bool CanCancel)
 {
+    /// <summary>"dont 2 rebonds après envoi": of the failures, the messages the relay had accepted that bounced back (empty when none).</summary>
+    public string Bounced { get; init; } = "";
+
     public static DeliveryView Of(CampaignProgress p, TimeZoneInfo zone)
     {
         var settled = p.Sent + p.Failed + p.Suppressed + p.Cancelled;
@@ -15,7 +18,10 @@ public sealed record DeliveryView(string Campaign, string StateText, long Sent, 
             p.MessagesPerSecond > 0 ? $"{p.MessagesPerSecond.ToString("0.#", DeskText.French)} msg/s" : "—",
             p.EstimatedFinish is { } finish ? TimeZoneInfo.ConvertTime(finish, zone).ToString("HH:mm", DeskText.French) : "—",
             DeskText.Classes(p.FailedByClass), p.Total == 0 ? 100 : (int)(100 * settled / p.Total),
-            p.State == CampaignPhase.Sending, p.State == CampaignPhase.Paused, p.State is CampaignPhase.Sending or CampaignPhase.Paused);
+            p.State == CampaignPhase.Sending, p.State == CampaignPhase.Paused, p.State is CampaignPhase.Sending or CampaignPhase.Paused)
+        {
+            Bounced = p.Bounced > 0 ? $"dont {DeskText.Number(p.Bounced)} rebond{(p.Bounced > 1 ? "s" : "")} après envoi" : "",
+        };
     }
 }
 

@@ -71,7 +71,9 @@ public static class DigestCommands
         Console.WriteLine($"{"EDITION",-16} {"N°",4} {"STATUS",-18} {"ARTICLES",8} {"RECIPIENTS",10}  OUTCOME / REASON");
         foreach (var e in editions)
         {
-            var outcome = e.Counts is { } c ? $"{c.Sent} sent, {c.Failed} failed, {c.Suppressed} suppressed{(c.Cancelled > 0 ? $", {c.Cancelled} cancelled" : "")}" : null;
+            var outcome = e.Counts is { } c
+                ? $"{c.Sent} sent, {c.Failed} failed{(c.Bounced > 0 ? $" ({c.Bounced} of them bounced back)" : "")}, {c.Suppressed} suppressed{(c.Cancelled > 0 ? $", {c.Cancelled} cancelled" : "")}"
+                : null;
             Console.WriteLine($"{e.Key,-16} {e.Number?.ToString() ?? "-",4} {EnumText.Of(e.Status),-18} {e.ItemCount,8} {e.Recipients?.ToString() ?? "-",10}  {string.Join("; ", new[] { outcome, e.Reason }.OfType<string>())}");
         }
         Console.WriteLine($"{editions.Count} edition(s)");

@@ -54,8 +54,12 @@ public sealed record EditionSummary(
     public DateTimeOffset? FinishedAt { get; init; }
 }
 
-/// <summary>How an edition's messages ended.</summary>
-public sealed record DeliveryCounts(long Sent, long Failed, long Suppressed, long Cancelled);
+/// <summary>
+/// How an edition's messages ended. <see cref="Bounced"/> counts, among the failed ones, the messages
+/// the relay had accepted and a report later said were not delivered: one that comes back after the
+/// edition finished moves from sent to failed.
+/// </summary>
+public sealed record DeliveryCounts(long Sent, long Failed, long Suppressed, long Cancelled, long Bounced = 0);
 
 public static class DigestCampaign
 {

@@ -19,7 +19,7 @@ public sealed class DigestStore(Database connections, TimeProvider time)
     private static readonly string WentOut =
         $"status IN ({string.Join(", ", EditionStatuses.WentOut.Select(s => $"'{EnumText.Of(s)}'"))}) AND number IS NOT NULL";
 
-    private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at";
+    private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at, bounced_count";
 
     /// <summary>
     /// Inserts the edition of <paramref name="key"/> unless one exists: <paramref name="build"/> gets the
@@ -176,11 +176,28 @@ public sealed class DigestStore(Database connections, TimeProvider time)
         await using var connection = await connections.OpenAsync(cancellationToken);
         return await BumpedAsync(await ExecuteAsync(connection, null, """
             UPDATE digest_editions SET status = @status, sent_count = @sent, failed_count = @failed, suppressed_count = @suppressed,
-                cancelled_count = @cancelled, finished_at = @now
+                cancelled_count = @cancelled, bounced_count = @bounced, finished_at = @now
             WHERE edition_key = @key AND status = 'sending'
             """, cancellationToken, ("@key", key), ("@status", EnumText.Of(status)), ("@sent", counts.Sent), ("@failed", counts.Failed),
-            ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1, cancellationToken);
+            ("@suppressed", counts.Suppressed), ("@cancelled", counts.Cancelled), ("@bounced", counts.Bounced),
+            ("@now", SqlValues.Instant(time.GetUtcNow()))) == 1, cancellationToken);
     }
+
+    /// <summary>
+    /// One message of a finished edition, counted as sent, bounced since: it counts as failed (and an
+    /// edition that had none ends "sent with failures"). Inside the caller's transaction, which marks
+    /// the message, so it is counted once; the caller announces the change once committed
+    /// (<see cref="AnnounceChangeAsync"/>). False for an edition still sending: its finish counts it.
+    /// </summary>
+    public async Task<bool> CountLateBounceAsync(DbConnection connection, DbTransaction transaction, string key, CancellationToken cancellationToken) =>
+        await ExecuteAsync(connection, transaction, """
+            UPDATE digest_editions SET sent_count = sent_count - 1, failed_count = failed_count + 1, bounced_count = COALESCE(bounced_count, 0) + 1,
+                status = CASE WHEN status = 'sent' THEN 'sent-with-failures' ELSE status END
+            WHERE edition_key = @key AND sent_count > 0
+            """, cancellationToken, ("@key", key)) == 1;
+
+    /// <summary>Tells in-process watchers and the other gateway processes that an edition changed.</summary>
+    public Task AnnounceChangeAsync(CancellationToken cancellationToken) => BumpedAsync(true, cancellationToken);
 
     /// <summary>The topic under which edition changes reach the other gateway processes.</summary>
     public const string ChangeTopic = "digests";
@@ -250,7 +267,8 @@ public sealed class DigestStore(Database connections, TimeProvider time)
         SqlValues.ReadInstant(reader.GetString(8)), reader.IsDBNull(9) ? null : SqlValues.ReadInstant(reader.GetString(9)),
         reader.IsDBNull(10) ? null : SqlValues.ReadInstant(reader.GetString(10)))
     {
-        Counts = reader.IsDBNull(12) ? null : new DeliveryCounts(reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)),
+        Counts = reader.IsDBNull(12) ? null : new DeliveryCounts(reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15),
+            reader.IsDBNull(17) ? 0 : reader.GetInt64(17)),
         FinishedAt = reader.IsDBNull(16) ? null : SqlValues.ReadInstant(reader.GetString(16)),
     };
 }

@@ -18,6 +18,7 @@ document.addEventListener("submit", (event) => {
       set("state", p.stateText);
       set("sent", number(p.sent));
       set("failed", number(p.failed));
+      set("bounced", p.bounced);
       set("pending", number(p.pending + p.sending));
       set("rate", p.rate);
       set("eta", p.eta);
