@@ -132,8 +132,8 @@ public static class DeliveryCommands
         var key = OutboxStore.KeyOf($"{request.Campaign}-{Guid.NewGuid():N}", request.RecipientAddress);
         var message = app.Services.GetRequiredService<MessageComposer>().Compose(new OutboxItem
         {
-            MessageKey = key, Campaign = request.Campaign, Kind = request.Kind, Recipient = request.RecipientAddress,
-            Body = body, Variables = request.Variables, MessageId = OutboxStore.MessageIdOf(key, delivery.MessageIdDomain), Attempts = 1,
+            MessageKey = key, Campaign = request.Campaign, Kind = request.Kind, Recipient = request.RecipientAddress, RecipientName = request.RecipientName,
+            Body = body, Variables = request.Variables, UnsubscribeUrl = request.UnsubscribeUrl, MessageId = OutboxStore.MessageIdOf(key, delivery.MessageIdDomain), Attempts = 1,
         });
         var sender = app.Services.GetRequiredService<IMailSender>();
         try

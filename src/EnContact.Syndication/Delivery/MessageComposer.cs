@@ -56,7 +56,8 @@ public sealed class MessageComposer
         message.To.Add(new MailboxAddress(item.RecipientName ?? "", item.Recipient));
         message.Date = _time.GetUtcNow();
         message.MessageId = item.MessageId;
-        if (item.Kind == MailKind.Bulk)
+        // Bulk mail, and a test copy of it (transactional, so sent at once, but carrying a reader's unsubscribe token): the list's headers.
+        if (item.Kind == MailKind.Bulk || item.Variables.ContainsKey(UnsubscribeTokenVariable))
         {
             message.Headers.Add("List-Id", _delivery.ListId);
             var targets = new List<string>();

@@ -161,19 +161,27 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
             return (null, null, problem);
         var rendered = (await renderer.RenderAsync(snapshot, null, test: true))!;
         var subscriber = await subscribers.FindAsync(address, cancellationToken);
-        var request = new OutboxRequest
+        // The letter's own request, so the copy carries the letter's headers (List-Unsubscribe with its
+        // one-click URL and its tokened mailto:, List-Unsubscribe-Post, List-Id): a subscriber's own links,
+        // which act on their subscription as the letter's would. An address that subscribes to nothing
+        // gets links of the same shape naming no reader (acting on them changes nothing), and the
+        // subscribe page in the body. Sent as transactional mail: at once, ahead of any edition.
+        var letter = queue.RequestsFor($"digest-test-{time.GetUtcNow():yyyyMMddHHmmss}",
+            [new Recipient(subscriber?.Id ?? NoReader, address, subscriber?.Name, null)]).Single();
+        var request = letter with
         {
-            Campaign = $"digest-test-{time.GetUtcNow():yyyyMMddHHmmss}",
             Kind = MailKind.Transactional,
-            RecipientAddress = address,
-            Variables = new Dictionary<string, string>
+            Variables = subscriber is not null ? letter.Variables : new Dictionary<string, string>(letter.Variables)
             {
-                ["unsubscribe_url"] = subscriber is null ? links.SubscribeUrl : links.UnsubscribeUrl(subscriber.Id),
-                ["preferences_url"] = subscriber is null ? links.SubscribeUrl : links.PreferencesUrl(subscriber.Id),
+                ["unsubscribe_url"] = links.SubscribeUrl,
+                ["preferences_url"] = links.SubscribeUrl,
             },
         };
         return (new MessageBody(rendered.Subject, rendered.Text, rendered.Html), request, null);
     }
+
+    /// <summary>The subscriber id of a test copy's links when its address subscribes to nothing: no subscriber has it (ids are random).</summary>
+    private const string NoReader = "00000000000000000000000000000000";
 
     /// <summary>The edition named; else the newest one waiting for approval; else the next as it stands now. Null with a reason when it carries nothing.</summary>
     private async Task<(DigestSnapshot? Snapshot, string? Problem)> TargetAsync(string? key, CancellationToken cancellationToken)

@@ -108,6 +108,31 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Digest_SendTestToASubscriber_CarriesTheLettersListUnsubscribeHeaders()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        Directory.CreateDirectory(folder);
+        var published = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        File.WriteAllText(Path.Combine(folder, "a.md"), $"---\ntitle: Baromètre du nearshore\npublished: {published}\nsection: études\n---\nTexte.\n");
+        File.WriteAllText(Path.Combine(folder, "abonnes.csv"), "email,consent_date\nzoe@exemple.fr,2025-03-01\n");
+        (string, string?)[] mailbox = [("ENCONTACT__Delivery__UnsubscribeMailbox", "desinscription@en-contact.com")];
+        await RunAsync(work.Path, mailbox, "import", folder);
+        await RunAsync(work.Path, mailbox, "subscribers", "import", Path.Combine(folder, "abonnes.csv"), "--source", "test");
+
+        var (code, output, error) = await RunAsync(work.Path, mailbox, "digest", "send-test", "--to", "zoe@exemple.fr");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("sent through pickup folder", output);
+        var copy = MimeKit.MimeMessage.Load(Assert.Single(Directory.GetFiles(work.Combine("outbox"), "*.eml")));
+        Assert.StartsWith("[TEST]", copy.Subject);
+        Assert.Equal("List-Unsubscribe=One-Click", copy.Headers["List-Unsubscribe-Post"]);
+        Assert.Matches(@"^<https://lettre\.en-contact\.com/unsubscribe/[A-Za-z0-9_-]{67}>, <mailto:desinscription\+[a-z2-7]{44}@en-contact\.com\?subject=unsubscribe>$",
+            copy.Headers["List-Unsubscribe"]);
+        Assert.NotNull(copy.Headers["List-Id"]);
+    }
+
+    [Fact]
     public async Task Digest_NothingNew_PreviewAndSendTestAgree_ExitOneAndSendNothing()
     {
         using var work = new TempDirectory();

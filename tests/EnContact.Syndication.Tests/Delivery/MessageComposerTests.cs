@@ -16,7 +16,8 @@ public sealed class MessageComposerTests
     /// <summary>A reader's signed token as the digest queues it (44 lower-case base32 characters).</summary>
     private const string MailToken = "efaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbb";
 
-    private static OutboxItem Item(MailKind kind = MailKind.Bulk, string? unsubscribe = "https://lettre.en-contact.com/desinscription?token=abc") => new()
+    /// <summary>A message of <paramref name="kind"/>; the reader's unsubscribe token is queued with bulk mail (and a test copy of it), never with other mail.</summary>
+    private static OutboxItem Item(MailKind kind = MailKind.Bulk, string? unsubscribe = "https://lettre.en-contact.com/desinscription?token=abc", bool? readerToken = null) => new()
     {
         MessageKey = OutboxStore.KeyOf("digest-2026-48", "lecteur@exemple.fr"),
         Campaign = "digest-2026-48",
@@ -25,11 +26,13 @@ public sealed class MessageComposerTests
         RecipientName = "Zoé Lecteur",
         Body = new MessageBody("La lettre n° 48 : l’IA > le script & co", "Bonjour {{prenom}},\nDésinscription : {{unsubscribe_url}}",
             "<p>Bonjour {{prenom}},</p><p><a href=\"{{unsubscribe_url}}\">Se désinscrire</a></p>"),
-        Variables = new Dictionary<string, string>
-        {
-            ["prenom"] = "Zoé <b>&", ["unsubscribe_url"] = "https://lettre.en-contact.com/desinscription?token=abc",
-            [MessageComposer.UnsubscribeTokenVariable] = MailToken,
-        },
+        Variables = readerToken ?? kind == MailKind.Bulk
+            ? new Dictionary<string, string>
+            {
+                ["prenom"] = "Zoé <b>&", ["unsubscribe_url"] = "https://lettre.en-contact.com/desinscription?token=abc",
+                [MessageComposer.UnsubscribeTokenVariable] = MailToken,
+            }
+            : new Dictionary<string, string> { ["prenom"] = "Zoé <b>&", ["unsubscribe_url"] = "https://lettre.en-contact.com/desinscription?token=abc" },
         UnsubscribeUrl = unsubscribe,
         MessageId = OutboxStore.MessageIdOf(OutboxStore.KeyOf("digest-2026-48", "lecteur@exemple.fr"), "en-contact.com"),
         Attempts = 1,
@@ -56,6 +59,18 @@ public sealed class MessageComposerTests
         Assert.Equal("Bonjour Zoé <b>&,\nDésinscription : https://lettre.en-contact.com/desinscription?token=abc", message.TextBody!.ReplaceLineEndings("\n").TrimEnd());
         Assert.Contains("<p>Bonjour Zoé &lt;b&gt;&amp;,</p>", message.HtmlBody);
         Assert.Equal(2, alternative.Count);
+    }
+
+    [Fact]
+    public void Compose_TransactionalCarryingAReadersUnsubscribeToken_HasTheListHeadersOfBulkMail()
+    {
+        // A test copy of the letter: sent as transactional mail (at once), headed as the letter.
+        var copy = Composer().Compose(Item(MailKind.Transactional, readerToken: true));
+        var letter = Composer().Compose(Item());
+
+        foreach (var header in new[] { "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID" })
+            Assert.Equal(letter.Headers[header], copy.Headers[header]);
+        Assert.Contains($"<mailto:desinscription+{MailToken}@en-contact.com?subject=unsubscribe>", copy.Headers["List-Unsubscribe"]);
     }
 
     [Fact]

@@ -180,6 +180,32 @@ public sealed class DigestFlowTests
     }
 
     [Fact]
+    public async Task TestCopy_ToASubscriber_CarriesTheLettersOwnListHeaders()
+    {
+        await using var server = await TestSmtpServer.StartNewAsync();
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: server.GatewaySettings());
+        await WeekAsync(gateway);
+        await SubscribersAsync(gateway, ("lecteur@exemple.fr", null));
+        gateway.Clock!.SetUtcNow(Monday.AddSeconds(30));
+        var edition = await WaitForEditionAsync(gateway);
+        await WaitUntilSentAsync(gateway, edition.Campaign);
+
+        // At the same instant as the letter: the links' expiry, hence their tokens, are the same.
+        var test = await gateway.Client.PostAsync("/api/digests/test",
+            new StringContent($"{{\"to\":\"lecteur@exemple.fr\",\"edition\":\"{edition.Key}\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, test.StatusCode);
+        await server.WaitForMessagesAsync(2);
+
+        var letter = server.Messages.Single(m => m.Message.MessageId == OutboxStore.MessageIdOf(OutboxStore.KeyOf(edition.Campaign, "lecteur@exemple.fr"), "en-contact.com")).Message;
+        var copy = server.Messages.Single(m => m.Message.Subject!.StartsWith("[TEST]", StringComparison.Ordinal)).Message;
+        Assert.Matches(@"<mailto:desinscription\+[a-z2-7]{44}@en-contact\.com\?subject=unsubscribe>", copy.Headers["List-Unsubscribe"]);
+        foreach (var header in new[] { "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "To" })
+            Assert.Equal(letter.Headers[header], copy.Headers[header]);
+        Assert.StartsWith("digest-test-", copy.Headers["Feedback-ID"]);
+        Assert.Equal(letter.Headers.Select(h => h.Field).Order(), copy.Headers.Select(h => h.Field).Order());
+    }
+
+    [Fact]
     public async Task AdminApi_ScheduleListPreviewAndTestCopy_BehindTheToken()
     {
         await using var server = await TestSmtpServer.StartNewAsync();
@@ -202,7 +228,15 @@ public sealed class DigestFlowTests
         var copy = server.Messages.Single().Message;
         Assert.StartsWith("[TEST] La lettre d’En-Contact n° 1", copy.Subject);
         Assert.Contains("Exemplaire de test", copy.HtmlBody);
-        Assert.False(copy.Headers.Contains("List-Unsubscribe"));
+        // Not a subscriber: the letter's headers all the same, with links that name no reader.
+        Assert.Equal("List-Unsubscribe=One-Click", copy.Headers["List-Unsubscribe-Post"]);
+        var oneClick = copy.Headers["List-Unsubscribe"]!.Split(',')[0].Trim('<', '>', ' ');
+        Assert.StartsWith(Gateway.PublicUrl + "unsubscribe/", oneClick);
+        Assert.Matches(@"<mailto:desinscription\+[a-z2-7]{44}@en-contact\.com\?subject=unsubscribe>", copy.Headers["List-Unsubscribe"]);
+        var unsubscribe = await gateway.NewClient(null).PostAsync(new Uri(oneClick).PathAndQuery,
+            new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.BadRequest, unsubscribe.StatusCode);
+        Assert.Equal(SubscriberStatus.Active, (await gateway.Services.GetRequiredService<SubscriberStore>().FindAsync("lecteur@exemple.fr", None))!.Status);
         Assert.Empty(await Store(gateway).ListAsync(None)); // a test builds no edition
         var bad = await gateway.Client.PostAsync("/api/digests/test", new StringContent("""{"to":"x@exemple.fr\r\nBcc: y@exemple.fr"}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
