@@ -32,6 +32,13 @@ public sealed class BounceMailboxOptions
     /// <summary>SslOnConnect, StartTls or None (None only for a loopback host). Default SslOnConnect.</summary>
     public ImapSecurity Security { get; set; } = ImapSecurity.SslOnConnect;
 
+    /// <summary>
+    /// A PEM file with the certificate to trust for this server besides the system's authorities: the
+    /// server's own (self-signed) or the private authority's that issued it. The certificate must still
+    /// name the host, and be valid today. Relative to the content root. Default empty: the system's authorities only.
+    /// </summary>
+    public string? TrustedCertificatePath { get; set; }
+
     /// <summary>Login of the mailbox. No default; required with a host.</summary>
     public string? User { get; set; }
 

@@ -21,6 +21,7 @@ internal sealed class BounceMailboxSession(
     /// <summary>Summaries fetched per command: a folder left to fill up for weeks is read in pieces.</summary>
     private const int SummaryBatch = 200;
 
+    private readonly ImapCertificateTrust _trust = new(settings.TrustedCertificatePath);
     private ImapClient? _client;
     private IMailFolder? _folder, _processed, _review;
     private int _lastCount;
@@ -34,14 +35,23 @@ internal sealed class BounceMailboxSession(
     {
         await DropAsync();
         health.Connecting();
-        var client = new ImapClient();
+        var client = new ImapClient { ServerCertificateValidationCallback = _trust.Validate };
         _client = client;
-        await client.ConnectAsync(settings.Host!, settings.Port, settings.Security switch
+        try
         {
-            ImapSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-            ImapSecurity.StartTls => SecureSocketOptions.StartTls,
-            _ => SecureSocketOptions.None,
-        }, cancellationToken);
+            await client.ConnectAsync(settings.Host!, settings.Port, settings.Security switch
+            {
+                ImapSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+                ImapSecurity.StartTls => SecureSocketOptions.StartTls,
+                _ => SecureSocketOptions.None,
+            }, cancellationToken);
+        }
+        catch (SslHandshakeException e) when (_trust.Refusal is { } refusal)
+        {
+            logger.LogWarning("The bounce mailbox's server {Host}:{Port} presented a certificate for {Subject}, issued by {Issuer}, SHA-256 {Fingerprint}: refused",
+                settings.Host, settings.Port, _trust.Refused?.Subject, _trust.Refused?.Issuer, _trust.Refused?.Fingerprint);
+            throw new ImapCertificateRefusedException(refusal, e);
+        }
         await client.AuthenticateAsync(settings.User!, settings.Password!, cancellationToken);
         _processed = await EnsureFolderAsync(client, settings.ProcessedFolder, cancellationToken);
         _review = await EnsureFolderAsync(client, settings.ReviewFolder, cancellationToken);

@@ -121,7 +121,7 @@ public sealed class BounceMailboxWorker(
                 {
                     var e = args.Outcome.Exception!;
                     var reason = Describe(e, settings);
-                    if (e is AuthenticationException)
+                    if (e is AuthenticationException or ImapCertificateRefusedException)
                         logger.LogError("Bounce mailbox {User} at {Host}:{Port}: {Reason}; trying again in {Delay}", settings.User, settings.Host, settings.Port, reason, args.RetryDelay);
                     else
                         logger.LogWarning(e, "Bounce mailbox {User} at {Host}:{Port}: {Reason}; connecting again in {Delay} (attempt {Attempt})",
@@ -138,6 +138,7 @@ public sealed class BounceMailboxWorker(
     internal static string Describe(Exception e, BounceMailboxOptions settings) => e switch
     {
         AuthenticationException => $"the server refused the login: check Bounces:Imap:User and the password (ENCONTACT__Bounces__Imap__Password) ({e.Message})",
+        ImapCertificateRefusedException => e.Message,
         SslHandshakeException => $"the TLS handshake failed (Bounces:Imap:Security is {settings.Security}): {e.Message}",
         System.Net.Sockets.SocketException s => $"cannot connect: {s.Message}",
         FolderNotFoundException => $"the folder '{settings.Folder}' does not exist (Bounces:Imap:Folder)",

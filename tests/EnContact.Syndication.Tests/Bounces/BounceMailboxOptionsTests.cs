@@ -51,6 +51,30 @@ public sealed class BounceMailboxOptionsTests
         Assert.Contains(failure.Failures, f => f.StartsWith("Bounces:Imap:Hots: is not a setting of Bounces:Imap", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("SslOnConnect", "absent.pem", "' does not exist")]
+    [InlineData("SslOnConnect", "key-only.pem", "' holds no certificate (PEM: -----BEGIN CERTIFICATE-----)")]
+    [InlineData("None", "key-only.pem", " has no use with Security None")]
+    public async Task Start_TrustedCertificatePathThatCannotServe_FailsNamingTheKey(string security, string file, string expected)
+    {
+        using var folder = new TempDirectory();
+        File.Copy(TestCertificates.Server(folder, "imap").KeyPath, folder.Combine("key-only.pem"));
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => Gateway.CreateAsync(start: true, folder: folder, settings: new Dictionary<string, string?>
+        {
+            ["Bounces:Imap:Host"] = "127.0.0.1",
+            ["Bounces:Imap:Security"] = security,
+            ["Bounces:Imap:TrustedCertificatePath"] = file, // relative to the content root
+            ["Bounces:Imap:User"] = "retours@en-contact.com",
+            ["Bounces:Imap:Password"] = "secret",
+        }));
+
+        var problem = Assert.Single(failure.Failures, f => f.StartsWith("Bounces:Imap:TrustedCertificatePath:", StringComparison.Ordinal));
+        Assert.Contains(expected, problem);
+        if (security != "None")
+            Assert.Contains(folder.Combine(file), problem);
+    }
+
     [Fact]
     public async Task Start_LoopbackHostWithoutTls_IsAccepted()
     {

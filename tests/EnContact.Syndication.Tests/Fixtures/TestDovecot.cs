@@ -13,7 +13,8 @@ namespace EnContact.Syndication.Tests.Fixtures;
 /// <summary>
 /// A real IMAP server for one test: Debian's Dovecot (package <c>dovecot-imapd</c>), started as a
 /// process of its own with its own configuration, sockets, state and maildir in a temp folder,
-/// listening on 127.0.0.1 on a free port, without TLS, with one throwaway user. The package's system
+/// listening on 127.0.0.1 on a free port, without TLS (or, given a certificate, with TLS required: STARTTLS
+/// on that port and TLS from the first byte on <see cref="TlsPort"/>), with one throwaway user. The package's system
 /// service is never used. The binary is <c>/usr/sbin/dovecot</c>, or the one
 /// <c>ENCONTACT_TEST_DOVECOT</c> names; without it the tests fail and say how to install it.
 /// Run as root (CI), Dovecot's own processes run as the package's users and the mail as nobody;
@@ -33,18 +34,24 @@ public sealed class TestDovecot : IAsyncDisposable
     private readonly Lock _lock = new();
     private TaskCompletionSource _logChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _binary;
+    private readonly TestCertificate? _tls;
     private Process? _process;
 
-    private TestDovecot(string binary, int port)
+    private TestDovecot(string binary, int port, TestCertificate? tls)
     {
         _binary = binary;
         Port = port;
+        _tls = tls;
+        TlsPort = tls is null ? null : FreePort();
     }
 
     public string Host => "127.0.0.1";
 
     /// <summary>The port, kept across <see cref="StopAsync"/>/<see cref="StartAsync"/>.</summary>
     public int Port { get; }
+
+    /// <summary>With a certificate: the port that speaks TLS from the first byte (IMAPS).</summary>
+    public int? TlsPort { get; }
 
     public string ConfigPath => _folder.Combine("dovecot.conf");
 
@@ -53,9 +60,10 @@ public sealed class TestDovecot : IAsyncDisposable
 
     /// <summary>
     /// Starts a Dovecot. <paramref name="capabilities"/> replaces what it advertises after login (to
-    /// play a server without IDLE or MOVE); null keeps Dovecot's own list.
+    /// play a server without IDLE or MOVE); null keeps Dovecot's own list. With <paramref name="tls"/>,
+    /// the server presents that certificate and refuses to log anyone in without TLS.
     /// </summary>
-    public static async Task<TestDovecot> StartNewAsync(string? capabilities = null)
+    public static async Task<TestDovecot> StartNewAsync(string? capabilities = null, TestCertificate? tls = null)
     {
         var binary = Environment.GetEnvironmentVariable(Variable);
         if (string.IsNullOrWhiteSpace(binary))
@@ -64,7 +72,7 @@ public sealed class TestDovecot : IAsyncDisposable
             throw new InvalidOperationException(
                 $"No Dovecot for the IMAP tests: {binary} does not exist. Install it with: sudo apt-get install -y dovecot-imapd " +
                 $"(its system service need not run: the tests start their own), or set {Variable} to a dovecot 2.3 binary.");
-        var dovecot = new TestDovecot(binary, FreePort());
+        var dovecot = new TestDovecot(binary, FreePort(), tls);
         await dovecot.WriteConfigurationAsync(capabilities);
         await dovecot.StartAsync();
         return dovecot;
@@ -131,13 +139,19 @@ public sealed class TestDovecot : IAsyncDisposable
         await process.WaitForExitAsync().WaitAsync(WaitLimit);
     }
 
-    /// <summary>A logged-in client of the test user.</summary>
+    /// <summary>A logged-in client of the test user (over TLS, trusting exactly the server's certificate, when the server has one).</summary>
     public async Task<ImapClient> ConnectAsync()
     {
         var client = new ImapClient();
         try
         {
-            await client.ConnectAsync(Host, Port, SecureSocketOptions.None);
+            if (_tls is { } tls)
+            {
+                client.ServerCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == tls.Certificate.GetCertHashString();
+                await client.ConnectAsync(Host, TlsPort!.Value, SecureSocketOptions.SslOnConnect);
+            }
+            else
+                await client.ConnectAsync(Host, Port, SecureSocketOptions.None);
             await client.AuthenticateAsync(User, Password);
             return client;
         }
@@ -267,13 +281,15 @@ public sealed class TestDovecot : IAsyncDisposable
         var passwd = _folder.Combine("passwd");
         await File.WriteAllTextAsync(passwd, $"{User}:{{PLAIN}}{Password}:{mailUid}:{mailGid}::{mail}/home::\n");
         var capabilityLine = capabilities is null ? "" : $"imap_capability = {capabilities}\n";
+        var sslLines = _tls is null ? "ssl = no" : $"ssl = required\nssl_cert = <{_tls.CertificatePath}\nssl_key = <{_tls.KeyPath}";
+        var imapsListener = _tls is null ? "port = 0" : $"address = 127.0.0.1\n    port = {TlsPort}\n    ssl = yes";
         await File.WriteAllTextAsync(ConfigPath, $$"""
             base_dir = {{root}}/run
             state_dir = {{root}}/state
             log_path = /dev/stderr
             protocols = imap
             listen = 127.0.0.1
-            ssl = no
+            {{sslLines}}
             disable_plaintext_auth = no
             auth_mechanisms = plain
             auth_failure_delay = 0
@@ -303,7 +319,7 @@ public sealed class TestDovecot : IAsyncDisposable
                 port = {{Port}}
               }
               inet_listener imaps {
-                port = 0
+                {{imapsListener}}
               }
             }
             """);
