@@ -5,13 +5,17 @@ namespace EnContact.Syndication.Delivery;
 /// <summary>Where the sending pace is kept between the sending process and whoever asks (<c>delivery status</c>), beside the relay's status.</summary>
 public sealed class PaceStatusStore(Database connections, TimeProvider time)
 {
-    /// <summary>Replaces what was recorded for the relay of <paramref name="paces"/>: a domain that recovered is no longer listed.</summary>
+    /// <summary>
+    /// Replaces what was recorded for the relay of <paramref name="paces"/>: a domain that recovered is no
+    /// longer listed. Processes sending through the same relay save one after the other (on PostgreSQL,
+    /// under an advisory lock): otherwise the second's insert would meet the rows the first just wrote.
+    /// </summary>
     public async Task SaveAsync(IReadOnlyList<PaceStatus> paces, CancellationToken cancellationToken)
     {
         if (paces.Count == 0)
             return;
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connections.BeginWriteAsync(connection, "sending-pace", cancellationToken);
         await Sql.ExecuteAsync(connection, transaction, "DELETE FROM sending_pace WHERE relay = @relay", cancellationToken, ("@relay", paces[0].Relay));
         var now = SqlValues.Instant(time.GetUtcNow());
         foreach (var pace in paces)

@@ -1,13 +1,15 @@
 using EnContact.Syndication.Base;
 using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Storage;
 using EnContact.Syndication.Tests.Fixtures;
 
 namespace EnContact.Syndication.Tests.Delivery;
 
 /// <summary>
-/// The adaptive pace in a running gateway (real SQLite, real worker, real SMTP server on loopback) whose
-/// clock only moves when the test says so: the test advances it a second at a time, waits until the
-/// sender is held back again (or has nothing due), and counts what the relay saw in that second.
+/// The adaptive pace in a running gateway (real SQLite or PostgreSQL, real worker, real SMTP server on
+/// loopback) whose clock only moves when the test says so: the test advances it a second at a time,
+/// waits until the sender is held back again (or has nothing due), and counts what the relay saw in
+/// that second; then reads the pace back as 'delivery status' does, from the database.
 /// </summary>
 [Trait("Speed", "Slow")]
 public sealed class SendingPaceTests
@@ -15,15 +17,15 @@ public sealed class SendingPaceTests
     private const string Campaign = "digest-2026-48";
     private static readonly CancellationToken None = CancellationToken.None;
 
-    [Fact]
-    public async Task Edition_RelayThrottles_PaceHalvesThenRecovers_EveryReaderGetsOneMessageWithoutUsingAttempts()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Edition_RelayThrottles_PaceHalvesThenRecovers_EveryReaderGetsOneMessageWithoutUsingAttempts(StorageProvider storage)
     {
         await using var server = await TestSmtpServer.StartNewAsync();
         var settings = DeliveryWorkerTests.Relay(server, connections: 1, retryAttempts: 0);
         settings["Smtp:MessagesPerSecond"] = "8";
         settings["Smtp:RecoveryInterval"] = "00:00:02";
         settings["Delivery:BatchSize"] = "20";
-        await using var gateway = await Gateway.CreateAsync(start: true, settings: settings);
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: settings, storage: storage);
         server.Clock = gateway.Clock!;
         var pace = gateway.Services.GetRequiredService<SendingPace>();
         await DeliveryWorkerTests.Outbox(gateway).EnqueueAsync(DeliveryWorkerTests.Body, DeliveryWorkerTests.Subscribers(100), None);
@@ -54,14 +56,14 @@ public sealed class SendingPaceTests
         Assert.Contains("3 throttling replies, the last at ", lines[1]);
     }
 
-    [Fact]
-    public async Task Edition_OneDomainThrottled_OnlyThatDomainSlowsDown_OthersGoOnAtTheRelaysPace()
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Edition_OneDomainThrottled_OnlyThatDomainSlowsDown_OthersGoOnAtTheRelaysPace(StorageProvider storage)
     {
         await using var server = await TestSmtpServer.StartNewAsync();
         var settings = DeliveryWorkerTests.Relay(server, connections: 1, retryAttempts: 0);
         settings["Smtp:MessagesPerSecond"] = "10";
         settings["Smtp:RecoveryInterval"] = "00:01:00";
-        await using var gateway = await Gateway.CreateAsync(start: true, settings: settings);
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: settings, storage: storage);
         server.Clock = gateway.Clock!;
         var pace = gateway.Services.GetRequiredService<SendingPace>();
         var readers = DeliveryWorkerTests.Subscribers(60).Select((r, i) => i % 2 == 0 ? r : new OutboxRequest
