@@ -216,6 +216,34 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task DeliveryStatus_WhileTheGatewaySendsThroughAThrottlingRelay_ShowsThePaceOfTheRelayAndOfEachLimitedDomain()
+    {
+        await using var server = await TestSmtpServer.StartNewAsync();
+        var settings = Delivery.DeliveryWorkerTests.Relay(server, connections: 1, retryAttempts: 0);
+        settings["Smtp:MessagesPerSecond"] = "8";
+        settings["Smtp:RecoveryInterval"] = "01:00:00"; // still throttled when the operator looks
+        settings["Delivery:DomainLimits:free.fr:MessagesPerSecond"] = "2";
+        settings["Delivery:DomainLimits:free.fr:MaxConcurrent"] = "1";
+        await using var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: settings);
+        server.Throttle(times: 1);
+        await Delivery.DeliveryWorkerTests.Outbox(gateway).EnqueueAsync(Delivery.DeliveryWorkerTests.Body, Delivery.DeliveryWorkerTests.Subscribers(10), CancellationToken.None);
+        await Delivery.DeliveryWorkerTests.WaitUntilSettledAsync(gateway, "digest-2026-48");
+
+        // Another process on the same database, as an operator runs it beside the gateway.
+        var (code, output, error) = await RunAsync(gateway.Root, [("ENCONTACT__Storage__DatabasePath", gateway.DatabasePath)], "delivery", "status");
+
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Contains(lines, l => l.StartsWith("digest-2026-48 ", StringComparison.Ordinal) && l.Contains(" done ", StringComparison.Ordinal));
+        var pace = lines.FindIndex(l => l.StartsWith("pace ", StringComparison.Ordinal));
+        Assert.True(pace >= 0, output);
+        Assert.Matches($@"^pace smtp 127\.0\.0\.1:{server.Port}: 4 msg/s of 8 \(throttled, recovering\) since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ$", lines[pace]);
+        Assert.Matches(@"^  1 throttling reply, the last at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ: 454 4\.7\.0 Throttling failure: Maximum sending rate exceeded", lines[pace + 1]);
+        Assert.Matches(@"^  domain free\.fr: 2 msg/s of 2, at most 1 at once since ", lines[pace + 2]);
+        Assert.Equal(pace + 3, lines.Count(l => l.Length > 0)); // the pace comes last, one line per pace and throttle
+    }
+
+    [Fact]
     public async Task ConfigDump_MasksTheToken()
     {
         using var work = new TempDirectory();
