@@ -16,7 +16,7 @@ public sealed class EditionBouncesMigrationTests
         using var folder = new TempDirectory();
         await using (var factory = await Storages.OpenAsync(folder, storage))
         {
-            await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 14);
+            await new Migrator(factory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None, upToVersion: 15);
             await using var connection = await factory.OpenAsync(None);
             await using var insert = connection.CreateCommand();
             insert.CommandText = $"""
