@@ -20,12 +20,13 @@ public sealed class EditionGateTests
     private static readonly CancellationToken None = CancellationToken.None;
     private const string Key = "2026-11-30-0800";
 
-    private static async Task<(Gateway Gateway, TestSmtpServer Server)> StartAsync(Action<Dictionary<string, string?>>? change = null, string environment = "Testing")
+    private static async Task<(Gateway Gateway, TestSmtpServer Server)> StartAsync(
+        Action<Dictionary<string, string?>>? change = null, string environment = "Testing", string? postgres = null)
     {
         var server = await TestSmtpServer.StartNewAsync();
         var settings = server.GatewaySettings(retryAttempts: 0);
         change?.Invoke(settings);
-        var gateway = await Gateway.CreateAsync(start: true, settings: settings, environment: environment);
+        var gateway = await Gateway.CreateAsync(start: true, settings: settings, environment: environment, postgresConnectionString: postgres);
         await WeekAsync(gateway);
         await SubscribersAsync(gateway, ("a@exemple.fr", null), ("b@exemple.fr", ["études"]));
         return (gateway, server);
@@ -141,9 +142,18 @@ public sealed class EditionGateTests
     }
 
     [Fact]
-    public async Task HeldEdition_OverriddenThroughTheApi_IsSent_AndTheDecisionStaysOnTheEdition()
+    public Task HeldEdition_OverriddenThroughTheApi_IsSent_AndTheDecisionStaysOnTheEdition() => OverrideAsync(null);
+
+    [Fact]
+    public async Task HeldEdition_OnPostgreSql_OverriddenThroughTheApi_IsSent_AndTheDecisionStaysOnTheEdition()
     {
-        var (gateway, server) = await StartAsync(s => { s.Remove("Dkim:Domain"); s.Remove("Dkim:Selector"); s.Remove("Dkim:PrivateKey"); });
+        using var shared = new TempDirectory();
+        await OverrideAsync(await shared.PostgresDatabaseAsync());
+    }
+
+    private static async Task OverrideAsync(string? postgres)
+    {
+        var (gateway, server) = await StartAsync(s => { s.Remove("Dkim:Domain"); s.Remove("Dkim:Selector"); s.Remove("Dkim:PrivateKey"); }, postgres: postgres);
         await using var _ = server;
         await using var __ = gateway;
         Assert.Equal(EditionStatus.Held, (await FireAsync(gateway)).Status);
