@@ -1,5 +1,6 @@
 using EnContact.Syndication.Articles;
 using EnContact.Syndication.Bounces;
+using EnContact.Syndication.Compliance;
 using EnContact.Syndication.Composition;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Desk;
@@ -41,6 +42,7 @@ public static class Program
         builder.Services.AddDigests();
         builder.Services.AddBounces(); // reports that come back: bounces, complaints, mailed unsubscribes
         builder.Services.AddBounceMailbox(); // reads returned mail over IMAP and hands each message to the above
+        builder.Services.AddCompliance(); // the checks an edition's letter passes before it is queued
         builder.Services.AddDesk(); // the editor's desk at /admin: staff accounts, sessions, pages
         builder.Services.AddSingleton<ILetterArchive, DigestLetters>(); // editions → the letter archive's feed
         builder.Services.AddPageChrome(); // the site's feeds → every public page's autodiscovery links

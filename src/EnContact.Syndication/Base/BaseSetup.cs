@@ -107,6 +107,8 @@ public static class BaseSetup
             yield return $"TimeZone: '{site.TimeZone}' is not a known time zone (use an IANA name such as Europe/Paris)";
         if (!site.ArticleUrlTemplate.Contains("{slug}") && !site.ArticleUrlTemplate.Contains("{id}"))
             yield return $"ArticleUrlTemplate: '{site.ArticleUrlTemplate}' must contain {{slug}} or {{id}}";
+        if (site.PostalAddress?.Any(char.IsControl) == true || site.PublisherName.Any(char.IsControl))
+            yield return "PostalAddress and PublisherName: each must be a single line without control characters (the letter's footer shows them)";
     }
 
     private static IEnumerable<string> AdminRules(AdminOptions admin, IHostEnvironment environment)

@@ -32,6 +32,10 @@ public sealed class SiteOptions
     [Required(AllowEmptyStrings = false)]
     public string PublisherName { get; set; } = "En-Contact";
 
+    /// <summary>The publisher's postal address, on one line, shown in the letter's footer (anti-spam laws such as CAN-SPAM ask for one). Default none.</summary>
+    [MaxLength(300)]
+    public string? PostalAddress { get; set; }
+
     /// <summary>Absolute http(s) URL of the privacy notice, linked from the footer of every public page. Default none (the footer then says in a sentence what the address is used for).</summary>
     public string? PrivacyUrl { get; set; }
 

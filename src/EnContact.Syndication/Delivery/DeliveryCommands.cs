@@ -129,12 +129,7 @@ public static class DeliveryCommands
     public static async Task<int> SendNowAsync(WebApplication app, MessageBody body, OutboxRequest request, CancellationToken cancellationToken)
     {
         var delivery = app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value;
-        var key = OutboxStore.KeyOf($"{request.Campaign}-{Guid.NewGuid():N}", request.RecipientAddress);
-        var message = app.Services.GetRequiredService<MessageComposer>().Compose(new OutboxItem
-        {
-            MessageKey = key, Campaign = request.Campaign, Kind = request.Kind, Recipient = request.RecipientAddress, RecipientName = request.RecipientName,
-            Body = body, Variables = request.Variables, UnsubscribeUrl = request.UnsubscribeUrl, MessageId = OutboxStore.MessageIdOf(key, delivery.MessageIdDomain), Attempts = 1,
-        });
+        var message = app.Services.GetRequiredService<MessageComposer>().Compose(OutboxItem.Unqueued(body, request, delivery.MessageIdDomain));
         var sender = app.Services.GetRequiredService<IMailSender>();
         try
         {

@@ -44,8 +44,14 @@ public sealed class MessageComposer
         _time = time;
         _from = MailboxAddress.Parse(_delivery.From);
         _unsubscribeMailbox = MailInput.TryNormalizeAddress("UnsubscribeMailbox", _delivery.UnsubscribeMailbox, out var mailbox, out _) ? mailbox : null;
-        _signer = CreateSigner(dkim.Value, environment);
+        (_signer, SigningKey) = CreateSigner(dkim.Value, environment);
     }
+
+    /// <summary>The key every message is signed with; null when messages go unsigned (no key configured).</summary>
+    public DkimKey? SigningKey { get; }
+
+    /// <summary>The From address every message carries.</summary>
+    public string FromAddress => _from.Address;
 
     public MimeMessage Compose(OutboxItem item)
     {
@@ -136,23 +142,20 @@ public sealed class MessageComposer
         return result.ToString();
     }
 
-    private static DkimSigner? CreateSigner(DkimOptions dkim, IHostEnvironment environment)
+    private static (DkimSigner? Signer, DkimKey? Key) CreateSigner(DkimOptions dkim, IHostEnvironment environment)
     {
         if (!dkim.IsEnabled)
-            return null;
-        DkimSigner signer;
-        if (!string.IsNullOrWhiteSpace(dkim.PrivateKey))
+            return (null, null);
+        using var pem = !string.IsNullOrWhiteSpace(dkim.PrivateKey)
+            ? new StringReader(dkim.PrivateKey)
+            : (TextReader)File.OpenText(Path.GetFullPath(dkim.PrivateKeyPath!, environment.ContentRootPath));
+        var (privateKey, publicKey) = DkimKey.ReadPem(pem);
+        var signer = new DkimSigner(privateKey, dkim.Domain!, dkim.Selector!)
         {
-            using var pem = new MemoryStream(Encoding.ASCII.GetBytes(dkim.PrivateKey));
-            signer = new DkimSigner(pem, dkim.Domain!, dkim.Selector!);
-        }
-        else
-        {
-            signer = new DkimSigner(Path.GetFullPath(dkim.PrivateKeyPath!, environment.ContentRootPath), dkim.Domain!, dkim.Selector!);
-        }
-        signer.HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
-        signer.BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
-        signer.SignatureAlgorithm = DkimSignatureAlgorithm.RsaSha256;
-        return signer;
+            HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+            BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+            SignatureAlgorithm = privateKey is Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters ? DkimSignatureAlgorithm.Ed25519Sha256 : DkimSignatureAlgorithm.RsaSha256,
+        };
+        return (signer, new DkimKey(dkim.Domain!, dkim.Selector!, publicKey));
     }
 }

@@ -55,6 +55,17 @@ public sealed record OutboxItem
 
     /// <summary>Who claimed it: only that claim's outcome is recorded (a sender whose lease ran out and was taken over changes nothing).</summary>
     public string? ClaimedBy { get; init; }
+
+    /// <summary>A message composed outside the outbox (sent at once, or only checked), with the Message-ID the outbox would give it.</summary>
+    public static OutboxItem Unqueued(MessageBody body, OutboxRequest request, string messageIdDomain)
+    {
+        var key = OutboxStore.KeyOf($"{request.Campaign}-{Guid.NewGuid():N}", request.RecipientAddress);
+        return new OutboxItem
+        {
+            MessageKey = key, Campaign = request.Campaign, Kind = request.Kind, Recipient = request.RecipientAddress, RecipientName = request.RecipientName,
+            Body = body, Variables = request.Variables, UnsubscribeUrl = request.UnsubscribeUrl, MessageId = OutboxStore.MessageIdOf(key, messageIdDomain), Attempts = 1,
+        };
+    }
 }
 
 /// <summary>Where an edition's delivery stands: sending, paused or cancelled by the operator (or by the failure rate), or done (nothing left to send).</summary>

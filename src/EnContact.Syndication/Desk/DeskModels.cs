@@ -11,7 +11,7 @@ public sealed record StaffView(string Name, string Email, bool IsAdministrator)
 }
 
 /// <summary>The edition waiting for approval, shown as a banner on every desk page.</summary>
-public sealed record WaitingBanner(string Key, int? Number, int ItemCount);
+public sealed record WaitingBanner(string Key, int? Number, int ItemCount, bool Held = false);
 
 /// <summary>What the desk's layout needs: title, the menu entry to highlight, who is signed in, the banner, a notice after an action.</summary>
 public abstract record DeskPageModel

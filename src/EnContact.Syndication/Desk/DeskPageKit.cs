@@ -19,6 +19,9 @@ public sealed class DeskPageKit(TemplateRenderer templates, IAntiforgery antifor
         ["approuvee"] = "Édition approuvée : elle part maintenant.",
         ["reconstruite"] = "Édition reconstruite avec les articles tels qu’ils sont.",
         ["rejetee"] = "Édition rejetée : ses articles iront dans la suivante.",
+        ["retenue"] = "Édition approuvée mais retenue : les contrôles avant l’envoi échouent (voir ci-dessous).",
+        ["liberee"] = "Contrôles passés : l’édition part maintenant.",
+        ["forcee"] = "Édition envoyée malgré les contrôles ; votre motif est enregistré avec elle.",
         ["test-envoye"] = "Copie de test envoyée à votre adresse.",
         ["en-pause"] = "Envoi mis en pause.",
         ["repris"] = "Envoi repris.",
@@ -54,6 +57,8 @@ public sealed class DeskPageKit(TemplateRenderer templates, IAntiforgery antifor
         WaitingBanner? waiting = null;
         if (staff is not null && (await editions.WithStatusAsync(EditionStatus.AwaitingApproval, http.RequestAborted)).FirstOrDefault() is { } edition)
             waiting = new WaitingBanner(edition.Key, edition.Number, edition.ItemCount);
+        else if (staff is not null && (await editions.WithStatusAsync(EditionStatus.Held, http.RequestAborted)).FirstOrDefault() is { } held)
+            waiting = new WaitingBanner(held.Key, held.Number, held.ItemCount, Held: true);
         var code = http.Request.Query["fait"].ToString();
         var filled = (TModel)(((DeskPageModel)model) with
         {

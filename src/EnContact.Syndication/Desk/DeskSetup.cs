@@ -34,6 +34,7 @@ public static class DeskSetup
         desk.MapPost("/lettre/{key}/approuver", NextEditionPage.ApproveAsync);
         desk.MapPost("/lettre/{key}/reconstruire", NextEditionPage.RebuildAsync);
         desk.MapPost("/lettre/{key}/rejeter", NextEditionPage.DiscardAsync);
+        desk.MapPost("/lettre/{key}/liberer", NextEditionPage.ReleaseAsync);
         desk.MapGet("/editions", EditionsPage.ShowAsync);
         desk.MapGet("/editions/progres", EditionsPage.StreamAsync);
         desk.MapPost("/editions/{key}/pause", EditionsPage.PauseAsync);
@@ -52,6 +53,7 @@ public static class DeskSetup
         administrators.MapGet("/abonnes/{id}", SubscribersPages.ShowOneAsync);
         administrators.MapPost("/abonnes/{id}/effacer", SubscribersPages.EraseAsync);
         administrators.MapGet("/reglages", SettingsPage.ShowAsync);
+        administrators.MapPost("/lettre/{key}/forcer", NextEditionPage.OverrideAsync);
         return app;
     }
 

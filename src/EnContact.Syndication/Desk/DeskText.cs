@@ -14,6 +14,7 @@ public static class DeskText
     {
         EditionStatus.AwaitingApproval => "à valider",
         EditionStatus.Ready => "prête",
+        EditionStatus.Held => "retenue avant l’envoi",
         EditionStatus.Sending => "en cours d’envoi",
         EditionStatus.Sent => "envoyée",
         EditionStatus.SentWithFailures => "envoyée avec échecs",
@@ -30,6 +31,7 @@ public static class DeskText
         EditionStatus.Empty => "aucun nouvel article",
         EditionStatus.Skipped => "passerelle arrêtée à l’heure prévue",
         EditionStatus.Discarded => "articles reportés à la suivante",
+        EditionStatus.Held => "contrôles avant l’envoi en échec",
         _ => null,
     };
 
@@ -39,7 +41,38 @@ public static class DeskText
         EditionStatus.Sent => "ok",
         EditionStatus.AwaitingApproval or EditionStatus.Ready => "wait",
         EditionStatus.Sending => "run",
-        EditionStatus.SentWithFailures or EditionStatus.Cancelled => "bad",
+        EditionStatus.SentWithFailures or EditionStatus.Cancelled or EditionStatus.Held => "bad",
+        _ => "",
+    };
+
+    /// <summary>What a check before sending looks at, in French (its detail stays in English, as the API and the CLI give it).</summary>
+    public static string Check(string name) => name switch
+    {
+        "dkim-configured" => "Clé DKIM configurée",
+        "dkim-verifies" => "Signature DKIM valide",
+        "dkim-aligned" => "Domaine DKIM aligné sur l’expéditeur",
+        "list-unsubscribe" => "En-tête List-Unsubscribe",
+        "list-unsubscribe-post" => "Désabonnement en un clic (RFC 8058)",
+        "list-unsubscribe-signed" => "En-têtes de désabonnement signés",
+        "unsubscribe-link-html" => "Lien de désabonnement visible (HTML)",
+        "unsubscribe-link-text" => "Lien de désabonnement (texte)",
+        "publisher-identity" => "Éditeur nommé en pied de lettre",
+        "size" => "Taille sous la coupure de Gmail",
+        "return-path" => "Adresse de retour des rebonds",
+        _ => name,
+    };
+
+    public static string Outcome(CheckOutcome outcome) => outcome switch
+    {
+        CheckOutcome.Passed => "ok",
+        CheckOutcome.Failed => "échec",
+        _ => "sans objet",
+    };
+
+    public static string Tone(CheckOutcome outcome) => outcome switch
+    {
+        CheckOutcome.Passed => "ok",
+        CheckOutcome.Failed => "bad",
         _ => "",
     };
 

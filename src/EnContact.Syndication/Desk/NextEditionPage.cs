@@ -20,6 +20,12 @@ public sealed record NextEditionPageModel : DeskPageModel
     public DateTimeOffset? NextFireAt { get; init; }
     public required TimeZoneInfo Zone { get; init; }
     public bool RequireApproval { get; init; }
+    /// <summary>An edition whose letter failed the checks before sending: released or overridden from this page.</summary>
+    public EditionSummary? Held { get; init; }
+    /// <summary>The checks of the letter shown, as they come out now; null when there is no letter.</summary>
+    public GateReport? Checks { get; init; }
+    /// <summary>Whether the signed-in staff member may send a held edition despite its checks (administrators only).</summary>
+    public bool CanOverride { get; init; }
 }
 
 /// <summary>
@@ -42,11 +48,14 @@ public static class NextEditionPage
         var cancellationToken = http.RequestAborted;
         var (subscriber, chosen) = Audience(http);
         var waitingKey = await editions.WaitingEditionKeyAsync(cancellationToken);
-        var (snapshot, nothing) = await editions.ShownAsync(waitingKey, cancellationToken);
+        var held = (await store.WithStatusAsync(EditionStatus.Held, cancellationToken)).FirstOrDefault();
+        var shownKey = waitingKey ?? held?.Key;
+        var (snapshot, nothing) = await editions.ShownAsync(shownKey, cancellationToken);
         var edition = waitingKey is null ? null : (await store.GetAsync(waitingKey, cancellationToken))?.Edition;
+        var (checks, _, _) = snapshot is null ? default : await editions.CheckAsync(shownKey, cancellationToken);
         var query = new List<string>();
-        if (waitingKey is not null)
-            query.Add("edition=" + Uri.EscapeDataString(waitingKey));
+        if (shownKey is not null)
+            query.Add("edition=" + Uri.EscapeDataString(shownKey));
         if (subscriber is not null)
             query.Add("abonne=" + Uri.EscapeDataString(subscriber));
         query.AddRange(chosen.Select(s => "rubrique=" + Uri.EscapeDataString(s)));
@@ -58,6 +67,7 @@ public static class NextEditionPage
             Sections = subscribers.Value.EffectiveSections, ChosenSections = chosen, Subscriber = subscriber,
             PreviewUrl = DeskRoutes.NextEdition + "/lettre/apercu" + (query.Count == 0 ? "" : "?" + string.Join("&", query)),
             NextFireAt = schedule.Next(time.GetUtcNow()), Zone = schedule.Zone, RequireApproval = digest.Value.RequireApproval,
+            Held = held, Checks = checks, CanOverride = http.User.IsInRole(EnumText.Of(StaffRole.Administrator)),
         }, status);
     }
 
@@ -87,8 +97,13 @@ public static class NextEditionPage
         return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 
-    public static Task<IResult> ApproveAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
-        ActAsync(http, async () => await editions.ApproveAsync(key, cancellationToken) is null ? "n’attend plus de validation" : null, "approuvee", DeskRoutes.Editions);
+    public static async Task<IResult> ApproveAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
+        await editions.ApproveAsync(key, cancellationToken) switch
+        {
+            null => await ProblemAsync(http, "Impossible : cette édition n’attend plus de validation."),
+            { Status: EditionStatus.Held } => DeskPageKit.Done(DeskRoutes.NextEdition, "retenue"),
+            _ => DeskPageKit.Done(DeskRoutes.Editions, "approuvee"),
+        };
 
     public static Task<IResult> RebuildAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
         ActAsync(http, async () => (await editions.RebuildAsync(key, cancellationToken)).Problem is { } problem
@@ -97,6 +112,30 @@ public static class NextEditionPage
 
     public static Task<IResult> DiscardAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
         ActAsync(http, async () => (await editions.DiscardAsync(key, cancellationToken)).Problem is null ? null : "n’attend plus de validation", "rejetee", DeskRoutes.NextEdition);
+
+    /// <summary>Checks a held edition's letter again (its cause fixed) and sends it if it now passes.</summary>
+    public static Task<IResult> ReleaseAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken) =>
+        ReleasedAsync(http, key, null, editions, cancellationToken);
+
+    /// <summary>Sends a held edition despite its failed checks: administrators only, with a reason recorded on the edition.</summary>
+    public static async Task<IResult> OverrideAsync(string key, HttpContext http, DigestEditions editions, CancellationToken cancellationToken)
+    {
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        return await ReleasedAsync(http, key, form["motif"].ToString(), editions, cancellationToken);
+    }
+
+    private static async Task<IResult> ReleasedAsync(HttpContext http, string key, string? reason, DigestEditions editions, CancellationToken cancellationToken)
+    {
+        var by = $"{http.User.Identity?.Name} <{http.User.FindFirstValue(StaffMember.EmailClaim)}> at the desk";
+        var (edition, problem) = await editions.ReleaseAsync(key, reason, by, cancellationToken);
+        if (edition is null)
+            return await ProblemAsync(http, problem!.StartsWith("override:", StringComparison.Ordinal)
+                ? $"Donnez le motif en une ligne de 1 à {DigestEditions.MaxOverrideReason} caractères."
+                : "Impossible : cette édition n’est plus retenue.");
+        return edition.Status == EditionStatus.Held
+            ? await ProblemAsync(http, "Les contrôles échouent toujours : corrigez la cause (voir ci-dessous) ou, administrateur, envoyez-la malgré tout avec un motif.")
+            : DeskPageKit.Done(DeskRoutes.Editions, reason is null ? "liberee" : "forcee");
+    }
 
     /// <summary>A test copy of the letter shown on the page, to the signed-in staff member's own address.</summary>
     public static async Task<IResult> SendTestAsync(HttpContext http, DigestEditions editions, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ public static class DigestCommands
 {
     public static Command Build(VerbRunner run)
     {
-        var digest = new Command("digest", "The weekly digest: schedule, editions, preview, test copy, approval.");
+        var digest = new Command("digest", "The weekly digest: schedule, editions, preview, test copy, approval, checks before sending.");
 
         var schedule = new Command("schedule", "The next five fire times, in the digest's time zone.");
         schedule.SetAction((_, ct) => run(ScheduleAsync, ct));
@@ -49,6 +49,20 @@ public static class DigestCommands
         rebuild.SetAction((parse, ct) => run((app, token) => ChangeAsync(app, "rebuilt", e => e.RebuildAsync(parse.GetValue(key)!, token), token), ct));
         digest.Subcommands.Add(rebuild);
 
+        var checkEdition = new Option<string?>("--edition") { Description = "An edition's key (default: the edition waiting for approval, else the next edition as it stands)." };
+        var check = new Command("check", "Run the checks a letter passes before it is queued (DKIM, unsubscribe headers and links, publisher, size, return path); exit 1 when one fails.");
+        check.Options.Add(checkEdition);
+        check.SetAction((parse, ct) => run((app, token) => CheckAsync(app, parse.GetValue(checkEdition), token), ct));
+        digest.Subcommands.Add(check);
+
+        var overrideReason = new Option<string?>("--override") { Description = "Send it despite the failed checks; the reason is recorded on the edition with your name and the time." };
+        var release = new Command("release", "Release an edition held by the checks: check its letter again and queue it if it passes (after fixing the cause), or, with --override, queue it anyway.");
+        release.Arguments.Add(key);
+        release.Options.Add(overrideReason);
+        release.SetAction((parse, ct) => run((app, token) => ChangeAsync(app, "released",
+            e => e.ReleaseAsync(parse.GetValue(key)!, parse.GetValue(overrideReason), $"the command line (user {Environment.UserName})", token), token), ct));
+        digest.Subcommands.Add(release);
+
         var discard = new Command("discard", "Discard a waiting edition: nothing is sent, its articles go into the next edition.");
         discard.Arguments.Add(key);
         discard.SetAction((parse, ct) => run((app, token) => ChangeAsync(app, "discarded", e => e.DiscardAsync(parse.GetValue(key)!, token), token), ct));
@@ -74,7 +88,7 @@ public static class DigestCommands
             var outcome = e.Counts is { } c
                 ? $"{c.Sent} sent, {c.Failed} failed{(c.Bounced > 0 ? $" ({c.Bounced} of them bounced back)" : "")}, {c.Suppressed} suppressed{(c.Cancelled > 0 ? $", {c.Cancelled} cancelled" : "")}"
                 : null;
-            Console.WriteLine($"{e.Key,-16} {e.Number?.ToString() ?? "-",4} {EnumText.Of(e.Status),-18} {e.ItemCount,8} {e.Recipients?.ToString() ?? "-",10}  {string.Join("; ", new[] { outcome, e.Reason }.OfType<string>())}");
+            Console.WriteLine($"{e.Key,-16} {e.Number?.ToString() ?? "-",4} {EnumText.Of(e.Status),-18} {e.ItemCount,8} {e.Recipients?.ToString() ?? "-",10}  {string.Join("; ", new[] { outcome, e.Reason, e.Override }.OfType<string>())}");
         }
         Console.WriteLine($"{editions.Count} edition(s)");
         return 0;
@@ -121,12 +135,33 @@ public static class DigestCommands
         return await Delivery.DeliveryCommands.SendNowAsync(app, body, request, cancellationToken);
     }
 
+    private static async Task<int> CheckAsync(WebApplication app, string? edition, CancellationToken cancellationToken)
+    {
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+        var (report, snapshot, problem) = await app.Services.GetRequiredService<DigestEditions>().CheckAsync(edition, cancellationToken);
+        if (report is null)
+        {
+            Console.Error.WriteLine(problem);
+            return 1;
+        }
+        Console.WriteLine($"letter of edition {snapshot!.Key} (n° {snapshot.Number}):");
+        foreach (var c in report.Checks)
+            Console.WriteLine($"  {EnumText.Of(c.Outcome),-8} {c.Name,-24} {c.Detail}");
+        Console.WriteLine(report.Passed ? "every check passed" : $"{report.Failures.Count} check(s) failed: the edition would be held");
+        return report.Passed ? 0 : 1;
+    }
+
     private static async Task<int> ApproveAsync(WebApplication app, string key, CancellationToken cancellationToken)
     {
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
         if (await app.Services.GetRequiredService<DigestEditions>().ApproveAsync(key, cancellationToken) is not { } edition)
         {
             Console.Error.WriteLine($"edition '{key}' is not waiting for approval (see 'digest list')");
+            return 1;
+        }
+        if (edition.Status == EditionStatus.Held)
+        {
+            Console.Error.WriteLine($"edition {edition.Key} approved but held: {edition.Reason} (see 'digest check', then 'digest release')");
             return 1;
         }
         Console.WriteLine($"edition {edition.Key} approved: {edition.Recipients} message(s) queued; the running gateway sends them");
@@ -143,6 +178,11 @@ public static class DigestCommands
             return 1;
         }
         Console.WriteLine($"edition {edition.Key} {done}: {EnumText.Of(edition.Status)}, {edition.ItemCount} article(s)");
+        if (edition.Status == EditionStatus.Held)
+        {
+            Console.Error.WriteLine($"still held: {edition.Reason}");
+            return 1;
+        }
         return 0;
     }
 }

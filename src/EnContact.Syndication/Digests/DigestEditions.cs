@@ -14,8 +14,11 @@ public sealed record ArticleChange(string ArticleId, string Title, string Change
 /// approval, else the next edition as it stands now; nothing new means nothing to show or send.
 /// </summary>
 public sealed class DigestEditions(DigestStore store, DigestBuilder builder, DigestRenderer renderer, DigestQueue queue, SubscriberStore subscribers,
-    SubscriberLinks links, OutboxStore outbox, IOptions<DigestOptions> options, TimeProvider time, ILogger<DigestEditions> logger)
+    SubscriberLinks links, OutboxStore outbox, IEditionGate gate, IOptions<DigestOptions> options, TimeProvider time, ILogger<DigestEditions> logger)
 {
+    /// <summary>Longest reason an administrator may give for sending an edition despite failed checks.</summary>
+    public const int MaxOverrideReason = 500;
+
     /// <summary>Approves an edition that waits for it and queues it; null when there is no such edition waiting.</summary>
     public async Task<EditionSummary?> ApproveAsync(string key, CancellationToken cancellationToken)
     {
@@ -24,6 +27,47 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
         logger.LogInformation("Edition {Key} approved", key);
         await queue.QueueAsync(key, cancellationToken);
         return (await store.GetAsync(key, cancellationToken))!.Value.Edition;
+    }
+
+    /// <summary>
+    /// The checks of the letter of edition <paramref name="key"/> (else of the default edition: see the
+    /// class) as they come out now; null with a reason when there is no letter to check.
+    /// </summary>
+    public async Task<(GateReport? Report, DigestSnapshot? Snapshot, string? Problem)> CheckAsync(string? key, CancellationToken cancellationToken)
+    {
+        var (snapshot, problem) = await TargetAsync(key, cancellationToken);
+        return snapshot is null ? (null, null, problem) : (await gate.CheckAsync(snapshot, cancellationToken), snapshot, null);
+    }
+
+    /// <summary>
+    /// Releases an edition the checks held. Without <paramref name="overrideReason"/> its letter is
+    /// checked again (after the cause was fixed) and queued if it passes, held again otherwise. With it,
+    /// it is queued despite the failures, and the decision is recorded on the edition: <paramref name="by"/>,
+    /// when, why and which checks failed.
+    /// </summary>
+    public async Task<(EditionSummary? Edition, string? Problem)> ReleaseAsync(string key, string? overrideReason, string by, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(key, cancellationToken) is not { } found)
+            return (null, $"no edition has the key '{key}'");
+        if (found.Edition.Status != EditionStatus.Held || found.Snapshot is null)
+            return (null, $"edition '{key}' is {EnumText.Of(found.Edition.Status)}, not held by the checks");
+        string? record = null;
+        if (overrideReason is not null)
+        {
+            var why = overrideReason.Trim();
+            if (why.Length == 0 || why.Length > MaxOverrideReason || why.Any(char.IsControl))
+                return (null, $"override: give the reason in one line of 1 to {MaxOverrideReason} characters");
+            var failed = (await gate.CheckAsync(found.Snapshot, cancellationToken)).Failures.Select(c => c.Name);
+            record = $"sent despite failed checks ({string.Join(", ", failed)}) by {by} at {time.GetUtcNow():u}: {why}";
+        }
+        if (!await store.ReleaseAsync(key, record, cancellationToken))
+            return (null, $"edition '{key}' is no longer held");
+        if (record is null)
+            logger.LogInformation("Edition {Key} released to be checked again", key);
+        else
+            logger.LogWarning("Edition {Key} overridden: {Override}", key, record);
+        await queue.QueueAsync(key, cancellationToken);
+        return ((await store.GetAsync(key, cancellationToken))!.Value.Edition, null);
     }
 
     /// <summary>

@@ -9,6 +9,9 @@ public sealed record DigestMailModel
 {
     public required string SiteTitle { get; init; }
     public required string SiteUrl { get; init; }
+    /// <summary>Who sends the letter, as its footer says (Site:PublisherName), and where to write to them (Site:PostalAddress, when set).</summary>
+    public required string PublisherName { get; init; }
+    public string? PostalAddress { get; init; }
     public required int Number { get; init; }
     public required string DateText { get; init; }
     public required string Subject { get; init; }

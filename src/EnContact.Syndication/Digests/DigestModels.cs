@@ -25,6 +25,8 @@ public enum EditionStatus
     AwaitingApproval,
     /// <summary>Built (and approved if needed); its messages are being queued.</summary>
     Ready,
+    /// <summary>Its letter failed the checks before queuing (the reason lists them); an administrator fixes the cause and releases it, or overrides the checks for it.</summary>
+    Held,
     /// <summary>Its messages are in the outbox; delivery shows the progress.</summary>
     Sending,
     /// <summary>Every message settled and none failed (suppressed addresses are counted, not failures).</summary>
@@ -52,6 +54,9 @@ public sealed record EditionSummary(
     public DeliveryCounts? Counts { get; init; }
 
     public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Set when an administrator sent it although its letter failed the checks: who, when, why and which checks.</summary>
+    public string? Override { get; init; }
 }
 
 /// <summary>

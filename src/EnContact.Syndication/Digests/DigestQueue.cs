@@ -11,8 +11,11 @@ namespace EnContact.Syndication.Digests;
 /// memory stays flat whatever the list's size and other writers wait for one page at most. If the
 /// process stops midway the edition stays ready and the next scheduler tick queues it again:
 /// rows already queued are kept as they are (the outbox's key is edition + address).
+/// First the letter passes the <see cref="IEditionGate"/>: an edition whose letter fails a check is
+/// held with the reasons, and nothing is queued, unless an administrator overrode the checks for it.
 /// </summary>
-public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, SubscriberLinks links, OutboxStore outbox, ILogger<DigestQueue> logger)
+public sealed class DigestQueue(
+    DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, SubscriberLinks links, OutboxStore outbox, IEditionGate gate, ILogger<DigestQueue> logger)
 {
     public const int PageSize = 5_000;
 
@@ -21,8 +24,14 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
 
     public async Task<int> QueueAsync(string key, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(key, cancellationToken) is not { Snapshot: { } snapshot, Edition.Status: EditionStatus.Ready })
+        if (await store.GetAsync(key, cancellationToken) is not { Snapshot: { } snapshot, Edition: { Status: EditionStatus.Ready } edition })
             return 0;
+        if (edition.Override is null && await gate.CheckAsync(snapshot, cancellationToken) is { Passed: false } report)
+        {
+            if (await store.HoldAsync(key, "held before sending: " + report.FailureText, cancellationToken))
+                logger.LogWarning("Edition {Key} held: its letter failed {Count} check(s) before queuing: {Failures}", key, report.Failures.Count, report.FailureText);
+            return 0;
+        }
         var campaign = DigestCampaign.Of(key);
         using var activity = DigestTelemetry.Activities.StartActivity("digest queue edition");
         activity?.SetTag("encontact.digest.edition", key);
@@ -78,7 +87,10 @@ public sealed class DigestQueue(DigestStore store, DigestRenderer renderer, Subs
         await renderer.RenderAsync(snapshot, sections) is { } rendered ? new MessageBody(rendered.Subject, rendered.Text, rendered.Html) : null;
 
     /// <summary>One bulk message per recipient, each with their own signed unsubscribe and preferences links.</summary>
-    public List<OutboxRequest> RequestsFor(string campaign, IEnumerable<Recipient> recipients) => recipients.Select(r =>
+    public List<OutboxRequest> RequestsFor(string campaign, IEnumerable<Recipient> recipients) => RequestsFor(links, campaign, recipients);
+
+    /// <inheritdoc cref="RequestsFor(string, IEnumerable{Recipient})"/>
+    public static List<OutboxRequest> RequestsFor(SubscriberLinks links, string campaign, IEnumerable<Recipient> recipients) => recipients.Select(r =>
     {
         var unsubscribe = links.UnsubscribeUrl(r.Id);
         return new OutboxRequest

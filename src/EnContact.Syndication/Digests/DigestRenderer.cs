@@ -96,6 +96,8 @@ public sealed class DigestRenderer(
         {
             SiteTitle = site.Value.Title,
             SiteUrl = site.Value.BaseUrl,
+            PublisherName = site.Value.PublisherName,
+            PostalAddress = site.Value.PostalAddress,
             Number = snapshot.Number,
             DateText = snapshot.DateText,
             Subject = (test ? "[TEST] " : "") + snapshot.Subject,

@@ -19,7 +19,7 @@ public sealed class DigestStore(Database connections, TimeProvider time)
     private static readonly string WentOut =
         $"status IN ({string.Join(", ", EditionStatuses.WentOut.Select(s => $"'{EnumText.Of(s)}'"))}) AND number IS NOT NULL";
 
-    private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at, bounced_count";
+    private const string OutcomeColumns = "sent_count, failed_count, suppressed_count, cancelled_count, finished_at, compliance_override, bounced_count";
 
     /// <summary>
     /// Inserts the edition of <paramref name="key"/> unless one exists: <paramref name="build"/> gets the
@@ -184,6 +184,31 @@ public sealed class DigestStore(Database connections, TimeProvider time)
     }
 
     /// <summary>
+    /// Holds a ready edition that failed the compliance gate, with <paramref name="reason"/> (every
+    /// failed check); false when it was not ready (another process queued or held it first).
+    /// </summary>
+    public async Task<bool> HoldAsync(string key, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await BumpedAsync(await ExecuteAsync(connection, null, "UPDATE digest_editions SET status = 'held', reason = @reason WHERE edition_key = @key AND status = 'ready'",
+            cancellationToken, ("@key", key), ("@reason", reason)) == 1, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes a held edition ready again: to be checked once more, or, with <paramref name="override"/>
+    /// (who, when, why, what failed), to be queued without the checks. False when it was not held.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(string key, string? @override, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var released = @override is null
+            ? await ExecuteAsync(connection, null, "UPDATE digest_editions SET status = 'ready' WHERE edition_key = @key AND status = 'held'", cancellationToken, ("@key", key))
+            : await ExecuteAsync(connection, null, "UPDATE digest_editions SET status = 'ready', compliance_override = @override WHERE edition_key = @key AND status = 'held'",
+                cancellationToken, ("@key", key), ("@override", @override));
+        return await BumpedAsync(released == 1, cancellationToken);
+    }
+
+    /// <summary>
     /// One message of a finished edition, counted as sent, bounced since: it counts as failed (and an
     /// edition that had none ends "sent with failures"). Inside the caller's transaction, which marks
     /// the message, so it is counted once; the caller announces the change once committed
@@ -268,7 +293,8 @@ public sealed class DigestStore(Database connections, TimeProvider time)
         reader.IsDBNull(10) ? null : SqlValues.ReadInstant(reader.GetString(10)))
     {
         Counts = reader.IsDBNull(12) ? null : new DeliveryCounts(reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15),
-            reader.IsDBNull(17) ? 0 : reader.GetInt64(17)),
+            reader.IsDBNull(18) ? 0 : reader.GetInt64(18)),
         FinishedAt = reader.IsDBNull(16) ? null : SqlValues.ReadInstant(reader.GetString(16)),
+        Override = reader.IsDBNull(17) ? null : reader.GetString(17),
     };
 }

@@ -4,10 +4,16 @@ using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Digests;
 
-/// <summary>Admin endpoints for the digest: schedule, editions, previews, approval, test copies.</summary>
+/// <summary>Admin endpoints for the digest: schedule, editions, previews, approval, test copies, checks before sending and release of held editions.</summary>
 public static class DigestsApi
 {
     public sealed record TestRequest(string? To, string? Edition);
+
+    /// <summary>Release of a held edition: without <see cref="Override"/> its letter is checked again; with it, it is sent anyway and the reason recorded.</summary>
+    public sealed record ReleaseRequest(string? Override);
+
+    /// <summary>The checks of an edition's letter as they come out now.</summary>
+    public sealed record CheckResult(string Edition, bool Passed, IReadOnlyList<GateCheck> Checks);
 
     public sealed record EditionList(IReadOnlyList<DateTimeOffset> NextFireTimes, IReadOnlyList<EditionSummary> Editions);
 
@@ -25,6 +31,9 @@ public static class DigestsApi
         api.MapGet("/{key}/preview", (string key, string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(key, subscriber, null, editions, ct));
         api.MapPost("/{key}/approve", Approve);
         api.MapPost("/{key}/rebuild", (string key, DigestEditions editions, CancellationToken ct) => ChangeAsync(key, e => e.RebuildAsync(key, ct), editions));
+        api.MapGet("/checks", (DigestEditions editions, CancellationToken ct) => CheckAsync(null, editions, ct));
+        api.MapGet("/{key}/checks", (string key, DigestEditions editions, CancellationToken ct) => CheckAsync(key, editions, ct));
+        api.MapPost("/{key}/release", Release);
         api.MapPost("/{key}/discard", (string key, DigestEditions editions, CancellationToken ct) => ChangeAsync(key, e => e.DiscardAsync(key, ct), editions));
         return api;
     }
@@ -76,6 +85,36 @@ public static class DigestsApi
             ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not waiting for approval",
                 detail: $"Edition '{key}' is {EnumText.Of(existing.Edition.Status)}.")
             : NotFound(key);
+    }
+
+    private static async Task<Results<Ok<CheckResult>, ProblemHttpResult>> CheckAsync(string? key, DigestEditions editions, CancellationToken cancellationToken)
+    {
+        var (report, snapshot, problem) = await editions.CheckAsync(key, cancellationToken);
+        return report is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing to check", detail: problem)
+            : TypedResults.Ok(new CheckResult(snapshot!.Key, report.Passed, report.Checks));
+    }
+
+    /// <summary>Releases a held edition; the body (<c>{"override": "why"}</c>) may be empty to check it again.</summary>
+    private static async Task<IResult> Release(string key, HttpRequest http, DigestEditions editions, IOptions<AdminOptions> admin, CancellationToken cancellationToken)
+    {
+        ReleaseRequest? request = new(null);
+        if (http.ContentLength > 0 || http.Headers.TransferEncoding.Count > 0)
+        {
+            (request, var unreadable) = await JsonBody.ReadAsync<ReleaseRequest>(http, admin.Value.MaxRequestBodyBytes, cancellationToken);
+            if (request is null)
+                return unreadable!;
+        }
+        var (edition, problem) = await editions.ReleaseAsync(key, request.Override, "the admin API", cancellationToken);
+        if (edition is { Status: EditionStatus.Held })
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Still held", detail: edition.Reason);
+        if (edition is not null)
+            return TypedResults.Ok(edition);
+        if (problem!.StartsWith("override:", StringComparison.Ordinal))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["override"] = [problem] });
+        return problem.StartsWith("no edition", StringComparison.Ordinal)
+            ? NotFound(key)
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not held", detail: problem);
     }
 
     /// <summary>Queues one test copy of the next edition; delivery sends it like any transactional mail.</summary>

@@ -152,6 +152,28 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task DigestCheck_PickupPassesWithSkips_ARelayWithoutDkimFails_AndSaysWhichKeyToSet()
+    {
+        using var work = new TempDirectory();
+        var folder = work.Combine("articles");
+        Directory.CreateDirectory(folder);
+        var published = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        File.WriteAllText(Path.Combine(folder, "a.md"), $"---\ntitle: L’IA > le script & le reste\npublished: {published}\nsection: analyses\n---\nTexte.\n");
+        await RunAsync(work.Path, [], "import", folder);
+
+        var (pickupCode, pickup, pickupError) = await RunAsync(work.Path, [], "digest", "check");
+        var (relayCode, relay, _) = await RunAsync(work.Path, [("ENCONTACT__Smtp__Host", "127.0.0.1")], "digest", "check");
+
+        Assert.True(pickupCode == 0, pickup + pickupError);
+        Assert.Matches(@"skipped\s+dkim-configured\s+the pickup folder keeps mail on this machine", pickup);
+        Assert.Matches(@"passed\s+unsubscribe-link-html", pickup);
+        Assert.Contains("every check passed", pickup);
+        Assert.Equal(1, relayCode);
+        Assert.Matches(@"failed\s+dkim-configured\s+no DKIM key: set Dkim:Domain, Dkim:Selector and Dkim:PrivateKey", relay);
+        Assert.Contains("check(s) failed: the edition would be held", relay);
+    }
+
+    [Fact]
     public async Task ImportThenList_ReportsProblemsAndShowsArticles()
     {
         using var work = new TempDirectory();

@@ -154,6 +154,36 @@ public sealed class DeskBrowserTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    [Fact]
+    public async Task HeldEditionPage_At390And1280Pixels_NoSeriousAccessibilityViolationAndNoSidewaysScroll()
+    {
+        var server = await TestSmtpServer.StartNewAsync();
+        await using var _ = server;
+        var settings = server.GatewaySettings(retryAttempts: 0);
+        foreach (var key in new[] { "Dkim:PrivateKey", "Dkim:Domain", "Dkim:Selector" })
+            settings.Remove(key); // through a relay, unsigned: the letter is held with its reasons
+        await using var gateway = await StartAsync(settings);
+        await WeekAsync(gateway);
+        await SubscribersAsync(gateway, ("lectrice@exemple.fr", null));
+        gateway.Clock!.SetUtcNow(Monday.AddMinutes(1));
+        await gateway.Services.GetRequiredService<DigestScheduler>().TickAsync(CancellationToken.None);
+        await using var chromium = await Chromium.LaunchAsync();
+        var problems = new List<string>();
+
+        foreach (var width in new[] { 390, 1280 })
+        {
+            var page = await NewDeskPageAsync(chromium, gateway, width, bypassCsp: true);
+            await page.GotoAsync("/admin/connexion");
+            await SignInAsync(page, AdministratorName, Password);
+            await Expect(page.Locator("h1")).ToHaveTextAsync("La lettre n° 1 est retenue avant l’envoi");
+            await Expect(page.GetByLabel("Ou l’envoyer malgré tout : motif (enregistré avec l’édition, votre nom et l’heure)")).ToBeVisibleAsync();
+            await CheckAsync(page, "desk-lettre-retenue", problems);
+            await page.Context.CloseAsync();
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     private const string ImportCsv = """
         email,name,consent_date,consent_source,sections
         nouvelle.lectrice.avec.une.adresse.tres.longue@groupe-relation-client-exemple.fr,Nouvelle Lectrice,2026-10-01,salon,analyses
