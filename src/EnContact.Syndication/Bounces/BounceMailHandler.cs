@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using EnContact.Syndication.Delivery;
@@ -16,7 +17,10 @@ namespace EnContact.Syndication.Bounces;
 /// one-click link does; auto-replies and challenges are understood and left alone. A report is tied
 /// to a message we sent by the return path's token, else the enclosed Message-ID, else the recipient
 /// it names; a forged token, or a report about mail we never sent, changes nothing.
-/// Applying a report twice changes nothing more: every applied report is recorded under a key.
+/// Applying a report twice changes nothing more: every applied report is recorded under a key. The
+/// editions a bounce changed are counted again for their listeners in <see cref="CaughtUpAsync"/>, once
+/// per pass over the mailbox: counting reads every message of an edition, and a pass may hold thousands
+/// of reports about one edition.
 /// A message that cannot be read goes to a person with the reason; a storage failure is thrown, so
 /// the reader keeps the message and hands it over again.
 /// </summary>
@@ -35,6 +39,9 @@ public sealed class BounceMailHandler(
 {
     private readonly string? _unsubscribeMailbox =
         MailInput.TryNormalizeAddress("UnsubscribeMailbox", options.Value.UnsubscribeMailbox, out var mailbox, out _) ? mailbox : null;
+
+    // Editions whose counts a bounce changed since the last CaughtUpAsync.
+    private readonly ConcurrentDictionary<string, byte> _changedCampaigns = new(StringComparer.Ordinal);
 
     public async Task<BounceMailVerdict> HandleAsync(MimeMessage message, CancellationToken cancellationToken)
     {
@@ -148,7 +155,7 @@ public sealed class BounceMailHandler(
         logger.LogWarning("Delivery report: the {Campaign} message to {Recipient} bounced ({Class}, {Status}); {Outcome}",
             sent.Campaign, who, failureClass, verdict.EnhancedCode, outcome);
         if (changed)
-            await TellListenersAsync(sent.Campaign, cancellationToken);
+            _changedCampaigns.TryAdd(sent.Campaign, 0);
         return $"{who} {sent.Campaign} {failureClass} {verdict.EnhancedCode}: {outcome}";
     }
 
@@ -202,7 +209,25 @@ public sealed class BounceMailHandler(
         return BounceMailVerdict.Done($"subscriber {claims.SubscriberId} unsubscribed by mail");
     }
 
-    /// <summary>An edition whose counts a bounce changed: its listeners (the digest's record of the edition) hear it again.</summary>
+    /// <summary>Each edition whose counts a bounce changed since the last call: its listeners (the digest's record of the edition) hear it again.</summary>
+    public async Task CaughtUpAsync(CancellationToken cancellationToken)
+    {
+        foreach (var campaign in _changedCampaigns.Keys)
+        {
+            if (!_changedCampaigns.TryRemove(campaign, out _))
+                continue;
+            try
+            {
+                await TellListenersAsync(campaign, cancellationToken);
+            }
+            catch
+            {
+                _changedCampaigns.TryAdd(campaign, 0); // told after the next pass instead
+                throw;
+            }
+        }
+    }
+
     private async Task TellListenersAsync(string campaign, CancellationToken cancellationToken)
     {
         if ((await campaigns.ProgressAsync(campaign, cancellationToken)).FirstOrDefault() is not { } progress || progress.Pending + progress.Sending > 0)

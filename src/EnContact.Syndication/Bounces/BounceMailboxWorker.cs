@@ -91,7 +91,14 @@ public sealed class BounceMailboxWorker(
             {
                 if (!session.IsReady)
                     await session.OpenAsync(token);
-                await session.FileAllAsync(token, _forcedStop.Token);
+                try
+                {
+                    await session.FileAllAsync(token, _forcedStop.Token);
+                }
+                finally
+                {
+                    await CaughtUpAsync();
+                }
                 await session.WaitForMailAsync(token, _forcedStop.Token);
             }, cancellationToken);
         }
@@ -103,6 +110,23 @@ public sealed class BounceMailboxWorker(
     {
         await using var scope = services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<IBounceMailHandler>().HandleAsync(message, cancellationToken);
+    }
+
+    /// <summary>
+    /// The end of a pass (or of what a broken connection or a stop left of it): the handler finishes its
+    /// batch. Its failure is not the mailbox's: logged, and the handler tries again after the next pass.
+    /// </summary>
+    private async Task CaughtUpAsync()
+    {
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IBounceMailHandler>().CaughtUpAsync(_forcedStop.Token);
+        }
+        catch (Exception e) when (!_forcedStop.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Bounce mailbox: the handler could not finish the batch of the last pass ({Error}); it tries again after the next one", e.Message);
+        }
     }
 
     private ResiliencePipeline BuildPipeline(BounceMailboxOptions settings)
