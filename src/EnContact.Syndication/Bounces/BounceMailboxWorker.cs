@@ -14,9 +14,10 @@ namespace EnContact.Syndication.Bounces;
 /// <see cref="IBounceMailHandler"/>, then moves to the processed folder (understood) or the review
 /// folder (not understood, the handler failed, or too big to fetch). Nothing is ever deleted.
 /// <para>
-/// A message leaves the folder once handled, so it is handled once; a process that dies between the
-/// handler and the move leaves it in the folder, and the handler sees it again on the next start
-/// (the handler's contract: handling a message twice changes nothing more).
+/// Messages leave the folder once handled, a batch at a time (up to 200, one move per destination), so
+/// each is handled once; a process that dies between the handler and the batch's move leaves them in
+/// the folder, and the handler sees them again on the next start (the handler's contract: handling a
+/// message twice changes nothing more).
 /// </para>
 /// With several gateway processes on one database, one reads (the database's leadership); the
 /// others stand by and take over when it stops. A broken connection is made again, with an
