@@ -129,7 +129,8 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
         public readonly List<(int Reader, ReturnKind Kind, int Bytes)> Reports = [];
     }
 
-    private sealed record EditionRecord(string Status, long Sent, long Failed);
+    /// <summary>The edition's row: its status and the counts recorded when it finished (none before).</summary>
+    private sealed record EditionRecord(string Status, long? Sent, long? Failed);
 
     // ------------------------------------------------------------------ run
 
@@ -278,11 +279,14 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
             var control = services.GetRequiredService<CampaignControl>();
             var deadline = TimeSpan.FromSeconds(120 + options.Bounces / 50.0);
             CampaignProgress? progress;
+            EditionRecord? record;
             while (true)
             {
+                // Until the worker has also finished the edition (it does once the outbox runs dry), as before real reports arrive.
                 await Task.Delay(250, cancellationToken);
                 progress = (await control.ProgressAsync(setUp.Campaign, cancellationToken)).SingleOrDefault();
-                if (progress is { Pending: 0, Sending: 0 } || clock.Elapsed > deadline)
+                record = await EditionAsync(connections, setUp.EditionKey, cancellationToken);
+                if ((progress is { Pending: 0, Sending: 0 } && record is { Status: not "sending" }) || clock.Elapsed > deadline)
                     break;
             }
             await worker.StopAsync(CancellationToken.None);
@@ -290,9 +294,9 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
             Check(progress is { Pending: 0, Sending: 0, Failed: 0, Suppressed: 0 } && progress.Sent == options.Bounces,
                 $"after sending, the outbox says {progress?.ToString() ?? "nothing"}, expected {options.Bounces} sent");
             Check(relay.Accepted == options.Bounces, $"the relay accepted {relay.Accepted} messages, expected {options.Bounces}");
+            Check(record is { Status: "sent" } && record.Sent == options.Bounces, $"after sending, the edition is {record?.Status} with {record?.Sent} sent, expected sent with {options.Bounces}");
             setUp.MessageSizes.AddRange(relay.MessageSizes.Order());
             setUp.Reports.AddRange(relay.Reports);
-            var record = await EditionAsync(connections, setUp.EditionKey, cancellationToken);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Set-up: 20 articles {setUp.Articles.TotalSeconds:0.0} s, {options.Bounces:N0} readers imported {setUp.Import.TotalSeconds:0.0} s, edition built and queued {setUp.Queue.TotalSeconds:0.0} s, sent by the DeliveryWorker with the reports written {setUp.Send.TotalSeconds:0.0} s; edition {record?.Status} ({record?.Sent} sent); messages {Kib(Stats.Median(setUp.MessageSizes.Select(s => (double)s)))} (median), reports {Kib(setUp.Reports.Sum(r => (double)r.Bytes) / setUp.Reports.Count)} on average"));
         }
@@ -607,7 +611,7 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
         await using var connection = await connections.OpenAsync(cancellationToken);
         EditionRecord? record = null;
         await ReadAsync(connection, "SELECT status, sent_count, failed_count FROM digest_editions WHERE edition_key = @key",
-            r => record = new EditionRecord(r.GetString(0), r.GetInt64(1), r.GetInt64(2)), cancellationToken, ("@key", key));
+            r => record = new EditionRecord(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2)), cancellationToken, ("@key", key));
         return record;
     }
 
