@@ -116,7 +116,7 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
         /// <summary>The mailbox: CPU of Dovecot's processes (the master and every process it reaped) during the phase.</summary>
         public TimeSpan DovecotCpu { get; init; }
 
-        /// <summary>The mailbox: messages/s over each quarter of the folder (does the rate hold as the folders fill and empty?).</summary>
+        /// <summary>The mailbox: messages/s from one quarter of the folder filed to the next (does the rate hold as the folders fill and empty?).</summary>
         public IReadOnlyList<double> QuarterRates { get; init; } = [];
     }
 
@@ -406,7 +406,9 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
             var health = services.GetRequiredService<BounceMailboxHealth>();
             var deadline = TimeSpan.FromSeconds(120 + readers.Count / 20.0);
             var dovecotCpu = DovecotCpu();
-            var quarters = new List<TimeSpan>();
+            // When the filed count crossed each quarter of the folder, with the count then (messages are filed a batch at a time).
+            var quarters = new List<(TimeSpan At, long Filed)>();
+            var nextQuarter = 1;
             var sample = await Measure.RunAsync(async () =>
             {
                 await worker.StartAsync(cancellationToken);
@@ -414,8 +416,13 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
                 while (waited.Elapsed < deadline)
                 {
                     var seen = health.Changes.Version;
-                    while (quarters.Count < 4 && health.Current.Handled >= readers.Count * (quarters.Count + 1) / 4)
-                        quarters.Add(waited.Elapsed);
+                    var filed = health.Current.Handled;
+                    if (nextQuarter <= 4 && filed >= readers.Count * (long)nextQuarter / 4)
+                    {
+                        quarters.Add((waited.Elapsed, filed));
+                        while (nextQuarter <= 4 && filed >= readers.Count * (long)nextQuarter / 4)
+                            nextQuarter++;
+                    }
                     if (health.Current.Handled >= readers.Count)
                         break;
                     try
@@ -435,7 +442,8 @@ public sealed class BounceBenchmark(BounceBenchmarkOptions options, TextWriter o
             var phase = new Phase(sample, readers.Count, TimeSpan.Zero, TimeSpan.Zero, bytes)
             {
                 DovecotCpu = await DovecotCpuAfterLogoutAsync(dovecotCpu, cancellationToken),
-                QuarterRates = quarters.Select((at, i) => readers.Count / 4.0 / (at - (i == 0 ? TimeSpan.Zero : quarters[i - 1])).TotalSeconds).ToList(),
+                QuarterRates = quarters.Select((q, i) => i == 0 ? q.Filed / q.At.TotalSeconds
+                    : (q.Filed - quarters[i - 1].Filed) / (q.At - quarters[i - 1].At).TotalSeconds).ToList(),
             };
             var (inbox, processed, review) = await CountsAsync(dovecot, cancellationToken);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
