@@ -3,7 +3,14 @@ using System.Diagnostics;
 namespace EnContact.Syndication.Benchmarks;
 
 /// <summary>One timed phase: wall time, bytes the GC allocated (all threads) and the highest working set sampled while it ran.</summary>
-public sealed record Sample(TimeSpan Elapsed, long AllocatedBytes, long PeakWorkingSetBytes, int Gen2Collections);
+public sealed record Sample(TimeSpan Elapsed, long AllocatedBytes, long PeakWorkingSetBytes, int Gen2Collections)
+{
+    /// <summary>The highest GC heap size (<see cref="GC.GetTotalMemory(bool)"/>, no collection forced) sampled while it ran.</summary>
+    public long PeakGcHeapBytes { get; init; }
+
+    /// <summary>CPU time of the whole process (all threads) during the phase.</summary>
+    public TimeSpan Cpu { get; init; }
+}
 
 /// <summary>Times a phase with a Stopwatch and samples the process working set every few milliseconds while it runs.</summary>
 public static class Measure
@@ -17,6 +24,8 @@ public static class Measure
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         long peak = process.WorkingSet64;
+        long peakHeap = GC.GetTotalMemory(false);
+        var cpu = process.TotalProcessorTime;
         using var stop = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
@@ -25,6 +34,7 @@ public static class Measure
             {
                 self.Refresh();
                 InterlockedMax(ref peak, self.WorkingSet64);
+                InterlockedMax(ref peakHeap, GC.GetTotalMemory(false));
                 try { await Task.Delay(5, stop.Token); } catch (OperationCanceledException) { }
             }
         });
@@ -41,7 +51,11 @@ public static class Measure
         await sampler;
         process.Refresh();
         InterlockedMax(ref peak, process.WorkingSet64);
-        return (result, new Sample(clock.Elapsed, allocatedAfter - allocated, Interlocked.Read(ref peak), gen2After - gen2));
+        return (result, new Sample(clock.Elapsed, allocatedAfter - allocated, Interlocked.Read(ref peak), gen2After - gen2)
+        {
+            PeakGcHeapBytes = Interlocked.Read(ref peakHeap),
+            Cpu = process.TotalProcessorTime - cpu,
+        });
     }
 
     public static async Task<Sample> RunAsync(Func<Task> phase) =>

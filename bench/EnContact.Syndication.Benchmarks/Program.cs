@@ -14,6 +14,7 @@ using EnContact.Syndication.Benchmarks;
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- hostile [--runs 5]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- scale [--storage postgresql] [--subscribers 100000] [--instances 1]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- feed-metrics [BenchmarkDotNet arguments]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- bounces [--bounces 10000] [--runs 3] [--storage postgresql]
 
 const string Usage = """
     Usage:
@@ -36,6 +37,9 @@ const string Usage = """
           accepted by smtp-sink (`digest --help` for all options)
       scale [--storage sqlite|postgresql] [--subscribers N] [--instances 0|1|2]: one edition queued while another writer
           writes, then delivered by real serve processes, against smtp-source (`scale --help` for all options)
+      bounces [--bounces N] [--runs R] [--storage sqlite|postgresql]: an edition's N reports (DSNs, complaints, auto-replies,
+          mailed unsubscribes) through the handler alone, then from a real Dovecot through the gateway's mailbox reader
+          (`bounces --help` for all options)
       feed-metrics [BenchmarkDotNet arguments]
           One feed poll (200 gzip, 304) served with the feed metrics off and on, in-process.
       hostile [--runs R]
@@ -168,6 +172,14 @@ switch (args[0])
             return 0;
         }
         return await ScaleBenchmark.MainAsync(args[1..], Console.Out);
+
+    case "bounces":
+        if (args.Length > 1 && args[1] is "-h" or "--help")
+        {
+            Console.WriteLine(BounceBenchmark.Usage);
+            return 0;
+        }
+        return await BounceBenchmark.MainAsync(args[1..], Console.Out);
 
     case "micro":
     {

@@ -257,7 +257,7 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
             var fireAt = schedule.LatestDue(now - TimeSpan.FromDays(8), now) ?? now;
 
             var clock = Stopwatch.StartNew();
-            var template = await SaveArticlesAsync(services, fireAt, cancellationToken);
+            var template = await EditionArticles.SaveAsync(services, options.Articles, SectionNames, fireAt, cancellationToken);
             result.ArticlesSetup = clock.Elapsed;
             clock.Restart();
             await InsertSubscribersAsync(connections, now, cancellationToken);
@@ -307,26 +307,6 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
     }
 
     // ------------------------------------------------------------------ set-up
-
-    /// <summary>The benchmarks' generated articles, round-robin over 3 sections, over the 7 days before the edition; returns one as the writer's model.</summary>
-    private async Task<Article> SaveArticlesAsync(IServiceProvider services, DateTimeOffset fireAt, CancellationToken cancellationToken)
-    {
-        var normalizer = services.GetRequiredService<ArticleNormalizer>();
-        var articles = services.GetRequiredService<ArticleStore>();
-        var generated = new ArticleGenerator(20261127).Generate(options.Articles).ToList();
-        Article? first = null;
-        for (var i = 0; i < generated.Count; i++)
-        {
-            var parsed = FrontMatterParser.Parse(generated[i].Bytes);
-            var article = normalizer.Normalize(parsed.Draft!, ContentPaths.DerivedId(generated[i].RelativePath), ContentPaths.SourceOf(generated[i].RelativePath)).Article
-                ?? throw new InvalidOperationException($"generated article {i} does not normalise");
-            var published = fireAt - TimeSpan.FromDays(7) * ((i + 0.5) / generated.Count);
-            article = article with { Section = SectionNames[i % SectionNames.Length], PublishedAt = published, UpdatedAt = published, Status = ArticleStatus.Published };
-            await articles.SaveAsync(article, cancellationToken);
-            first ??= article;
-        }
-        return first!;
-    }
 
     /// <summary>
     /// N active readers written by SQL in one statement per table (an import of a million through the

@@ -77,9 +77,12 @@ internal sealed class BounceMailboxSession(
     }
 
     /// <summary>
-    /// Files every message now in the folder, oldest first. The folder is checked for stopping only
-    /// between messages: the message in hand is finished with <paramref name="messageToken"/>, which
-    /// only a forced shutdown cancels.
+    /// Files every message now in the folder, oldest first: each batch of up to
+    /// <see cref="SummaryBatch"/> messages is handled one message at a time, then moved with one command
+    /// per destination (a server may rescan the whole folder after each move: one move per message made
+    /// a folder of thousands cost the server in proportion to its size for every message). The folder
+    /// is checked for stopping only between messages: the messages in hand are handled and moved with
+    /// <paramref name="messageToken"/>, which only a forced shutdown cancels.
     /// </summary>
     public async Task FileAllAsync(CancellationToken cancellationToken, CancellationToken messageToken)
     {
@@ -91,14 +94,21 @@ internal sealed class BounceMailboxSession(
         foreach (var batch in uids.OrderBy(u => u.Id).Chunk(SummaryBatch))
         {
             var summaries = await folder.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.Envelope, cancellationToken);
+            var judged = new List<Judged>(summaries.Count);
             foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
             {
                 if (cancellationToken.IsCancellationRequested)
-                    return;
-                await FileAsync(folder, summary, messageToken);
+                    break;
+                judged.Add(await JudgeAsync(folder, summary, messageToken));
             }
+            await FileAsync(folder, judged, messageToken);
+            if (cancellationToken.IsCancellationRequested)
+                return;
         }
     }
+
+    /// <summary>A message handled (or refused unread) and where it goes.</summary>
+    private sealed record Judged(UniqueId Uid, string MessageId, BounceMailVerdict Verdict);
 
     /// <summary>Returns when new mail may have arrived, the IDLE refresh is due, or <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task WaitForMailAsync(CancellationToken cancellationToken, CancellationToken forcedStop)
@@ -134,7 +144,7 @@ internal sealed class BounceMailboxSession(
         }
     }
 
-    private async Task FileAsync(IMailFolder folder, IMessageSummary summary, CancellationToken token)
+    private async Task<Judged> JudgeAsync(IMailFolder folder, IMessageSummary summary, CancellationToken token)
     {
         var uid = summary.UniqueId;
         var messageId = summary.Envelope?.MessageId ?? "(none)";
@@ -142,47 +152,57 @@ internal sealed class BounceMailboxSession(
         {
             logger.LogWarning("Bounce mailbox: message {Uid} ({MessageId}) is {Size} bytes, more than Bounces:Imap:MaxMessageBytes ({Max}); moved to {Folder} unread",
                 uid.Id, messageId, size, settings.MaxMessageBytes, settings.ReviewFolder);
-            await MoveAsync(folder, uid, _review!, token);
-            health.Filed(forReview: true);
-            return;
+            return new Judged(uid, messageId, BounceMailVerdict.ForReview($"{size} bytes, more than Bounces:Imap:MaxMessageBytes: not read"));
         }
 
         var message = await folder.GetMessageAsync(uid, token);
-        BounceMailVerdict verdict;
         try
         {
-            verdict = await handle(message, token);
+            return new Judged(uid, messageId, await handle(message, token));
         }
         catch (Exception e) when (!token.IsCancellationRequested)
         {
             logger.LogError(e, "Bounce mailbox: the handler failed on message {Uid} ({MessageId}); moved to {Folder} for a person to look at",
                 uid.Id, messageId, settings.ReviewFolder);
-            verdict = BounceMailVerdict.ForReview($"the handler failed: {e.GetType().Name}: {e.Message}");
+            return new Judged(uid, messageId, BounceMailVerdict.ForReview($"the handler failed: {e.GetType().Name}: {e.Message}"));
         }
-        var destination = verdict.Understood ? _processed! : _review!;
-        await MoveAsync(folder, uid, destination, token);
-        health.Filed(forReview: !verdict.Understood);
-        logger.LogInformation("Bounce mailbox: message {Uid} ({MessageId}) moved to {Folder}: {Summary}", uid.Id, messageId, destination.FullName, verdict.Summary);
+    }
+
+    /// <summary>Moves a batch: what was understood to the processed folder, the rest to the review folder, oldest first in each.</summary>
+    private async Task FileAsync(IMailFolder folder, List<Judged> judged, CancellationToken token)
+    {
+        foreach (var (destination, forReview) in new[] { (_processed!, false), (_review!, true) })
+        {
+            var going = judged.Where(j => j.Verdict.Understood != forReview).ToList();
+            if (going.Count == 0)
+                continue;
+            await MoveAsync(folder, [.. going.Select(j => j.Uid)], destination, token);
+            foreach (var (uid, messageId, verdict) in going)
+            {
+                health.Filed(forReview);
+                logger.LogInformation("Bounce mailbox: message {Uid} ({MessageId}) moved to {Folder}: {Summary}", uid.Id, messageId, destination.FullName, verdict.Summary);
+            }
+        }
     }
 
     /// <summary>
-    /// MOVE where the server has it. Otherwise COPY, flag \Deleted, and expunge that one UID (UIDPLUS);
+    /// MOVE where the server has it. Otherwise COPY, flag \Deleted, and expunge those UIDs (UIDPLUS);
     /// a server with neither keeps the flagged original, which the search skips: a plain EXPUNGE would
     /// also remove whatever else someone flagged in the folder, and nothing is ever deleted here.
     /// </summary>
-    private async Task MoveAsync(IMailFolder folder, UniqueId uid, IMailFolder destination, CancellationToken token)
+    private async Task MoveAsync(IMailFolder folder, IList<UniqueId> uids, IMailFolder destination, CancellationToken token)
     {
         var capabilities = _client!.Capabilities;
         if (capabilities.HasFlag(ImapCapabilities.Move))
         {
-            await folder.MoveToAsync(uid, destination, token);
+            await folder.MoveToAsync(uids, destination, token);
             return;
         }
-        await folder.CopyToAsync(uid, destination, token);
-        await folder.AddFlagsAsync(uid, MessageFlags.Deleted, silent: true, token);
+        await folder.CopyToAsync(uids, destination, token);
+        await folder.AddFlagsAsync(uids, MessageFlags.Deleted, silent: true, token);
         if (capabilities.HasFlag(ImapCapabilities.UidPlus))
         {
-            await folder.ExpungeAsync([uid], token);
+            await folder.ExpungeAsync(uids, token);
         }
         else if (!_warnedNoUidPlus)
         {

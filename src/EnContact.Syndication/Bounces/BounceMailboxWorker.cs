@@ -14,9 +14,10 @@ namespace EnContact.Syndication.Bounces;
 /// <see cref="IBounceMailHandler"/>, then moves to the processed folder (understood) or the review
 /// folder (not understood, the handler failed, or too big to fetch). Nothing is ever deleted.
 /// <para>
-/// A message leaves the folder once handled, so it is handled once; a process that dies between the
-/// handler and the move leaves it in the folder, and the handler sees it again on the next start
-/// (the handler's contract: handling a message twice changes nothing more).
+/// Messages leave the folder once handled, a batch at a time (up to 200, one move per destination), so
+/// each is handled once; a process that dies between the handler and the batch's move leaves them in
+/// the folder, and the handler sees them again on the next start (the handler's contract: handling a
+/// message twice changes nothing more).
 /// </para>
 /// With several gateway processes on one database, one reads (the database's leadership); the
 /// others stand by and take over when it stops. A broken connection is made again, with an
@@ -91,7 +92,14 @@ public sealed class BounceMailboxWorker(
             {
                 if (!session.IsReady)
                     await session.OpenAsync(token);
-                await session.FileAllAsync(token, _forcedStop.Token);
+                try
+                {
+                    await session.FileAllAsync(token, _forcedStop.Token);
+                }
+                finally
+                {
+                    await CaughtUpAsync();
+                }
                 await session.WaitForMailAsync(token, _forcedStop.Token);
             }, cancellationToken);
         }
@@ -103,6 +111,23 @@ public sealed class BounceMailboxWorker(
     {
         await using var scope = services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<IBounceMailHandler>().HandleAsync(message, cancellationToken);
+    }
+
+    /// <summary>
+    /// The end of a pass (or of what a broken connection or a stop left of it): the handler finishes its
+    /// batch. Its failure is not the mailbox's: logged, and the handler tries again after the next pass.
+    /// </summary>
+    private async Task CaughtUpAsync()
+    {
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IBounceMailHandler>().CaughtUpAsync(_forcedStop.Token);
+        }
+        catch (Exception e) when (!_forcedStop.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Bounce mailbox: the handler could not finish the batch of the last pass ({Error}); it tries again after the next one", e.Message);
+        }
     }
 
     private ResiliencePipeline BuildPipeline(BounceMailboxOptions settings)

@@ -11,6 +11,13 @@ namespace EnContact.Syndication.Bounces;
 public interface IBounceMailHandler
 {
     Task<BounceMailVerdict> HandleAsync(MimeMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called by the reader after each pass over the folder (and when it stops): what the handler
+    /// leaves for the end of a batch rather than doing per message is done now. A handler that leaves
+    /// work for it keeps that work itself, so it must be registered as a singleton.
+    /// </summary>
+    Task CaughtUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>

@@ -1,3 +1,5 @@
+using EnContact.Syndication.Bounces;
+using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Tests.Fixtures;
 

@@ -33,6 +33,29 @@ public sealed partial class BounceMailboxWorkerTests
     }
 
     [Fact]
+    public async Task Worker_MessagesAlreadyInTheFolder_AreMovedWithOneCommandPerDestinationNotOnePerMessage()
+    {
+        await using var dovecot = await TestDovecot.StartNewAsync();
+        await dovecot.AppendAsync(
+            ScriptedBounceHandler.Mail("un"),
+            ScriptedBounceHandler.Mail("deux", "Rapport à vérifier"),
+            ScriptedBounceHandler.Mail("trois"),
+            ScriptedBounceHandler.Mail("quatre"),
+            ScriptedBounceHandler.Mail("cinq", "Autre rapport à vérifier"));
+        await using var counter = new ImapCommandCounter(dovecot.Host, dovecot.Port);
+        var handler = new ScriptedBounceHandler();
+
+        await using var gateway = await StartGatewayAsync(dovecot, handler, new() { ["Bounces:Imap:Port"] = counter.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await WaitForAsync(gateway, s => s.Handled == 5);
+
+        // A server may rescan the whole folder after each move: one per destination, whatever the number of messages.
+        Assert.Equal(2, counter.Commands.Count(c => c == "UID MOVE"));
+        Assert.Equal(["un@bounces.test", "trois@bounces.test", "quatre@bounces.test"], await dovecot.MessageIdsAsync(Processed));
+        Assert.Equal(["deux@bounces.test", "cinq@bounces.test"], await dovecot.MessageIdsAsync(Review));
+        Assert.Empty(await dovecot.MessageIdsAsync("INBOX", withDeleted: true));
+    }
+
+    [Fact]
     public async Task Worker_MessageArrivesWhileIdle_IsHandledWithoutWaitingForAPoll()
     {
         await using var dovecot = await TestDovecot.StartNewAsync();

@@ -30,7 +30,8 @@ public sealed class BounceTestBed : IAsyncDisposable
     public SubscriberStore Subscribers => Gateway.Services.GetRequiredService<SubscriberStore>();
     public OutboxStore Outbox => Gateway.Services.GetRequiredService<OutboxStore>();
 
-    public static async Task<BounceTestBed> StartAsync(StorageProvider storage = StorageProvider.Sqlite, Dictionary<string, string?>? extra = null)
+    public static async Task<BounceTestBed> StartAsync(StorageProvider storage = StorageProvider.Sqlite, Dictionary<string, string?>? extra = null,
+        Action<IServiceCollection>? services = null)
     {
         var server = await TestSmtpServer.StartNewAsync();
         var settings = server.GatewaySettings(retryAttempts: 0);
@@ -39,7 +40,7 @@ public sealed class BounceTestBed : IAsyncDisposable
         settings["Delivery:UnsubscribeMailbox"] = UnsubscribeMailbox;
         foreach (var (key, value) in extra ?? [])
             settings[key] = value;
-        var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: settings, storage: storage);
+        var gateway = await Gateway.CreateAsync(start: true, fakeClock: false, settings: settings, storage: storage, services: services);
         var store = gateway.Services.GetRequiredService<SubscriberStore>();
         await store.ImportAsync([.. Readers.Select((address, i) => new ImportRow(i + 1, address, null, Gateway.DefaultNow, "test", null))], dryRun: false, null, CancellationToken.None);
         return new BounceTestBed(server, gateway);
