@@ -13,7 +13,7 @@ public sealed class DkimOptions
     /// <summary>Selector (s=): the public key is published at &lt;selector&gt;._domainkey.&lt;domain&gt;. No default.</summary>
     public string? Selector { get; set; }
 
-    /// <summary>PEM file holding the RSA private key, relative to the content root. No default.</summary>
+    /// <summary>PEM file holding the RSA private key (PKCS#1 or PKCS#8), relative to the content root. No default.</summary>
     public string? PrivateKeyPath { get; set; }
 
     /// <summary>The RSA private key itself, as PEM text (e.g. from ENCONTACT__Dkim__PrivateKey); wins over the path. No default.</summary>
