@@ -83,6 +83,25 @@ public static class DeliverySetup
         if (string.IsNullOrWhiteSpace(dkim.Selector))
             yield return "Selector: is required when a DKIM key is configured";
         if (string.IsNullOrWhiteSpace(dkim.PrivateKey) && !File.Exists(dkim.PrivateKeyPath))
+        {
             yield return $"PrivateKeyPath: '{dkim.PrivateKeyPath}' does not exist";
+            yield break;
+        }
+        // Checked at start, not at the first letter: an Ed25519 or broken key would otherwise stop every edition later.
+        if (DkimKeyProblem(string.IsNullOrWhiteSpace(dkim.PrivateKey) ? File.ReadAllText(dkim.PrivateKeyPath!) : dkim.PrivateKey) is { } problem)
+            yield return $"{(string.IsNullOrWhiteSpace(dkim.PrivateKey) ? "PrivateKeyPath" : "PrivateKey")}: {problem}";
+    }
+
+    private static string? DkimKeyProblem(string pem)
+    {
+        try
+        {
+            new DkimSigning(pem, "d", "s").Dispose();
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
     }
 }
