@@ -42,6 +42,7 @@ public sealed class MessageComposer : IDisposable
     private readonly TimeProvider _time;
     private readonly MailboxAddress _from;
     private readonly DkimSigning? _signer;
+    private readonly DkimSigning? _ed25519;
     // Keyed by the body object: the outbox hands every message of an edition the same one, and a body nobody holds any more lets its preparation go.
     private readonly ConditionalWeakTable<MessageBody, WireTemplate> _templates = new();
 
@@ -61,6 +62,8 @@ public sealed class MessageComposer : IDisposable
         _from = MailboxAddress.Parse(_delivery.From);
         _unsubscribeMailbox = MailInput.TryNormalizeAddress("UnsubscribeMailbox", _delivery.UnsubscribeMailbox, out var mailbox, out _) ? mailbox : null;
         (_signer, SigningKey) = CreateSigner(dkim.Value, environment);
+        if (_signer is not null && dkim.Value.HasEd25519)
+            _ed25519 = DkimSigning.Ed25519(ReadKey(dkim.Value.Ed25519PrivateKey, dkim.Value.Ed25519PrivateKeyPath, environment), dkim.Value.Domain!, dkim.Value.Ed25519Selector!);
     }
 
     /// <summary>The key every message is signed with; null when messages go unsigned (no key configured).</summary>
@@ -115,11 +118,21 @@ public sealed class MessageComposer : IDisposable
         var headers = t_headers ??= new MemoryStream(4096);
         headers.SetLength(0);
         message.WriteTo(WireFormat, headers, headersOnly: true);
-        message.Headers.Insert(0, _signer.Sign(headers.GetBuffer().AsSpan(0, (int)headers.Length), HeadersToSign(message), bodyHash, _time.GetUtcNow()));
+        var block = headers.GetBuffer().AsSpan(0, (int)headers.Length);
+        var signed = HeadersToSign(message);
+        var now = _time.GetUtcNow();
+        // Both signatures cover the same headers; the RSA one comes first, for receivers that read only one.
+        if (_ed25519 is not null)
+            message.Headers.Insert(0, _ed25519.Sign(block, signed, bodyHash, now));
+        message.Headers.Insert(0, _signer.Sign(block, signed, bodyHash, now));
         return message;
     }
 
-    public void Dispose() => _signer?.Dispose();
+    public void Dispose()
+    {
+        _signer?.Dispose();
+        _ed25519?.Dispose();
+    }
 
     /// <summary>The mailto: that unsubscribes this message's reader, or null (no mailbox set, or no token for the reader).</summary>
     private string? UnsubscribeMailtoOf(OutboxItem item)
@@ -172,13 +185,14 @@ public sealed class MessageComposer : IDisposable
     {
         if (!dkim.IsEnabled)
             return (null, null);
-        var pem = !string.IsNullOrWhiteSpace(dkim.PrivateKey)
-            ? dkim.PrivateKey
-            : File.ReadAllText(Path.GetFullPath(dkim.PrivateKeyPath!, environment.ContentRootPath));
-        var signer = new DkimSigning(pem, dkim.Domain!, dkim.Selector!);
+        var signer = new DkimSigning(ReadKey(dkim.PrivateKey, dkim.PrivateKeyPath, environment), dkim.Domain!, dkim.Selector!);
         var publicKey = new RsaKeyParameters(false, new BigInteger(1, signer.PublicKey.Modulus), new BigInteger(1, signer.PublicKey.Exponent));
         return (signer, new DkimKey(dkim.Domain!, dkim.Selector!, publicKey));
     }
+
+    /// <summary>The PEM text given, or else the file's (relative to the content root).</summary>
+    private static string ReadKey(string? pem, string? path, IHostEnvironment environment) =>
+        !string.IsNullOrWhiteSpace(pem) ? pem : File.ReadAllText(Path.GetFullPath(path!, environment.ContentRootPath));
 
     private static FormatOptions CreateWireFormat()
     {

@@ -223,16 +223,10 @@ public sealed class MessageComposerTests
     [Fact]
     public void Compose_WithAnEd25519KeyAsTheOnlyKey_IsRefusedAtStart()
     {
-        var generator = new Org.BouncyCastle.Crypto.Generators.Ed25519KeyPairGenerator();
-        generator.Init(new Org.BouncyCastle.Crypto.Parameters.Ed25519KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom()));
-        var pair = generator.GenerateKeyPair();
-        using var pem = new StringWriter();
-        var writer = new Org.BouncyCastle.OpenSsl.PemWriter(pem);
-        writer.WriteObject(new Org.BouncyCastle.OpenSsl.Pkcs8Generator(pair.Private));
-        writer.Writer.Flush();
+        var pem = Ed25519Pem(out _);
 
         // Many receivers cannot verify ed25519-sha256 (RFC 8463): a letter signed with it alone is unsigned to them.
-        var error = Assert.Throws<FormatException>(() => Composer(new DkimOptions { Domain = "en-contact.com", Selector = "lettre", PrivateKey = pem.ToString() }));
+        var error = Assert.Throws<FormatException>(() => Composer(new DkimOptions { Domain = "en-contact.com", Selector = "lettre", PrivateKey = pem }));
         Assert.Contains("RSA", error.Message);
     }
 
@@ -255,6 +249,45 @@ public sealed class MessageComposerTests
         var verifier = new DkimVerifier(new SingleKeyLocator(rsa));
         foreach (var message in new[] { a, b, other })
             Assert.True(await verifier.VerifyAsync(message, message.Headers.Single(h => h.Id == HeaderId.DkimSignature)));
+    }
+
+    [Fact]
+    public async Task Compose_WithAnEd25519KeyToo_AddsASecondSignatureAfterTheRsaOne_BothVerify()
+    {
+        using var rsa = RSA.Create(2048);
+        var composer = Composer(new DkimOptions
+        {
+            Domain = "en-contact.com", Selector = "lettre", PrivateKey = rsa.ExportRSAPrivateKeyPem(),
+            Ed25519Selector = "lettre-ed", Ed25519PrivateKey = Ed25519Pem(out var publicKey),
+        });
+
+        var received = await RoundTripAsync(composer.Compose(Item()));
+
+        var signatures = received.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
+        Assert.Equal(2, signatures.Count);
+        Assert.Equal("rsa-sha256", EnContact.Syndication.Compliance.DkimTags.Parse(signatures[0].Value)["a"]);
+        var ed = EnContact.Syndication.Compliance.DkimTags.Parse(signatures[1].Value);
+        Assert.Equal(("ed25519-sha256", "lettre-ed"), (ed["a"], ed["s"]));
+        var verifier = new DkimVerifier(new SingleKeyLocator(rsa, ("lettre-ed", "v=DKIM1; k=ed25519; p=" + Convert.ToBase64String(publicKey))));
+        Assert.True(await verifier.VerifyAsync(received, signatures[0]));
+        Assert.True(await verifier.VerifyAsync(received, signatures[1]));
+        Assert.True(await composer.SigningKey!.Verifier().VerifyAsync(received, signatures[0]));
+
+        received.Headers["Subject"] = "autre chose";
+        Assert.False(await verifier.VerifyAsync(received, signatures[1]));
+    }
+
+    private static string Ed25519Pem(out byte[] publicKey)
+    {
+        var generator = new Org.BouncyCastle.Crypto.Generators.Ed25519KeyPairGenerator();
+        generator.Init(new Org.BouncyCastle.Crypto.Parameters.Ed25519KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom()));
+        var pair = generator.GenerateKeyPair();
+        publicKey = ((Org.BouncyCastle.Crypto.Parameters.Ed25519PublicKeyParameters)pair.Public).GetEncoded();
+        using var pem = new StringWriter();
+        var writer = new Org.BouncyCastle.OpenSsl.PemWriter(pem);
+        writer.WriteObject(new Org.BouncyCastle.OpenSsl.Pkcs8Generator(pair.Private));
+        writer.Writer.Flush();
+        return pem.ToString();
     }
 
     private static MessageComposer Signing(RSA rsa) =>
@@ -293,15 +326,15 @@ public sealed class MessageComposerTests
     }
 
     /// <summary>Answers every DKIM key lookup with the test key's public half (no DNS in tests).</summary>
-    private sealed class SingleKeyLocator(RSA rsa) : DkimPublicKeyLocatorBase
+    private sealed class SingleKeyLocator(RSA rsa, (string Selector, string Record)? other = null) : DkimPublicKeyLocatorBase
     {
         private readonly string _record = "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
 
         public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            GetPublicKey(_record);
+            GetPublicKey(other is { } o && o.Selector == selector ? o.Record : _record);
 
         public override Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            Task.FromResult(GetPublicKey(_record));
+            Task.FromResult(LocatePublicKey(methods, domain, selector, cancellationToken));
     }
 
     private sealed class TestEnvironment : IHostEnvironment
