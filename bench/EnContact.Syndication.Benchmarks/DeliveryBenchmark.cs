@@ -38,6 +38,8 @@ public sealed record DeliveryBenchmarkOptions
     public int HoldSeconds { get; init; }
     public string? WorkFolder { get; init; }
     public bool Keep { get; init; }
+    /// <summary>Sign with a 2048-bit RSA key made for the run, as production does; the warm-up's dumped messages are verified.</summary>
+    public bool Dkim { get; init; } = true;
 }
 
 /// <summary>
@@ -51,13 +53,15 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
 {
     public const string Usage = """
           delivery [--messages N] [--size-kb K] [--connections C] [--runs R] [--batch-sizes B1,B2,…]
-                   [--chunk N] [--warmup N] [--no-reconnect-source] [--no-breakdown]
+                   [--chunk N] [--warmup N] [--no-reconnect-source] [--no-breakdown] [--no-dkim]
                    [--timeout-minutes M] [--hold S] [--work DIR] [--keep]
               N bulk messages of about K KiB queued in the outbox and sent by the DeliveryWorker over C SMTP
               connections to Postfix's smtp-sink on 127.0.0.1, against smtp-source sending the same number
               and size over C sessions (the limit); checks the sink received exactly N. Needs /usr/sbin/smtp-sink
               and smtp-source (Debian package postfix; no Postfix daemon is started) and root (sink runs -u nobody).
-              Then a breakdown (query plans, cost of each outbox call, the engine with a discarding sender).
+              Messages are DKIM-signed with a 2048-bit RSA key made for the run (--no-dkim: unsigned); 100 of the warm-up's
+              messages, as the sink dumped them, are verified with MimeKit against the run's public key.
+              Then a breakdown (query plans, cost of each outbox call, composing with and without signing, the engine with a discarding sender).
               Defaults: 10000 messages, 60 KiB, 8 connections, 1 run, batch sizes 50,500. Exit code 1 when a check fails.
         """;
 
@@ -66,6 +70,8 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
 
     private MessageBody _body = null!;
     private int _wireBytes;
+    private readonly BenchDkim? _dkim = options.Dkim ? new BenchDkim() : null;
+    private BenchDkim.Verification? _verified;
 
     /// <summary>Parses the mode's arguments (everything after "delivery") and runs it.</summary>
     public static async Task<int> MainAsync(string[] args, TextWriter output)
@@ -91,6 +97,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
             "--hold" => o with { HoldSeconds = a.Count(0) },
             "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
             "--keep" => o with { Keep = true },
+            "--no-dkim" => o with { Dkim = false },
             _ => throw BenchArgs.Unknown(name),
         });
         if (options is null)
@@ -138,6 +145,9 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
                     return Fail();
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {warmup.Rate:N0} msg/s; the sink wrote {warmup.DumpedFiles} files of {warmup.DumpedAverageBytes:N0} bytes on average (its own ~300 bytes of trace headers included)"));
+                if (warmup.Verified is { } v)
+                    output.WriteLine($"  DKIM: {v.Verified} of {Math.Min(100, v.Files)} of them verify with MimeKit and the run's public key");
+                _verified = warmup.Verified;
             }
 
             var runs = new List<RunResult>();
@@ -208,6 +218,7 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         public long StartWorkingSet;
         public TimeSpan SinkCpu;
         public int DumpedFiles;
+        public BenchDkim.Verification? Verified;
         public double DumpedAverageBytes;
         public long DatabaseBytes;
         public List<(TimeSpan At, long Sent, long WorkingSet, long GcHeap)> Timeline = [];
@@ -227,6 +238,9 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         ["Smtp:Security"] = "None",
         ["Smtp:Connections"] = options.Connections.ToString(CultureInfo.InvariantCulture),
         ["Delivery:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
+        ["Dkim:Domain"] = _dkim?.Settings["Dkim:Domain"],
+        ["Dkim:Selector"] = _dkim?.Settings["Dkim:Selector"],
+        ["Dkim:PrivateKey"] = _dkim?.Settings["Dkim:PrivateKey"],
     };
 
     /// <summary>One delivery of <paramref name="count"/> messages on a fresh database to a fresh sink, by the registered worker and sender.</summary>
@@ -262,6 +276,12 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
             result.DumpedFiles = files.Length;
             result.DumpedAverageBytes = files.Length == 0 ? 0 : files.Average(f => new FileInfo(f).Length);
             Check(files.Length == count, $"{label}: smtp-sink dumped {files.Length} messages, expected {count}");
+            if (_dkim is not null)
+            {
+                result.Verified = await _dkim.VerifyDumpsAsync(dumpFolder, 100, 20261127, cancellationToken);
+                var wanted = Math.Min(100, files.Length);
+                Check(result.Verified.Verified == wanted, $"{label}: DKIM: {result.Verified.Verified} of {wanted} sunk messages verify: {string.Join("; ", result.Verified.Failures.Take(5))}");
+            }
             Directory.Delete(dumpFolder, recursive: true);
         }
         return result;
@@ -447,6 +467,8 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         public double SelectKeysOnlyMs;
         public double ComposeUs;
         public double ComposeKb;
+        public BenchDkim.CompositionCost? Signed;
+        public BenchDkim.CompositionCost? Unsigned;
         public double MarkSentUs;
         public double MarkSentParallelUs;
         public DeliveryResult Discard = null!;
@@ -534,6 +556,12 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         var composed = rounds * claimed.Count;
         result.ComposeUs = composeClock.Elapsed.TotalMicroseconds / composed;
         result.ComposeKb = (GC.GetTotalAllocatedBytes(precise: true) - composeAllocated) / 1024.0 / composed;
+        // Signing's share: the same messages with the gateway's composer and with one that does not sign (CPU of this thread, CRLF as SMTP writes).
+        using (var unsigned = new MessageComposer(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeliveryOptions>>(), Microsoft.Extensions.Options.Options.Create(new DkimOptions()),
+            services.GetRequiredService<IHostEnvironment>(), TimeProvider.System))
+            result.Unsigned = BenchDkim.Measure(unsigned, claimed, rounds);
+        if (_dkim is not null)
+            result.Signed = BenchDkim.Measure(composer, claimed, rounds);
 
         // MarkSentAsync: one write transaction per message; alone, then from C lanes at once.
         var half = claimed.Count / 2;
@@ -679,6 +707,10 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
         text.AppendLine(inv, $"{n:N0} messages of {_wireBytes:N0} bytes ({_wireBytes / 1024.0:0.0} KiB on the wire), {c} SMTP connection(s), {runs.Count} run(s), started {started:yyyy-MM-dd HH:mm} UTC, load average {loadBefore} → {loadAfter}. "
             + $"GC: {(GCSettings.IsServerGC ? "server" : "workstation")} (the bench executable; the gateway itself is an ASP.NET Core app and uses server GC by default).");
         text.AppendLine();
+        text.AppendLine(options.Dkim
+            ? $"DKIM: every message signed rsa-sha256 (relaxed/relaxed) with a 2048-bit RSA key made for the run; {(_verified is { } v ? $"{v.Verified} of {Math.Min(100, v.Files)} of the warm-up's messages, as smtp-sink dumped them, verify with MimeKit's DkimVerifier and the run's public key" : "no warm-up, so no sunk message was verified")}."
+            : "DKIM: off (--no-dkim).");
+        text.AppendLine();
         text.AppendLine("| Sender | msg/s (median) | min – max | Ratio to smtp-source -d | CPU ours (µs/msg) | Allocated | Peak working set (sampled / lifetime) | GC heap peak | Live heap once all sent |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         double Med(IEnumerable<double> v) => Stats.Median(v);
@@ -724,6 +756,8 @@ public sealed partial class DeliveryBenchmark(DeliveryBenchmarkOptions options, 
             text.AppendLine(inv, $"| … its SELECT alone (bodies joined before the ORDER BY … LIMIT) | {breakdown.SelectWithBodiesMs:0.0} ms |");
             text.AppendLine(inv, $"| … the same SELECT without the body columns, plus reading the one body | {breakdown.SelectKeysOnlyMs:0.0} ms |");
             text.AppendLine(inv, $"| `MessageComposer.Compose` + MIME serialisation (1 thread) | {breakdown.ComposeUs:0} µs/msg, {breakdown.ComposeKb:0} KiB allocated |");
+            if (breakdown.Unsigned is { } plain)
+                text.AppendLine(inv, $"| … CPU of this thread, unsigned{(breakdown.Signed is { } signed ? $" / signed (signing {signed.CpuMicros - plain.CpuMicros:0} µs)" : "")} | {plain.CpuMicros:0} µs, {plain.AllocatedKiB:0.0} KiB{(breakdown.Signed is { } s2 ? $" / {s2.CpuMicros:0} µs, {s2.AllocatedKiB:0.0} KiB" : "")} |");
             text.AppendLine(inv, $"| `OutboxStore.MarkSentAsync` alone / from {c} lanes at once | {breakdown.MarkSentUs:0} µs / {breakdown.MarkSentParallelUs:0} µs per msg |");
             text.AppendLine(inv, $"| Whole engine with a sender that serialises and discards (no network) | {d.Rate:N0} msg/s, {d.CpuPerMessageUs:N0} µs CPU/msg, {d.Allocated / 1024.0 / Math.Max(1, (double)n):N0} KiB/msg allocated, live heap once sent {Mib(d.LiveHeapAfter)} |");
             text.AppendLine();

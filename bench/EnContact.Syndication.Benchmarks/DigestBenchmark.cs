@@ -41,6 +41,14 @@ public sealed record DigestBenchmarkOptions
     public TimeSpan? Timeout { get; init; }
     public string? WorkFolder { get; init; }
     public bool Keep { get; init; }
+    /// <summary>Sign with a 2048-bit RSA key made for the run (off: the checks before sending are overridden, as an administrator would).</summary>
+    public bool Dkim { get; init; } = true;
+    /// <summary>smtp-source sends as many messages of the same size over as many sessions to the same sink, after the gateway.</summary>
+    public bool Source { get; init; } = true;
+    /// <summary>Messages of the edition sent again to a sink that dumps them, whose DKIM signatures are verified.</summary>
+    public int VerifySample { get; init; } = 100;
+    /// <summary>Messages of the edition composed with and without signing to measure signing's share.</summary>
+    public int CostSample { get; init; } = 1_000;
 }
 
 /// <summary>
@@ -57,13 +65,17 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
 {
     public const string Usage = """
           digest [--subscribers N] [--articles A] [--sections S] [--connections C] [--batch B] [--seed X]
-                 [--no-breakdown] [--timeout-minutes M] [--work DIR] [--keep]
+                 [--no-dkim] [--no-source] [--verify N] [--no-breakdown] [--timeout-minutes M] [--work DIR] [--keep]
               A whole edition for N subscribers with A articles in S sections, from DigestBuilder.BuildAsync to the
               last message accepted by Postfix's smtp-sink on 127.0.0.1 (C SMTP connections, Delivery:BatchSize B):
               wall time and share of build, rendering, enqueuing and sending, messages/s, CPU, peak working set and
               GC heap (sampled every 100 ms). Checks every mailable subscriber whose sections have articles got exactly
-              one message (outbox and smtp-sink's counter agree) and nothing failed. Then a breakdown of the rendering
-              (subscribers' load, each copy: template, CSS inlining, text; links) on the same store.
+              one message (outbox and smtp-sink's counter agree) and nothing failed. Letters are DKIM-signed with a 2048-bit
+              RSA key made for the run (--no-dkim: unsigned, the checks before sending overridden). Then, in the same run:
+              smtp-source sends N messages of the same size over C sessions to the same sink (--no-source: not), N of the
+              edition's messages are sent again to a sink that dumps them and their signatures are verified with MimeKit
+              against the run's public key (--verify N, default 100), and composing is timed with and without signing.
+              Then a breakdown of the rendering (subscribers' load, each copy: template, CSS inlining, text; links).
               Needs /usr/sbin/smtp-sink (Debian package postfix; no Postfix daemon is started) and root (sink runs -u nobody).
               Defaults: 100000 subscribers, 20 articles, 3 sections, 8 connections, batch 500. Exit code 1 when a check fails.
         """;
@@ -85,10 +97,18 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             "--timeout-minutes" => o with { Timeout = TimeSpan.FromMinutes(a.Count(1)) },
             "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
             "--keep" => o with { Keep = true },
+            "--no-dkim" => o with { Dkim = false },
+            "--no-source" => o with { Source = false },
+            "--verify" => o with { VerifySample = a.Count(0) },
             _ => throw BenchArgs.Unknown(name),
         });
         if (options is null)
             return 2;
+        if (options.Source && !File.Exists(SmtpSource.Path))
+        {
+            Console.Error.WriteLine($"{SmtpSource.Path} is needed (apt-get install postfix), or --no-source.");
+            return 2;
+        }
         if (options.Sections > SubscribersOptions.DefaultSections.Length || options.Connections > 64 || options.BatchSize > 10_000)
         {
             Console.Error.WriteLine($"--sections at most {SubscribersOptions.DefaultSections.Length}, --connections at most 64 (Smtp:Connections), --batch at most 10000");
@@ -162,6 +182,12 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         public string? QueueLogLine;
         public string? BuildLogLine;
         public int DistinctBodies;
+        public SmtpSource.Run? Source;
+        public long SourceWireBytes;
+        public TimeSpan SourceSinkCpu;
+        public BenchDkim.CompositionCost? Signed;
+        public BenchDkim.CompositionCost? Unsigned;
+        public BenchDkim.Verification? Verified;
     }
 
     private sealed class CopyBreakdown
@@ -244,8 +270,9 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         var ledger = Path.Combine(work, "data", "digest-ledger.txt");
         File.Delete(ledger);
 
+        using var dkim = options.Dkim ? new BenchDkim() : null;
         await using var sink = await SmtpSink.StartAsync(work, "digest", null, cancellationToken);
-        var app = await CreateGatewayAsync(work, database, ledger, sink.Port, logs, cancellationToken);
+        var app = await CreateGatewayAsync(work, database, ledger, sink.Port, dkim, logs, cancellationToken);
         Breakdown? breakdown = null;
         try
         {
@@ -335,6 +362,9 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             Check(result.ItemCount == options.Articles, $"the edition holds {result.ItemCount} articles, expected {options.Articles}");
             result.DatabaseBytes = new[] { "", "-wal" }.Sum(s => File.Exists(database + s) ? new FileInfo(database + s).Length : 0);
 
+            if (_failures.Count == 0)
+                await SigningAsync(result, services, connections, campaign, work, dkim, cancellationToken);
+
             if (options.Breakdown && _failures.Count == 0)
                 breakdown = await BreakdownAsync(services, connections, result.EditionKey, cancellationToken);
         }
@@ -344,12 +374,24 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             SqliteConnection.ClearAllPools();
         }
 
+        var fromSource = 0L;
+        if (options.Source && _failures.Count == 0)
+        {
+            // The limit, in the same run and through the same sink: as many messages of the letter's size over as many sessions.
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"smtp-source -d: {result.Sent:N0} messages of {result.SourceWireBytes:N0} bytes over {options.Connections} sessions…"));
+            var sinkCpu = sink.CpuTime();
+            result.Source = await SmtpSource.RunAsync(work, "digest-source", sink.Port, (int)result.Sent, result.SourceWireBytes, options.Connections, "from@en-contact.com", reuseConnections: true, cancellationToken);
+            result.SourceSinkCpu = sink.CpuTime() - sinkCpu;
+            Check(!result.Source.TimedOut && result.Source.ExitCode == 0, $"smtp-source exited with {result.Source.ExitCode}: {SmtpSink.Tail(result.Source.OutputFile, 300)}");
+            fromSource = result.Sent;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {result.Sent / result.Source.Elapsed.TotalSeconds:N0} msg/s ({result.Source.Elapsed.TotalSeconds:0.00} s)"));
+        }
         result.SinkCounted = await sink.StopAsync();
-        Check(result.SinkCounted == result.Sent, $"smtp-sink counted {result.SinkCounted} messages, the outbox says {result.Sent} sent");
+        Check(result.SinkCounted == result.Sent + fromSource, $"smtp-sink counted {result.SinkCounted} messages, the outbox says {result.Sent} sent and smtp-source sent {fromSource}");
         return (result, breakdown);
     }
 
-    private async Task<WebApplication> CreateGatewayAsync(string work, string database, string ledger, int port, ILoggerProvider logs, CancellationToken cancellationToken)
+    private async Task<WebApplication> CreateGatewayAsync(string work, string database, string ledger, int port, BenchDkim? dkim, ILoggerProvider logs, CancellationToken cancellationToken)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -366,6 +408,8 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         };
         for (var i = 0; i < SectionNames.Length; i++)
             overrides[$"Subscribers:Sections:{i}"] = SectionNames[i];
+        foreach (var (key, value) in dkim?.Settings ?? [])
+            overrides[key] = value;
         return await BenchGateway.CreateAppAsync(work, Path.Combine(work, "content"), database, overrides, logs, cancellationToken);
     }
 
@@ -455,7 +499,20 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         mark = Mark();
         clock.Restart();
         result.Queued = await queue.QueueAsync(edition.Key, cancellationToken);
+        if (result.Queued == 0 && !options.Dkim)
+        {
+            // Unsigned mail through a relay is held by the checks before sending: released with an override, as an administrator would.
+            var store = services.GetRequiredService<DigestStore>();
+            if (await store.ReleaseAsync(edition.Key, "benchmark --no-dkim: unsigned on purpose, to compare with signing", cancellationToken))
+                result.Queued = await queue.QueueAsync(edition.Key, cancellationToken);
+        }
         var queueElapsed = clock.Elapsed;
+        if (result.Queued == 0)
+        {
+            var held = (await services.GetRequiredService<DigestStore>().GetAsync(edition.Key, cancellationToken))?.Edition;
+            _failures.Add($"QueueAsync queued nothing: the edition is {held?.Status} ({held?.Reason})");
+            return;
+        }
         var queuedAt = total.Elapsed;
         Close(Phase.Queue, mark, queueElapsed);
 
@@ -525,6 +582,89 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
             ? System.Text.Json.JsonSerializer.Deserialize<DigestSnapshot>(json)!.Sections.Count : 0;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  build {buildElapsed.TotalSeconds:0.00} s, QueueAsync {queueElapsed.TotalSeconds:0.00} s (rendered {result.RenderMs / 1000.0:0.00} s, queued {result.EnqueueMs / 1000.0:0.00} s), send {result.SendElapsed.TotalSeconds:0.00} s: {result.Queued / result.SendElapsed.TotalSeconds:N0} msg/s; total {result.Total.TotalSeconds:0.00} s"));
+    }
+
+    // ------------------------------------------------------------------ signing
+
+    /// <summary>
+    /// In the same run, on the edition's own messages (outbox rows read back with their stored bodies):
+    /// composing and writing each with the gateway's composer and with one that does not sign (signing's
+    /// share of the send phase's CPU); then, signed, a sample sent by an <see cref="SmtpMailSender"/> to a
+    /// second smtp-sink that dumps them, and every dump's DKIM-Signature verified by MimeKit with the run's public key.
+    /// </summary>
+    private async Task SigningAsync(RunResult result, IServiceProvider services, Database connections, string campaign, string work, BenchDkim? dkim, CancellationToken cancellationToken)
+    {
+        var items = await ReadItemsAsync(connections, campaign, Math.Max(options.CostSample, options.VerifySample), cancellationToken);
+        var composer = services.GetRequiredService<MessageComposer>();
+        using var unsigned = new MessageComposer(services.GetRequiredService<IOptions<DeliveryOptions>>(), Options.Create(new DkimOptions()),
+            services.GetRequiredService<IHostEnvironment>(), TimeProvider.System);
+        var sample = items.Take(options.CostSample).ToList();
+        result.Unsigned = BenchDkim.Measure(unsigned, sample, rounds: 2);
+        if (dkim is not null)
+            result.Signed = BenchDkim.Measure(composer, sample, rounds: 2);
+        result.SourceWireBytes = (long)Math.Round((result.Signed ?? result.Unsigned).WireBytes);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Composing and writing one message ({sample.Count} of the edition's, twice): {(result.Signed is { } signed ? $"signed {signed.CpuMicros:0} µs CPU, {signed.AllocatedKiB:0.0} KiB; " : "")}unsigned {result.Unsigned.CpuMicros:0} µs, {result.Unsigned.AllocatedKiB:0.0} KiB; {result.SourceWireBytes:N0} bytes on the wire on average"));
+        if (dkim is null || options.VerifySample == 0)
+            return;
+
+        var dumpFolder = Path.Combine(work, "dump-verify");
+        await using (var dumpSink = await SmtpSink.StartAsync(work, "digest-verify", dumpFolder, cancellationToken))
+        {
+            var returnPath = services.GetRequiredService<ReturnPath>();
+            await using (var sender = new SmtpMailSender(Options.Create(new SmtpOptions { Host = "127.0.0.1", Port = dumpSink.Port, Security = SmtpSecurity.None, Connections = 1 }),
+                TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SmtpMailSender>.Instance))
+            {
+                foreach (var item in items.Take(options.VerifySample))
+                {
+                    using var message = composer.Compose(item);
+                    await sender.SendAsync(message, returnPath.EnvelopeSenderFor(item.MessageId), cancellationToken);
+                }
+            }
+            await dumpSink.StopAsync();
+        }
+        result.Verified = await dkim.VerifyDumpsAsync(dumpFolder, options.VerifySample, options.Seed, cancellationToken);
+        Directory.Delete(dumpFolder, recursive: true);
+        var wanted = Math.Min(options.VerifySample, items.Count);
+        Check(result.Verified.Files == wanted && result.Verified.Verified == wanted,
+            $"DKIM: {result.Verified.Verified} of {wanted} sunk messages verify ({result.Verified.Files} dumped): {string.Join("; ", result.Verified.Failures.Take(5))}");
+        output.WriteLine($"DKIM: {result.Verified.Verified} of {result.Verified.Files} sunk messages verify with MimeKit's DkimVerifier and the run's public key");
+    }
+
+    /// <summary>Up to <paramref name="count"/> of the edition's outbox rows as the delivery worker claims them (one body object per stored body), in message-key order (a hash: a spread sample).</summary>
+    private static async Task<List<OutboxItem>> ReadItemsAsync(Database connections, string campaign, int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT o.message_key, o.campaign, o.kind, o.recipient, o.recipient_name, o.body_key, o.variables_json, o.unsubscribe_url, o.message_id,
+                   b.subject, b.text_body, b.html_body
+            FROM outbox o JOIN outbox_bodies b ON b.body_key = o.body_key
+            WHERE o.campaign = '{campaign}' ORDER BY o.message_key LIMIT {count}
+            """;
+        var bodies = new Dictionary<string, MessageBody>(StringComparer.Ordinal);
+        var items = new List<OutboxItem>(count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var bodyKey = reader.GetString(5);
+            if (!bodies.TryGetValue(bodyKey, out var body))
+                bodies[bodyKey] = body = new MessageBody(reader.GetString(9), reader.GetString(10), reader.GetString(11));
+            items.Add(new OutboxItem
+            {
+                MessageKey = reader.GetString(0),
+                Campaign = reader.GetString(1),
+                Kind = EnumText.Parse<MailKind>(reader.GetString(2), "mail kind"),
+                Recipient = reader.GetString(3),
+                RecipientName = reader.IsDBNull(4) ? null : reader.GetString(4),
+                Body = body,
+                Variables = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [],
+                UnsubscribeUrl = reader.IsDBNull(7) ? null : reader.GetString(7),
+                MessageId = reader.GetString(8),
+                Attempts = 1,
+            });
+        }
+        return items;
     }
 
     // ------------------------------------------------------------------ breakdown
@@ -742,6 +882,38 @@ public sealed partial class DigestBenchmark(DigestBenchmarkOptions options, Text
         text.AppendLine(inv, $"| CPU, our process (of {Environment.ProcessorCount} × wall available) / smtp-sink during the send | {cpu:0.0} s ({cpu / total / Environment.ProcessorCount * 100:0} % of the machine) / {r.SinkCpu.TotalSeconds:0.0} s |");
         text.AppendLine(inv, $"| Allocated (all threads), GCs gen0 / gen1 / gen2 | {r.Phases.Values.Sum(p => p.Allocated) / 1048576.0:N0} MiB, {r.Phases.Values.Sum(p => p.Gen0)} / {r.Phases.Values.Sum(p => p.Gen1)} / {r.Phases.Values.Sum(p => p.Gen2)} |");
         text.AppendLine(inv, $"| Database after the run (+ WAL) | {Mib(r.DatabaseBytes)} |");
+        text.AppendLine();
+
+        var send = r.Phases[Phase.Send];
+        var rate = n / r.SendElapsed.TotalSeconds;
+        var cpuPerMessage = send.Cpu.TotalMilliseconds / Math.Max(1, n);
+        text.AppendLine(options.Dkim
+            ? $"DKIM: every letter signed rsa-sha256 (relaxed/relaxed) with a 2048-bit RSA key made for the run (d={BenchDkim.Domain}, s={BenchDkim.Selector})."
+            : "DKIM: off (--no-dkim); the checks before sending held the unsigned edition and the benchmark released it with an override.");
+        text.AppendLine();
+        text.AppendLine("| Against the limit (same run, same sink) | Value |");
+        text.AppendLine("|---|---:|");
+        text.AppendLine(inv, $"| Gateway, send phase ({options.Connections} connections) | {rate:N0} msg/s |");
+        if (r.Source is { } source)
+        {
+            var sourceRate = r.Sent / source.Elapsed.TotalSeconds;
+            text.AppendLine(inv, $"| smtp-source -d, {r.Sent:N0} messages of {r.SourceWireBytes:N0} bytes over {options.Connections} sessions, after the gateway | {sourceRate:N0} msg/s (CPU {source.Cpu.TotalSeconds:0.0} s, sink {r.SourceSinkCpu.TotalSeconds:0.0} s) |");
+            text.AppendLine(inv, $"| **Gateway / smtp-source** | **{rate / sourceRate:0.00}** |");
+        }
+        text.AppendLine(inv, $"| CPU per message, send phase (our process: outbox, composing, signing, SMTP) | {cpuPerMessage:0.00} ms |");
+        text.AppendLine(inv, $"| Allocated per message, send phase / bytes of a message on the wire | {send.Allocated / 1024.0 / Math.Max(1, n):0.0} KiB / {r.SourceWireBytes / 1024.0:0.0} KiB |");
+        if (r.Unsigned is { } plain)
+        {
+            var signing = r.Signed is { } signed ? signed.CpuMicros - plain.CpuMicros : 0;
+            text.AppendLine(inv, $"| Composing and writing one message, one thread (the edition's own messages): unsigned | {plain.CpuMicros:0} µs CPU, {plain.AllocatedKiB:0.0} KiB |");
+            if (r.Signed is { } s2)
+            {
+                text.AppendLine(inv, $"| … signed | {s2.CpuMicros:0} µs CPU, {s2.AllocatedKiB:0.0} KiB |");
+                text.AppendLine(inv, $"| … signing's share of the send phase's CPU per message | {signing:0} µs = {signing / 1000 / cpuPerMessage * 100:0} % |");
+            }
+        }
+        if (r.Verified is { } verified)
+            text.AppendLine(inv, $"| DKIM verification of sunk messages (MimeKit's DkimVerifier, the run's public key) | {verified.Verified} of {verified.Files} |");
         text.AppendLine();
 
         text.AppendLine("| Phase | Wall | Share of total | CPU (ours) | Allocated | GCs gen0/1/2 | Peak working set | Peak GC heap |");

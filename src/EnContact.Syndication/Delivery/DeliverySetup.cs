@@ -76,6 +76,17 @@ public static class DeliverySetup
 
     private static IEnumerable<string> DkimRules(DkimOptions dkim)
     {
+        if (dkim.HasEd25519)
+        {
+            if (!dkim.IsEnabled)
+                yield return "Ed25519PrivateKey: an ed25519-sha256 signature only comes second: set the RSA key too (Dkim:PrivateKey or Dkim:PrivateKeyPath), which every receiver checks";
+            if (string.IsNullOrWhiteSpace(dkim.Ed25519Selector))
+                yield return "Ed25519Selector: is required when an Ed25519 key is configured (its public key is published under its own selector)";
+            if (string.IsNullOrWhiteSpace(dkim.Ed25519PrivateKey) && !File.Exists(dkim.Ed25519PrivateKeyPath))
+                yield return $"Ed25519PrivateKeyPath: '{dkim.Ed25519PrivateKeyPath}' does not exist";
+            else if (DkimKeyProblem(string.IsNullOrWhiteSpace(dkim.Ed25519PrivateKey) ? File.ReadAllText(dkim.Ed25519PrivateKeyPath!) : dkim.Ed25519PrivateKey, ed25519: true) is { } edProblem)
+                yield return $"{(string.IsNullOrWhiteSpace(dkim.Ed25519PrivateKey) ? "Ed25519PrivateKeyPath" : "Ed25519PrivateKey")}: {edProblem}";
+        }
         if (!dkim.IsEnabled)
             yield break;
         if (string.IsNullOrWhiteSpace(dkim.Domain))
@@ -83,6 +94,25 @@ public static class DeliverySetup
         if (string.IsNullOrWhiteSpace(dkim.Selector))
             yield return "Selector: is required when a DKIM key is configured";
         if (string.IsNullOrWhiteSpace(dkim.PrivateKey) && !File.Exists(dkim.PrivateKeyPath))
+        {
             yield return $"PrivateKeyPath: '{dkim.PrivateKeyPath}' does not exist";
+            yield break;
+        }
+        // Checked at start, not at the first letter: an Ed25519 or broken key would otherwise stop every edition later.
+        if (DkimKeyProblem(string.IsNullOrWhiteSpace(dkim.PrivateKey) ? File.ReadAllText(dkim.PrivateKeyPath!) : dkim.PrivateKey, ed25519: false) is { } problem)
+            yield return $"{(string.IsNullOrWhiteSpace(dkim.PrivateKey) ? "PrivateKeyPath" : "PrivateKey")}: {problem}";
+    }
+
+    private static string? DkimKeyProblem(string pem, bool ed25519)
+    {
+        try
+        {
+            (ed25519 ? DkimSigning.Ed25519(pem, "d", "s") : new DkimSigning(pem, "d", "s")).Dispose();
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
     }
 }

@@ -1,7 +1,10 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using MimeKit;
-using MimeKit.Cryptography;
 using Microsoft.Extensions.Options;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math;
 
 namespace EnContact.Syndication.Delivery;
 
@@ -10,9 +13,11 @@ namespace EnContact.Syndication.Delivery;
 /// HTML, UTF-8), From/To/Subject/Date, the deterministic Message-ID, List-Id, and on bulk mail
 /// List-Unsubscribe (https + mailto) with List-Unsubscribe-Post (RFC 2369, RFC 8058) and a Feedback-ID
 /// (campaign:list:sender, for mailbox providers' complaint reports); DKIM-signed over those headers
-/// when a key is configured.
+/// when a key is configured. The body is prepared once per stored body (<see cref="WireTemplate"/>):
+/// per reader only the values are encoded, and the DKIM body hash is taken from the prepared pieces
+/// and those values, not from a second serialisation of the message.
 /// </summary>
-public sealed class MessageComposer
+public sealed class MessageComposer : IDisposable
 {
     /// <summary>Headers the DKIM signature covers when the message has them; RFC 8058 requires both unsubscribe headers among them.</summary>
     public static readonly string[] SignedHeaders =
@@ -36,7 +41,19 @@ public sealed class MessageComposer
     private readonly string? _unsubscribeMailbox;
     private readonly TimeProvider _time;
     private readonly MailboxAddress _from;
-    private readonly DkimSigner? _signer;
+    private readonly DkimSigning? _signer;
+    private readonly DkimSigning? _ed25519;
+    // Keyed by the body object: the outbox hands every message of an edition the same one, and a body nobody holds any more lets its preparation go.
+    private readonly ConditionalWeakTable<MessageBody, WireTemplate> _templates = new();
+
+    /// <summary>The header block as it travels (CRLF), which is what the signature covers.</summary>
+    private static readonly FormatOptions WireFormat = CreateWireFormat();
+
+    [ThreadStatic]
+    private static IncrementalHash? t_bodyHash;
+
+    [ThreadStatic]
+    private static MemoryStream? t_headers;
 
     public MessageComposer(IOptions<DeliveryOptions> delivery, IOptions<DkimOptions> dkim, IHostEnvironment environment, TimeProvider time)
     {
@@ -45,6 +62,8 @@ public sealed class MessageComposer
         _from = MailboxAddress.Parse(_delivery.From);
         _unsubscribeMailbox = MailInput.TryNormalizeAddress("UnsubscribeMailbox", _delivery.UnsubscribeMailbox, out var mailbox, out _) ? mailbox : null;
         (_signer, SigningKey) = CreateSigner(dkim.Value, environment);
+        if (_signer is not null && dkim.Value.HasEd25519)
+            _ed25519 = DkimSigning.Ed25519(ReadKey(dkim.Value.Ed25519PrivateKey, dkim.Value.Ed25519PrivateKeyPath, environment), dkim.Value.Domain!, dkim.Value.Ed25519Selector!);
     }
 
     /// <summary>The key every message is signed with; null when messages go unsigned (no key configured).</summary>
@@ -79,20 +98,41 @@ public sealed class MessageComposer
             message.Headers.Add("Feedback-ID", FeedbackId(item.Campaign));
         }
 
-        var body = new BodyBuilder
+        // Already encoded for 7-bit transport, so no relay re-encodes it and breaks the signature.
+        var template = _templates.GetValue(item.Body, static body => WireTemplate.Prepare(body.TextBody, body.HtmlBody));
+        if (_signer is null)
         {
-            TextBody = Fill(item.Body.TextBody, item.Variables, html: false),
-            HtmlBody = Fill(item.Body.HtmlBody, item.Variables, html: true),
-        };
-        message.Body = body.ToMessageBody();
-
-        if (_signer is not null)
-        {
-            // Sign the exact bytes that will travel: 7-bit safe encodings first, or a relay may re-encode and break the signature.
-            message.Prepare(EncodingConstraint.SevenBit);
-            _signer.Sign(message, HeadersToSign(message));
+            message.Body = template.Fill(item.Variables, null);
+            return message;
         }
+
+        var hash = t_bodyHash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> bodyHash = stackalloc byte[32];
+        try
+        {
+            message.Body = template.Fill(item.Variables, hash);
+        }
+        finally
+        {
+            hash.GetHashAndReset(bodyHash); // also when filling failed: the next message starts from a clean hash
+        }
+        var headers = t_headers ??= new MemoryStream(4096);
+        headers.SetLength(0);
+        message.WriteTo(WireFormat, headers, headersOnly: true);
+        var block = headers.GetBuffer().AsSpan(0, (int)headers.Length);
+        var signed = HeadersToSign(message);
+        var now = _time.GetUtcNow();
+        // Both signatures cover the same headers; the RSA one comes first, for receivers that read only one.
+        if (_ed25519 is not null)
+            message.Headers.Insert(0, _ed25519.Sign(block, signed, bodyHash, now));
+        message.Headers.Insert(0, _signer.Sign(block, signed, bodyHash, now));
         return message;
+    }
+
+    public void Dispose()
+    {
+        _signer?.Dispose();
+        _ed25519?.Dispose();
     }
 
     /// <summary>The mailto: that unsubscribes this message's reader, or null (no mailbox set, or no token for the reader).</summary>
@@ -142,20 +182,23 @@ public sealed class MessageComposer
         return result.ToString();
     }
 
-    private static (DkimSigner? Signer, DkimKey? Key) CreateSigner(DkimOptions dkim, IHostEnvironment environment)
+    private static (DkimSigning? Signer, DkimKey? Key) CreateSigner(DkimOptions dkim, IHostEnvironment environment)
     {
         if (!dkim.IsEnabled)
             return (null, null);
-        using var pem = !string.IsNullOrWhiteSpace(dkim.PrivateKey)
-            ? new StringReader(dkim.PrivateKey)
-            : (TextReader)File.OpenText(Path.GetFullPath(dkim.PrivateKeyPath!, environment.ContentRootPath));
-        var (privateKey, publicKey) = DkimKey.ReadPem(pem);
-        var signer = new DkimSigner(privateKey, dkim.Domain!, dkim.Selector!)
-        {
-            HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-            BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-            SignatureAlgorithm = privateKey is Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters ? DkimSignatureAlgorithm.Ed25519Sha256 : DkimSignatureAlgorithm.RsaSha256,
-        };
+        var signer = new DkimSigning(ReadKey(dkim.PrivateKey, dkim.PrivateKeyPath, environment), dkim.Domain!, dkim.Selector!);
+        var publicKey = new RsaKeyParameters(false, new BigInteger(1, signer.PublicKey.Modulus), new BigInteger(1, signer.PublicKey.Exponent));
         return (signer, new DkimKey(dkim.Domain!, dkim.Selector!, publicKey));
+    }
+
+    /// <summary>The PEM text given, or else the file's (relative to the content root).</summary>
+    private static string ReadKey(string? pem, string? path, IHostEnvironment environment) =>
+        !string.IsNullOrWhiteSpace(pem) ? pem : File.ReadAllText(Path.GetFullPath(path!, environment.ContentRootPath));
+
+    private static FormatOptions CreateWireFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
     }
 }

@@ -39,7 +39,8 @@ public sealed class ConfigDumpTests
         {
             ["Smtp:Password"] = "smtp-secret-value",
             ["Subscribers:PreviousTokenSecrets:0"] = "previous-link-secret-0123456789abcdef",
-            ["Dkim:PrivateKey"] = "-----BEGIN PRIVATE KEY-----",
+            // A real key: one that is not RSA would not let the gateway start.
+            ["Dkim:PrivateKey"] = TestDkim.PrivateKeyPem,
             ["Dkim:Domain"] = "en-contact.com",
             ["Dkim:Selector"] = "lettre",
         });
@@ -47,7 +48,7 @@ public sealed class ConfigDumpTests
         var text = ConfigDump.Render(gateway.Services, gateway.App.Configuration);
         var dump = JsonNode.Parse(text)!;
 
-        foreach (var secret in new[] { Gateway.AdminToken, Gateway.LinkSecret, Gateway.HashKey, "smtp-secret-value", "previous-link-secret", "BEGIN PRIVATE KEY" })
+        foreach (var secret in new[] { Gateway.AdminToken, Gateway.LinkSecret, Gateway.HashKey, "smtp-secret-value", "previous-link-secret", "PRIVATE KEY", TestDkim.PrivateKeyPem.Split('\n')[1] })
             Assert.DoesNotContain(secret, text);
         Assert.Equal(ConfigDump.Mask, (string?)dump["Subscribers"]?["TokenSecret"]);
         Assert.Equal(ConfigDump.Mask, (string?)dump["Subscribers"]?["PreviousTokenSecrets"]);

@@ -103,4 +103,30 @@ public sealed class SettingsValidationTests
         Assert.Contains(failure.Failures, f => f.StartsWith("Storage:Nope: is not a setting of Storage", StringComparison.Ordinal));
         Assert.Contains(failure.Failures, f => f.StartsWith("Digest:MinimumItems: 'beaucoup' is not a whole number", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Start_DkimKeyThatIsNotRsa_SaysSoBeforeAnyLetterIsSigned()
+    {
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => Gateway.CreateAsync(start: true, settings: new Dictionary<string, string?>
+        {
+            ["Dkim:Domain"] = "en-contact.com",
+            ["Dkim:Selector"] = "lettre",
+            ["Dkim:PrivateKey"] = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGJ5dGVzIG9mIGFuIGVkMjU1MTkga2V5IGZvciB0ZXN0cw==\n-----END PRIVATE KEY-----\n",
+        }));
+
+        Assert.Contains(failure.Failures, f => f.StartsWith("Dkim:PrivateKey: the DKIM key must be an RSA private key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_Ed25519KeyWithoutTheRsaKey_IsRefused()
+    {
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => Gateway.CreateAsync(start: true, settings: new Dictionary<string, string?>
+        {
+            ["Dkim:Domain"] = "en-contact.com",
+            ["Dkim:Ed25519PrivateKey"] = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGJ5dGVzIG9mIGFuIGVkMjU1MTkga2V5IGZvciB0ZXN0cw==\n-----END PRIVATE KEY-----\n",
+        }));
+
+        Assert.Contains(failure.Failures, f => f.StartsWith("Dkim:Ed25519PrivateKey: an ed25519-sha256 signature only comes second", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, f => f.StartsWith("Dkim:Ed25519Selector: is required", StringComparison.Ordinal));
+    }
 }

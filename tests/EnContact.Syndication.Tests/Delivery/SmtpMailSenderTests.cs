@@ -378,6 +378,47 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
         Assert.Equal($"smtp 127.0.0.1:{_server.Port} (4 connections)", sender.Description);
     }
 
+    [Fact]
+    public async Task SendAsync_SignedLetters_ArriveWithSignaturesThatVerify()
+    {
+        var sender = CreateSender();
+        using var composer = new MessageComposer(Options.Create(new DeliveryOptions()),
+            Options.Create(new DkimOptions { Domain = TestDkim.Domain, Selector = TestDkim.Selector, PrivateKey = TestDkim.PrivateKeyPem }),
+            new HostEnvironment(), new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56)));
+        // Lines that SMTP must dot-stuff, long lines, accents, whitespace runs: the relay must receive what was hashed.
+        var body = new MessageBody("La lettre n° 48 : l’été", ".\n. point\nBonjour {{prenom}},   voici " + new string('é', 300) + "\n{{unsubscribe_url}}\n",
+            "<p>.</p>\n.<p>Bonjour {{prenom}}</p>\t\n<a href=\"{{unsubscribe_url}}\">Se désinscrire</a>");
+        var readers = Enumerable.Range(0, 20).Select(i => new OutboxItem
+        {
+            MessageKey = $"k{i}", Campaign = "digest-2026-48", Kind = MailKind.Bulk, Recipient = $"lecteur{i}@example.com", RecipientName = $"Lecteur {i}",
+            Body = body, MessageId = $"{i:x32}@en-contact.com", Attempts = 1, UnsubscribeUrl = $"https://lettre.en-contact.com/d?token={i}",
+            Variables = new Dictionary<string, string> { ["prenom"] = $"Zoé  n° {i}", ["unsubscribe_url"] = $"https://lettre.en-contact.com/d?token={i}" },
+        }).ToList();
+
+        foreach (var reader in readers)
+        {
+            using var message = composer.Compose(reader);
+            await sender.SendAsync(message, CancellationToken.None);
+        }
+
+        Assert.Equal(readers.Count, _server.Messages.Count);
+        var verifier = composer.SigningKey!.Verifier();
+        foreach (var received in _server.Messages.Select(m => m.Message))
+        {
+            Assert.True(await verifier.VerifyAsync(received, received.Headers.Single(h => h.Id == HeaderId.DkimSignature)), received.MessageId);
+            var i = int.Parse(received.MessageId![..32], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(MessageComposer.Fill(body.TextBody, readers[i].Variables, html: false), received.TextBody!.ReplaceLineEndings("\n"));
+        }
+    }
+
+    private sealed class HostEnvironment : Microsoft.Extensions.Hosting.IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Testing";
+        public string ApplicationName { get; set; } = "tests";
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
+    }
+
     private SmtpMailSender CreateSender(Action<SmtpOptions>? configure = null, TimeProvider? time = null, ILogger<SmtpMailSender>? logger = null)
     {
         var options = new SmtpOptions

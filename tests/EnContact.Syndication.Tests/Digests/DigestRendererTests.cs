@@ -128,7 +128,11 @@ public sealed class DigestRendererTests
             UnsubscribeUrl = "https://lettre.en-contact.com/unsubscribe/" + new string('x', 67),
             Variables = new Dictionary<string, string> { ["unsubscribe_url"] = "https://lettre.en-contact.com/unsubscribe/" + new string('x', 67), ["preferences_url"] = "https://lettre.en-contact.com/preferences/" + new string('y', 67) },
         });
-        var htmlPart = message.BodyParts.OfType<MimeKit.TextPart>().Single(p => p.IsHtml);
+        using var wire = new MemoryStream();
+        await message.WriteToAsync(wire);
+        wire.Position = 0;
+        using var received = await MimeKit.MimeMessage.LoadAsync(wire);
+        var htmlPart = received.BodyParts.OfType<MimeKit.TextPart>().Single(p => p.IsHtml);
         using var measured = new MemoryStream();
         htmlPart.WriteTo(measured);
 
