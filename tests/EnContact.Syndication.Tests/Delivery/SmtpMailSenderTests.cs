@@ -411,6 +411,28 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task SendAsync_SignedLetterToAnInternationalAddress_ArrivesWithASignatureThatVerifies()
+    {
+        var sender = CreateSender();
+        using var composer = new MessageComposer(Options.Create(new DeliveryOptions()),
+            Options.Create(new DkimOptions { Domain = TestDkim.Domain, Selector = TestDkim.Selector, PrivateKey = TestDkim.PrivateKeyPem }),
+            new HostEnvironment(), new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56)));
+        var item = new OutboxItem
+        {
+            MessageKey = "k", Campaign = "digest-2026-48", Kind = MailKind.Bulk, Recipient = "zoé@exemple.fr", RecipientName = "Zoé Lecteur",
+            Body = new MessageBody("La lettre n° 48 : l’été", "Bonjour {{prenom}}", "<p>Bonjour {{prenom}}</p>"), MessageId = $"{1:x32}@en-contact.com", Attempts = 1,
+            UnsubscribeUrl = "https://lettre.en-contact.com/d?token=1", Variables = new Dictionary<string, string> { ["prenom"] = "Zoé" },
+        };
+
+        using (var message = composer.Compose(item))
+            await sender.SendAsync(message, CancellationToken.None);
+
+        var received = Assert.Single(_server.Messages);
+        Assert.True(received.MailParameters.ContainsKey("SMTPUTF8"));
+        Assert.True(await composer.SigningKey!.Verifier().VerifyAsync(received.Message, received.Message.Headers.Single(h => h.Id == HeaderId.DkimSignature)));
+    }
+
     private sealed class HostEnvironment : Microsoft.Extensions.Hosting.IHostEnvironment
     {
         public string EnvironmentName { get; set; } = "Testing";
