@@ -160,24 +160,12 @@ public sealed class MessageComposer : IDisposable
     {
         if (variables.Count == 0 || !template.Contains("{{", StringComparison.Ordinal))
             return template;
-        var result = new StringBuilder(template.Length + 64);
-        var position = 0;
-        while (position < template.Length)
+        var (pieces, placeholders) = WireTemplate.Split(template, html);
+        var result = new StringBuilder(template.Length + 64).Append(pieces[0]);
+        for (var i = 0; i < placeholders.Count; i++)
         {
-            var open = template.IndexOf("{{", position, StringComparison.Ordinal);
-            var close = open < 0 ? -1 : template.IndexOf("}}", open + 2, StringComparison.Ordinal);
-            if (open < 0 || close < 0)
-            {
-                result.Append(template, position, template.Length - position);
-                break;
-            }
-            result.Append(template, position, open - position);
-            var name = template[(open + 2)..close].Trim();
-            if (variables.TryGetValue(name, out var value))
-                result.Append(html ? HtmlText.Encode(value) : value);
-            else
-                result.Append(template, open, close + 2 - open);
-            position = close + 2;
+            var slot = placeholders[i];
+            result.Append(variables.TryGetValue(slot.Name, out var value) ? html ? HtmlText.Encode(value) : value : slot.Literal).Append(pieces[i + 1]);
         }
         return result.ToString();
     }

@@ -31,7 +31,7 @@ public sealed class WireTemplate
     public string Boundary { get; }
 
     /// <summary>One placeholder: the variable's name, the text left when the reader has no such value, and whether its value is HTML-encoded.</summary>
-    private readonly record struct Slot(string Name, string Literal, bool Html);
+    internal readonly record struct Slot(string Name, string Literal, bool Html);
 
     public static WireTemplate Prepare(string text, string html)
     {
@@ -133,8 +133,8 @@ public sealed class WireTemplate
 
     private static void Ascii(ArrayBufferWriter<byte> writer, string text) => writer.Advance(Encoding.ASCII.GetBytes(text, writer.GetSpan(text.Length)));
 
-    /// <summary>The template cut at its placeholders, parsed exactly as <see cref="MessageComposer.Fill"/> parses it: pieces.Count == placeholders.Count + 1.</summary>
-    private static (List<string> Pieces, List<Slot> Placeholders) Split(string template, bool html)
+    /// <summary>The template cut at its <c>{{name}}</c> placeholders (also what <see cref="MessageComposer.Fill"/> fills): pieces.Count == placeholders.Count + 1.</summary>
+    internal static (List<string> Pieces, List<Slot> Placeholders) Split(string template, bool html)
     {
         var pieces = new List<string>();
         var placeholders = new List<Slot>();
