@@ -814,8 +814,11 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
             foreach (var (x, i) in r.Instances.Select((x, i) => (x, i + 1)))
                 text.AppendLine(inv, $"| Process {i}: sent, peak RSS (VmHWM), CPU | {x.SentByIt:N0}, {Mib(x.PeakRss)}, {x.Cpu.TotalSeconds:0} s ({x.Cpu.TotalSeconds / r.Send.TotalSeconds / Environment.ProcessorCount * 100:0} % of the machine) |");
             text.AppendLine(inv, $"| smtp-sink CPU during the send | {r.SinkCpu.TotalSeconds:0} s |");
-            text.AppendLine(inv, $"| smtp-source -d, {r.SourceCount:N0} messages, same size, {options.Instances * options.Connections} sessions, same sink | {r.SourceElapsed.TotalSeconds:0.0} s, {sourceRate:N0} msg/s (CPU {r.SourceCpu.TotalSeconds:0} s) |");
-            text.AppendLine(inv, $"| Gateway / smtp-source | **{rate / sourceRate:0.00}** |");
+            if (r.SourceCount > 0)
+            {
+                text.AppendLine(inv, $"| smtp-source -d, {r.SourceCount:N0} messages, same size, {options.Instances * options.Connections} sessions, same sink | {r.SourceElapsed.TotalSeconds:0.0} s, {sourceRate:N0} msg/s (CPU {r.SourceCpu.TotalSeconds:0} s) |");
+                text.AppendLine(inv, $"| Gateway / smtp-source | **{rate / sourceRate:0.00}** |");
+            }
             text.AppendLine();
         }
         text.AppendLine(inv,
