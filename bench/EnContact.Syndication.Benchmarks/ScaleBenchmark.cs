@@ -37,6 +37,8 @@ public sealed record ScaleBenchmarkOptions
     /// <summary>Messages smtp-source sends for the wire-speed limit; default the edition's size; 0: not measured.</summary>
     public int? SourceMessages { get; init; }
     public TimeSpan? Timeout { get; init; }
+    /// <summary>The serve process queues the edition (its scheduler's first pass), not this process: its peak RSS then covers queuing and sending, as in production.</summary>
+    public bool ServeQueues { get; init; }
     public string? WorkFolder { get; init; }
     public bool Keep { get; init; }
 }
@@ -52,7 +54,7 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
 {
     public const string Usage = """
           scale [--storage sqlite|postgresql] [--subscribers N] [--instances 0|1|2] [--connections C] [--batch B]
-                [--articles A] [--writer-interval-ms W] [--source-messages M] [--timeout-minutes T] [--work DIR] [--keep]
+                [--articles A] [--writer-interval-ms W] [--source-messages M] [--timeout-minutes T] [--serve-queues] [--work DIR] [--keep]
               One edition of N readers (3 sections, 8 copies) queued by DigestQueue in this process while a concurrent
               writer (an article saved, then a person subscribing, every W ms; 0: none) records each write's latency:
               queuing time as DigestQueue logs it (render, queue, longest transaction), peak working set and GC heap of
@@ -62,6 +64,9 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
               messages/s, each process's peak RSS and CPU; then smtp-source sends M messages of the same size over
               I × C sessions to the same sink (the wire-speed limit). PostgreSQL: the server named by
               ENCONTACT_BENCH_POSTGRES (eval "$(bash bench/postgres.sh start)"), a new database per run, dropped after.
+              Letters are DKIM-signed with a 2048-bit key made for the run, as in production. --serve-queues (with I = 1):
+              the serve process queues the edition itself (its digest scheduler's first pass finds it ready), so its
+              peak RSS covers start-up, queuing and sending of the whole edition, as a production gateway's does.
               Needs /usr/sbin/smtp-sink and smtp-source (package postfix) and root when I > 0.
               Defaults: postgresql, 100000 subscribers, 1 instance, 8 connections, batch 500, 20 articles, writer every 20 ms.
               Exit code 1 when a check fails.
@@ -92,10 +97,16 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
             "--timeout-minutes" => o with { Timeout = TimeSpan.FromMinutes(a.Count(1)) },
             "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
             "--keep" => o with { Keep = true },
+            "--serve-queues" => o with { ServeQueues = true },
             _ => throw BenchArgs.Unknown(name),
         });
         if (options is null)
             return 2;
+        if (options.ServeQueues && options.Instances != 1)
+        {
+            Console.Error.WriteLine("--serve-queues needs --instances 1: one serve process queues and sends the edition");
+            return 2;
+        }
         if (options.Instances > 4 || options.Connections > 64 || options.BatchSize > 10_000)
         {
             Console.Error.WriteLine("--instances at most 4, --connections at most 64 (Smtp:Connections), --batch at most 10000");
@@ -238,7 +249,10 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
         var database = Path.Combine(_work, "data", "scale.db");
         var storageConnection = options.Storage == StorageProvider.PostgreSql ? await StorageConnectionAsync(cancellationToken) : null;
         await using var sink = options.Instances > 0 ? await SmtpSink.StartAsync(_work, "scale", null, cancellationToken) : null;
+        using var dkim = new BenchDkim();
         var settings = Settings(storageConnection, database, sink?.Port ?? 25);
+        foreach (var (key, value) in dkim.Settings)
+            settings[key] = value;
         var logs = new QueueLogCapture(result);
         var overrides = new Dictionary<string, string?>(settings)
         {
@@ -281,7 +295,10 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
                 using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 result.Quiet = await WriteLoopAsync(services, template, "quiet", quiet.Token);
             }
-            await QueueAsync(result, services, template, edition.Key, cancellationToken);
+            if (options.ServeQueues)
+                (result.Queued, result.Copies) = (options.Subscribers, 8); // checked once the serve process has queued it
+            else
+                await QueueAsync(result, services, template, edition.Key, cancellationToken);
             Check(result.Queued == options.Subscribers, $"QueueAsync queued {result.Queued} messages, expected {options.Subscribers} (every reader has a section with articles)");
             Check(result.Copies == 8, $"{result.Copies} copies rendered, expected 8 (all sections and the 7 subsets of 3)");
             Check(result.Quiet is not { Failures: > 0 } && result.DuringQueue is not { Failures: > 0 },
@@ -291,7 +308,7 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
             if (options.Instances > 0 && _failures.Count == 0)
             {
                 result.WireBytes = WireBytes(services, edition.Key, campaign);
-                await DeliverAsync(result, connections, control, sink!, settings, campaign, cancellationToken);
+                await DeliverAsync(result, connections, control, sink!, settings, edition.Key, campaign, cancellationToken);
                 await SourceAsync(result, sink!, cancellationToken);
                 result.SinkCounted = await sink!.StopAsync();
                 Check(result.SinkCounted == result.Sent + result.SourceCount,
@@ -511,7 +528,7 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
         return (int)counter.Length;
     }
 
-    private async Task DeliverAsync(Result result, Database connections, CampaignControl control, SmtpSink sink, Dictionary<string, string?> settings, string campaign, CancellationToken cancellationToken)
+    private async Task DeliverAsync(Result result, Database connections, CampaignControl control, SmtpSink sink, Dictionary<string, string?> settings, string editionKey, string campaign, CancellationToken cancellationToken)
     {
         var gateway = Path.Combine(AppContext.BaseDirectory, "EnContact.Syndication.dll");
         var processes = new List<(Process Process, int Port, string Log)>();
@@ -532,14 +549,17 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
                 };
                 start.Environment["DOTNET_ENVIRONMENT"] = "Production";
                 start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-                foreach (var (name, value) in ServeSettings(settings, folder))
+                foreach (var (name, value) in ServeSettings(settings, folder, options.ServeQueues))
                     start.Environment["ENCONTACT__" + name.Replace(":", "__", StringComparison.Ordinal)] = value;
                 processes.Add((Process.Start(start)!, port, log));
             }
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             foreach (var (process, port, log) in processes)
                 await WaitListeningAsync(http, process, port, log, cancellationToken);
-            output.WriteLine($"{processes.Count} serve process(es) up: {string.Join(", ", processes.Select(p => p.Process.Id))}; resuming the edition");
+            output.WriteLine($"{processes.Count} serve process(es) up: {string.Join(", ", processes.Select(p => p.Process.Id))}");
+            if (options.ServeQueues)
+                await WaitQueuedByServeAsync(result, connections, processes[0].Process, editionKey, campaign, deadline, cancellationToken);
+            output.WriteLine("Resuming the edition");
 
             var sinkCpuBefore = sink.CpuTime();
             var cpuBefore = processes.Select(p => ProcessCpu(p.Process.Id)).ToArray();
@@ -602,12 +622,36 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
         }
     }
 
-    /// <summary>A serve process's settings: the shared ones, with its own folders, nothing scheduled or watched but delivery.</summary>
-    private static Dictionary<string, string?> ServeSettings(Dictionary<string, string?> shared, string folder) => new(shared)
+    /// <summary>
+    /// Waits until the serve process's digest scheduler has queued the ready edition (its status moves
+    /// to sending), then checks it queued one message per reader in 8 copies' worth of section sets.
+    /// </summary>
+    private async Task WaitQueuedByServeAsync(Result result, Database connections, Process serve, string editionKey, string campaign, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        string? status = null;
+        while (clock.Elapsed < deadline && !serve.HasExited)
+        {
+            status = await ScalarAsync(connections, $"SELECT status FROM digest_editions WHERE edition_key = '{editionKey}'", cancellationToken) as string;
+            if (status is not "ready")
+                break;
+            await Task.Delay(200, cancellationToken);
+        }
+        result.QueueWall = clock.Elapsed;
+        result.Queued = (int)Convert.ToInt64(await ScalarAsync(connections, $"SELECT COUNT(*) FROM outbox WHERE campaign = '{campaign}'", cancellationToken));
+        var bodies = Convert.ToInt64(await ScalarAsync(connections, $"SELECT COUNT(DISTINCT body_key) FROM outbox WHERE campaign = '{campaign}'", cancellationToken));
+        Check(bodies == 7, $"the serve process queued {bodies} distinct bodies, expected 7 (8 copies; all sections and the 3-section subset are the same letter)");
+        Check(status == "sending", $"the serve process left the edition {status ?? "unread"} after {clock.Elapsed.TotalSeconds:0} s, expected sending (see its serve.log)");
+        Check(result.Queued == options.Subscribers, $"the serve process queued {result.Queued} messages, expected {options.Subscribers}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The serve process queued {result.Queued:N0} messages (seen after {result.QueueWall.TotalSeconds:0.0} s)"));
+    }
+
+    /// <summary>A serve process's settings: the shared ones, with its own folders, nothing scheduled or watched but delivery (and the digest's queuing when it queues).</summary>
+    private static Dictionary<string, string?> ServeSettings(Dictionary<string, string?> shared, string folder, bool queues) => new(shared)
     {
         ["Ingestion:Enabled"] = "false",
         ["Ingestion:ContentPath"] = Path.Combine(folder, "content"),
-        ["Digest:Enabled"] = "false",
+        ["Digest:Enabled"] = queues ? "true" : "false",
         ["Digest:LedgerPath"] = Path.Combine(folder, "ledger.txt"),
         ["Admin:ApiToken"] = BenchGateway.AdminToken,
         ["Templates:Path"] = BenchGateway.TemplatesFolder(),
@@ -735,23 +779,31 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
         text.AppendLine(inv, $"Scale run ({started:yyyy-MM-dd HH:mm} UTC; load {loadBefore} before, {loadAfter} after): {r.ServerVersion}; {options.Subscribers:N0} readers, "
             + $"{options.Articles} articles in 3 sections, {r.Copies} copies; database after queuing {r.DatabaseSize}. Set-up (not timed below): articles {r.ArticlesSetup.TotalSeconds:0.0} s, readers by SQL {r.SubscribersSetup.TotalSeconds:0.0} s, build {r.Build.TotalSeconds:0.00} s.");
         text.AppendLine();
-        text.AppendLine("| Queuing (`DigestQueue.QueueAsync`, in this process) | Value |");
-        text.AppendLine("|---|---:|");
-        text.AppendLine(inv, $"| Wall / as logged | {r.QueueWall.TotalSeconds:0.00} s / {r.LoggedMs / 1000.0:0.00} s ({r.Queued / r.QueueWall.TotalSeconds:N0} readers/s) |");
-        text.AppendLine(inv, $"| … reading readers, rendering, building requests (Render) | {r.RenderMs / 1000.0:0.00} s |");
-        text.AppendLine(inv, $"| … queuing transactions (Queue), {DigestQueue.PageSize:N0} readers each | {r.QueueMs / 1000.0:0.00} s |");
-        text.AppendLine(inv, $"| … longest transaction (Longest) | {r.LongestMs} ms |");
-        text.AppendLine(inv, $"| Working set: before → peak (50 ms samples) | {Mib(r.WorkingSetBefore)} → {Mib(r.PeakWorkingSet)} |");
-        text.AppendLine(inv, $"| GC heap: before → peak → after a full GC | {Mib(r.HeapBefore)} → {Mib(r.PeakHeap)} → {Mib(r.HeapAfter)} |");
-        if (r.Progress.Count > 0)
-            text.AppendLine("| Working set / GC heap at each progress line | " + string.Join(", ", r.Progress.Select(p => string.Create(inv, $"{p.Readers / 1000:N0}k: {p.WorkingSet / 1048576.0:N0}/{p.Heap / 1048576.0:N0}"))) + " MiB |");
-        if (r.DuringQueue is { } w && r.Quiet is { } q)
+        if (options.ServeQueues)
         {
-            text.AppendLine(inv, $"| Writer, quiet (5 s before): writes, median / p99 / max | {q.Writes}, {q.MedianMs:0.0} / {q.P99Ms:0.0} / {q.MaxMs:0.0} ms |");
-            text.AppendLine(inv, $"| Writer during the queuing: writes, median / p99 / **max** (its operation) | {w.Writes}, {w.MedianMs:0.0} / {w.P99Ms:0.0} / **{w.MaxMs:0.0} ms** ({w.MaxOp}) |");
-            text.AppendLine(inv, $"| Worst wait / longest queuing transaction | {w.MaxMs / Math.Max(1, r.LongestMs):0.00} |");
+            text.AppendLine(inv, $"Queued by the serve process itself (its digest scheduler), {r.Queued:N0} messages, seen {r.QueueWall.TotalSeconds:0.0} s after it answered: its peak RSS below covers start-up, queuing and sending.");
+            text.AppendLine();
         }
-        text.AppendLine();
+        else
+        {
+            text.AppendLine("| Queuing (`DigestQueue.QueueAsync`, in this process) | Value |");
+            text.AppendLine("|---|---:|");
+            text.AppendLine(inv, $"| Wall / as logged | {r.QueueWall.TotalSeconds:0.00} s / {r.LoggedMs / 1000.0:0.00} s ({r.Queued / r.QueueWall.TotalSeconds:N0} readers/s) |");
+            text.AppendLine(inv, $"| … reading readers, rendering, building requests (Render) | {r.RenderMs / 1000.0:0.00} s |");
+            text.AppendLine(inv, $"| … queuing transactions (Queue), {DigestQueue.PageSize:N0} readers each | {r.QueueMs / 1000.0:0.00} s |");
+            text.AppendLine(inv, $"| … longest transaction (Longest) | {r.LongestMs} ms |");
+            text.AppendLine(inv, $"| Working set: before → peak (50 ms samples) | {Mib(r.WorkingSetBefore)} → {Mib(r.PeakWorkingSet)} |");
+            text.AppendLine(inv, $"| GC heap: before → peak → after a full GC | {Mib(r.HeapBefore)} → {Mib(r.PeakHeap)} → {Mib(r.HeapAfter)} |");
+            if (r.Progress.Count > 0)
+                text.AppendLine("| Working set / GC heap at each progress line | " + string.Join(", ", r.Progress.Select(p => string.Create(inv, $"{p.Readers / 1000:N0}k: {p.WorkingSet / 1048576.0:N0}/{p.Heap / 1048576.0:N0}"))) + " MiB |");
+            if (r.DuringQueue is { } w && r.Quiet is { } q)
+            {
+                text.AppendLine(inv, $"| Writer, quiet (5 s before): writes, median / p99 / max | {q.Writes}, {q.MedianMs:0.0} / {q.P99Ms:0.0} / {q.MaxMs:0.0} ms |");
+                text.AppendLine(inv, $"| Writer during the queuing: writes, median / p99 / **max** (its operation) | {w.Writes}, {w.MedianMs:0.0} / {w.P99Ms:0.0} / **{w.MaxMs:0.0} ms** ({w.MaxOp}) |");
+                text.AppendLine(inv, $"| Worst wait / longest queuing transaction | {w.MaxMs / Math.Max(1, r.LongestMs):0.00} |");
+            }
+            text.AppendLine();
+        }
         if (r.Instances.Count > 0)
         {
             var rate = r.Sent / r.Send.TotalSeconds;
@@ -762,8 +814,11 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
             foreach (var (x, i) in r.Instances.Select((x, i) => (x, i + 1)))
                 text.AppendLine(inv, $"| Process {i}: sent, peak RSS (VmHWM), CPU | {x.SentByIt:N0}, {Mib(x.PeakRss)}, {x.Cpu.TotalSeconds:0} s ({x.Cpu.TotalSeconds / r.Send.TotalSeconds / Environment.ProcessorCount * 100:0} % of the machine) |");
             text.AppendLine(inv, $"| smtp-sink CPU during the send | {r.SinkCpu.TotalSeconds:0} s |");
-            text.AppendLine(inv, $"| smtp-source -d, {r.SourceCount:N0} messages, same size, {options.Instances * options.Connections} sessions, same sink | {r.SourceElapsed.TotalSeconds:0.0} s, {sourceRate:N0} msg/s (CPU {r.SourceCpu.TotalSeconds:0} s) |");
-            text.AppendLine(inv, $"| Gateway / smtp-source | **{rate / sourceRate:0.00}** |");
+            if (r.SourceCount > 0)
+            {
+                text.AppendLine(inv, $"| smtp-source -d, {r.SourceCount:N0} messages, same size, {options.Instances * options.Connections} sessions, same sink | {r.SourceElapsed.TotalSeconds:0.0} s, {sourceRate:N0} msg/s (CPU {r.SourceCpu.TotalSeconds:0} s) |");
+                text.AppendLine(inv, $"| Gateway / smtp-source | **{rate / sourceRate:0.00}** |");
+            }
             text.AppendLine();
         }
         text.AppendLine(inv,

@@ -160,13 +160,7 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         // claim locks the rows it reads and skips those another sender holds (no scope lock needed).
         await using var transaction = await connections.BeginWriteAsync(connection, null, cancellationToken);
 
-        await using var lease = connection.CreateCommand();
-        lease.Transaction = transaction;
-        lease.CommandText = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = @until, leased_by = @owner WHERE message_key = @key";
-        lease.Parameters.AddWithValue("@until", SqlValues.Instant(time.GetUtcNow() + options.Value.LeaseDuration));
-        lease.Parameters.AddWithValue("@owner", owner);
-        lease.Parameters.AddText("@key");
-
+        var until = SqlValues.Instant(time.GetUtcNow() + options.Value.LeaseDuration);
         var rows = new List<DueRow>();
         var settled = 0;
         // A few rounds at most: a round only comes up short when some candidates were suppressed.
@@ -177,13 +171,10 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
                 break;
             var suppressed = await SettleSuppressedAsync(connection, transaction, candidates, now, cancellationToken);
             settled += suppressed.Count;
-            foreach (var candidate in candidates.Where(c => !suppressed.Contains(c.Item.MessageKey)))
-            {
-                rows.Add(candidate);
-                // Leased at once, so that a further round (after suppressions) reads past it.
-                lease.Parameters["@key"].Value = candidate.Item.MessageKey;
-                await lease.ExecuteNonQueryAsync(cancellationToken);
-            }
+            var leased = candidates.Where(c => !suppressed.Contains(c.Item.MessageKey)).ToList();
+            rows.AddRange(leased);
+            // Leased at once, so that a further round (after suppressions) reads past them.
+            await LeaseAsync(connection, transaction, [.. leased.Select(c => c.Item.MessageKey)], owner, until, cancellationToken);
             if (suppressed.Count == 0)
                 break;
         }
@@ -198,6 +189,17 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         if (items.Count > 0 || settled > 0)
             Changes.Bump();
         return items;
+    }
+
+    /// <summary>Marks claimed rows as this sender's, a list of keys per statement rather than a statement per row.</summary>
+    private async Task LeaseAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<string> keys, string owner, string until, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in keys.Chunk(connections.MaxListSize))
+        {
+            await using var lease = Sql.Command(connection, transaction, "", ("@until", until), ("@owner", owner));
+            lease.CommandText = $"UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = @until, leased_by = @owner WHERE {connections.InList(lease, "message_key", "@keys", chunk)}";
+            await lease.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     /// <summary>A due message as read for a claim: its body is fetched (and cached) only once it is claimed.</summary>
@@ -264,12 +266,40 @@ public sealed class OutboxStore(Database connections, OutboxSignal signal, IOpti
         return settled;
     }
 
-    /// <summary>Records the relay's acceptance. Only the lease holder's row in 'sending' changes.</summary>
+    /// <summary>
+    /// Records the relay's acceptance. Only the lease holder's row in 'sending' changes. Acceptances
+    /// that arrive while another is being written share the next transaction (<see cref="GroupCommit{T}"/>):
+    /// the task completes once this one is committed, so a crash still loses only what was in flight.
+    /// </summary>
     public Task MarkSentAsync(OutboxItem item, string reply, CancellationToken cancellationToken) =>
-        ExecuteAsync($"""
+        _sent.AddAsync(new SentRecord(item.MessageKey, item.ClaimedBy, Truncate(reply), time.GetUtcNow()));
+
+    private readonly record struct SentRecord(string MessageKey, string? ClaimedBy, string Reply, DateTimeOffset At);
+
+    private GroupCommit<SentRecord> _sent => LazyInitializer.EnsureInitialized(ref field, () => new GroupCommit<SentRecord>(WriteSentAsync));
+
+    /// <summary>How many transactions recorded acceptances, and how many acceptances they carried.</summary>
+    internal (long Writes, long Records) SentCommits => _sent.Totals;
+
+    private async Task WriteSentAsync(IReadOnlyList<SentRecord> records, CancellationToken cancellationToken)
+    {
+        const string update = $"""
             UPDATE outbox SET status = 'sent', smtp_reply = @reply, sent_at = @now, lease_until = NULL, last_error = NULL, {Settled}
             WHERE {Held}
-            """, cancellationToken, ("@key", item.MessageKey), ClaimOf(item), ("@reply", Truncate(reply)), ("@now", SqlValues.Instant(time.GetUtcNow())));
+            """;
+        await using (var connection = await connections.OpenForOutcomesAsync(cancellationToken))
+        await using (var transaction = await connections.BeginWriteAsync(connection, null, cancellationToken))
+        {
+            await using (var statement = new RowStatement(connection, transaction, update, "@key", "@owner", "@reply", "@now"))
+            {
+                foreach (var record in records)
+                    await statement.AddAsync([record.MessageKey, record.ClaimedBy, record.Reply, SqlValues.Instant(record.At)], cancellationToken);
+                await statement.FlushAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        Changes.Bump();
+    }
 
     /// <summary>
     /// The relay said "later" (a 4xx) or the connection broke: try again after a growing delay of the

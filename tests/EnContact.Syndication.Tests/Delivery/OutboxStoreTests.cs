@@ -119,6 +119,30 @@ public sealed class OutboxStoreTests
     }
 
     [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task MarkSent_ManySendersAtOnce_EveryAcceptanceIsRecordedWithItsOwnReply_AndOnlyTheHoldersRows(StorageProvider storage)
+    {
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
+        var outbox = Store(gateway, new DeliveryOptions { LeaseDuration = TimeSpan.FromMinutes(5) });
+        await outbox.EnqueueAsync(Body, [.. Enumerable.Range(0, 300).Select(i => Bulk($"lecteur{i}@exemple.fr"))], None);
+        var claimed = await outbox.ClaimAsync("w", 300, None);
+        var forged = claimed[0] with { ClaimedBy = "someone-else" };
+
+        // Thirty lanes' acceptances arrive together; with the forged one in the same transactions.
+        var lanes = claimed.Chunk(10).Select(async (chunk, lane) =>
+        {
+            foreach (var item in chunk)
+                await outbox.MarkSentAsync(item == claimed[0] ? forged : item, $"250 2.0.0 queued as {item.Recipient}", None);
+        });
+        await Task.WhenAll(lanes);
+
+        Assert.Equal(OutboxStatus.Sending, (await outbox.GetAsync(claimed[0].MessageKey, None))!.Value.Status);
+        foreach (var item in claimed.Skip(1))
+            Assert.Equal((OutboxStatus.Sent, $"250 2.0.0 queued as {item.Recipient}"), (await outbox.GetAsync(item.MessageKey, None)) is { } stored ? (stored.Status, stored.Reply) : default);
+        Assert.Equal(300, outbox.SentCommits.Records);
+        Assert.InRange(outbox.SentCommits.Writes, 1, 300);
+    }
+
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
     public async Task MarkSent_RecordsReplyAndTheMessageIsNotClaimedAgain(StorageProvider storage)
     {
         await using var gateway = await Gateway.CreateAsync(storage: storage);
