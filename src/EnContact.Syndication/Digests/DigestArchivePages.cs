@@ -34,14 +34,9 @@ public static class DigestArchivePages
         pages.MapGet("/", Archive);
         pages.MapGet("/{number:int}", WebVersion);
         // A feed like the others: pre-rendered, never rate-limited, past the middleware.
-        app.MapMethods("/" + FeedPath, [HttpMethods.Get, HttpMethods.Head], ServeFeed).ExcludeFromDescription().ShortCircuit();
+        app.MapMethods("/" + FeedPath, [HttpMethods.Get, HttpMethods.Head], FeedsApi.Serve(app.ServiceProvider, static (snapshot, _) => snapshot.Letters))
+            .ExcludeFromDescription().ShortCircuit();
         return app;
-    }
-
-    private static Task ServeFeed(HttpContext context, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics)
-    {
-        var snapshot = cache.Current;
-        return FeedsApi.ServeAsync(context, snapshot, snapshot.Letters, options.Value, metrics);
     }
 
     private static async Task<IResult> Archive(HttpContext http, DigestStore store, DigestRenderer renderer, PageRenderer pages, SubscriberLinks links, CancellationToken cancellationToken)

@@ -40,7 +40,7 @@ public sealed class FeedDocument
     public bool IsArchive { get; }
     /// <summary>Whether the Brotli form is smaller than the gzip one, for clients that accept both.</summary>
     public bool BrotliIsSmaller { get; }
-    public string ContentType => $"{Format.MediaType()}; charset=utf-8";
+    public string ContentType => field ??= $"{Format.MediaType()}; charset=utf-8";
     public byte[] Identity { get; }
     public byte[] Gzip { get; }
     public byte[] Brotli { get; }

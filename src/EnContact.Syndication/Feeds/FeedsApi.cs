@@ -13,17 +13,29 @@ public static class FeedsApi
 {
     public static IEndpointRouteBuilder MapFeeds(this IEndpointRouteBuilder app)
     {
-        // Short-circuit: a poll skips the middleware after routing (error pages, rate limiter); ServeFeed cannot throw.
-        app.MapMethods("/feeds/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeFeed).ExcludeFromDescription().ShortCircuit();
+        // Short-circuit: a poll skips the middleware after routing (error pages, rate limiter); ServeAsync cannot throw.
+        app.MapMethods("/feeds/{**path}", [HttpMethods.Get, HttpMethods.Head], Serve(app.ServiceProvider, static (snapshot, request) =>
+            request.RouteValues["path"] is string path && snapshot.Documents.TryGetValue(path, out var document) ? document : null))
+            .ExcludeFromDescription().ShortCircuit();
         app.MapGet("/feeds", FeedPages.IndexAsync).RequireRateLimiting(BaseSetup.PublicRateLimit);
         app.MapGet("/", FeedPages.HomeAsync).RequireRateLimiting(BaseSetup.PublicRateLimit);
         return app;
     }
 
-    private static Task ServeFeed(HttpContext context, string path, FeedCache cache, IOptions<FeedsOptions> options, FeedMetrics metrics)
+    /// <summary>
+    /// The handler of a feed's address: <paramref name="find"/> picks the document in the current snapshot.
+    /// Its services are singletons taken once here, so a poll resolves nothing and creates no request scope.
+    /// </summary>
+    public static RequestDelegate Serve(IServiceProvider services, Func<FeedCache.Snapshot, HttpRequest, FeedDocument?> find)
     {
-        var snapshot = cache.Current;
-        return ServeAsync(context, snapshot, snapshot.Documents.TryGetValue(path, out var document) ? document : null, options.Value, metrics);
+        var cache = services.GetRequiredService<FeedCache>();
+        var options = services.GetRequiredService<IOptions<FeedsOptions>>().Value;
+        var metrics = services.GetRequiredService<FeedMetrics>();
+        return context =>
+        {
+            var snapshot = cache.Current;
+            return ServeAsync(context, snapshot, find(snapshot, context.Request), options, metrics);
+        };
     }
 
     /// <summary>
@@ -74,8 +86,10 @@ public static class FeedsApi
         response.ContentLength = body.Length;
         var head = HttpMethods.IsHead(context.Request.Method);
         metrics.Served(StatusCodes.Status200OK, document, encoding, head ? 0 : body.Length);
+        // No RequestAborted: Kestrel completes writes to a connection that went away, and the token
+        // would be taken from its pool and returned on every poll for nothing.
         if (!head)
-            await response.Body.WriteAsync(body, context.RequestAborted);
+            await response.BodyWriter.WriteAsync(body);
     }
 
     /// <summary>A complete month's archive page never changes (RFC 5005): caches keep it a year without asking again.</summary>
