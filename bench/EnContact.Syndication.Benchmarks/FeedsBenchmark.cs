@@ -147,6 +147,8 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
         // 1. The first build, exactly as the gateway does it at start-up (nothing cached, nothing mirrored).
         var (first, firstSample) = await Measure.RunAsync(() => publisher.RebuildAsync(cancellationToken));
         samples[FirstBuild] = firstSample;
+        Timed(FirstBuild, publisher, run);
+        Check(publisher.LastRebuild is { Incremental: false }, $"{label}: the first build was not a full one");
         var stats = CheckSnapshot(label, first, mirror, itemCount, zone);
         if (_stats is not null && stats is not null && stats != _stats)
             _failures.Add($"{label}: the documents differ from the previous run's: {stats} vs {_stats}");
@@ -219,6 +221,7 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
         // 5. A rebuild with nothing changed (e.g. the month-end wake-up): nothing rendered again, nothing new.
         var (same, sameSample) = await Measure.RunAsync(() => publisher.RebuildAsync(cancellationToken));
         samples[NothingChanged] = sameSample;
+        Timed(NothingChanged, publisher, run);
         Check(same.Documents.All(p => ReferenceEquals(p.Value, restoredSnapshot.Documents[p.Key])), $"{label}: the no-change rebuild replaced some documents");
 
         var afterOlder = await ChangeOneAsync(label, tag, older, restoredSnapshot, mirror, services, samples, OlderChanged, null, null, cancellationToken);
@@ -234,6 +237,15 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
     }
 
     private List<string> _lastChanged = [];
+    private readonly Dictionary<string, List<FeedRebuildTimings>> _timings = [];
+
+    /// <summary>Keeps the publisher's own breakdown of the rebuild just timed (not the warm-up's).</summary>
+    private void Timed(string key, FeedPublisher publisher, int run)
+    {
+        if (run < 0 || publisher.LastRebuild is not { } timings)
+            return;
+        (_timings.TryGetValue(key, out var list) ? list : _timings[key] = []).Add(timings);
+    }
     private readonly List<int> _olderChangedCounts = [];
     private string _olderChangedExample = "";
 
@@ -263,6 +275,8 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
         Check(saved.Outcome == SaveOutcome.Updated, $"{label}: saving the edited article gave {saved.Outcome}");
         var (after, sample) = await Measure.RunAsync(() => publisher.RebuildAsync(cancellationToken));
         samples[key] = sample;
+        Check(publisher.LastRebuild is { Incremental: true }, $"{label}: the rebuild after editing {article.Id} was not incremental");
+        Timed(key, publisher, tag == "warmup" ? -1 : 0);
 
         var changed = after.Documents.Where(p => !ReferenceEquals(p.Value, before.Documents.GetValueOrDefault(p.Key))).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
         Check(changed.Count > 0, $"{label}: the rebuild after editing {article.Id} changed no document");
@@ -280,7 +294,7 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
 
         // Put the article back so every run builds the same documents: the rebuild gives the bytes from before the edit.
         var (restored, _) = await store.SaveAsync(article, cancellationToken);
-        Check(restored.Outcome == SaveOutcome.Updated, $"{label}: restoring the edited article gave {restored.Outcome}");
+        Check(restored == SaveOutcome.Updated, $"{label}: restoring the edited article gave {restored}");
         var (back, backSample) = await Measure.RunAsync(() => publisher.RebuildAsync(cancellationToken));
         if (restoreKey is not null)
             samples[restoreKey] = backSample;
@@ -408,6 +422,18 @@ public sealed class FeedsBenchmark(FeedsBenchmarkOptions options, TextWriter out
         GoalRow("One article changed → new snapshot (newest article)", OneChanged, 0.050);
         GoalRow("One article changed → new snapshot (an article of a complete month)", OlderChanged, 0.050);
         GoalRow("First build of all feeds (new app, empty mirror)", FirstBuild, 0.500);
+        text.AppendLine();
+        text.AppendLine("Where the publisher's rebuilds spend their time, by its own clock (`FeedPublisher.LastRebuild`; median of the runs, in ms):");
+        text.AppendLine();
+        text.AppendLine("| Rebuild | Documents rendered | Read store + plan | Render | Hash + compress (+ letters read) | Mirror | Total |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (key, name) in new[] { (FirstBuild, "First build"), (OneChanged, "Newest article changed"), (OlderChanged, "Article of a complete month changed"), (NothingChanged, "Nothing changed") })
+        {
+            if (!_timings.TryGetValue(key, out var list))
+                continue;
+            string M(Func<FeedRebuildTimings, TimeSpan> phase) => string.Create(CultureInfo.InvariantCulture, $"{Stats.Median(list.Select(t => phase(t).TotalMilliseconds)):0.0}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Stats.Median(list.Select(t => (double)t.Rendered)):0} | {M(t => t.Read)} | {M(t => t.Render)} | {M(t => t.Documents)} | {M(t => t.Mirror)} | {M(t => t.Total)} |");
+        }
         text.AppendLine();
         text.AppendLine("| Phase | Median | Min | Allocated (median) | Peak working set |");
         text.AppendLine("|---|---:|---:|---:|---:|");

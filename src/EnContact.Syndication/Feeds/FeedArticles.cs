@@ -43,6 +43,9 @@ public sealed class FeedArticles
         return before;
     }
 
+    /// <summary>Where <paramref name="article"/> (which must be in the set) stands, newest first.</summary>
+    public int IndexOf(FeedArticle article) => _newestFirst.BinarySearch(article, Order);
+
     /// <summary>The order of every feed: newest publication first, then by id, so equal instants never swap.</summary>
     public static readonly IComparer<FeedArticle> Order = Comparer<FeedArticle>.Create((a, b) =>
     {

@@ -76,36 +76,78 @@ public sealed partial class FeedSetBuilder(IOptions<FeedsOptions> feedsOptions, 
     }
 
     /// <summary>
-    /// The feed paths (as in <see cref="FeedPlan.Paths"/>) whose bytes may differ between
-    /// <paramref name="before"/> and <paramref name="after"/> when <paramref name="changed"/> (each
-    /// changed article as it was and as it is, when published) changed: the feeds that held or hold
-    /// them, their months' archive pages, and the pages and site-wide feeds whose archive links moved
-    /// because a month came or went. Feeds of <paramref name="after"/> only.
+    /// The feeds whose items <paramref name="article"/>, a member of <paramref name="articles"/>, is
+    /// among: those of its section, tags and the site-wide feed where it is one of the newest
+    /// <see cref="FeedsOptions.ItemCount"/>, and its month's archive page. Asked of an article just
+    /// before it changes and just after, it names every feed that change can alter (an article outside a
+    /// feed's newest items both times leaves that feed's items as they were).
     /// </summary>
-    public static IReadOnlySet<string> Touched(FeedPlan before, FeedPlan after, IEnumerable<FeedArticle> changed)
+    public void AddFeedsHolding(FeedArticles articles, FeedArticle article, ISet<string> into)
     {
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var article in changed)
+        into.Add(FeedPlan.ArchivePath(article.Month));
+        var index = articles.IndexOf(article);
+        var limit = _feeds.ItemCount;
+        if (index < limit)
+            into.Add(FeedDefinition.AllPath);
+        var section = article.SectionSlug is { Length: > 0 } slug ? slug : null;
+        var tags = article.TagSlugs.Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        // How many newer articles each of its feeds holds, up to the limit (then it is not among the newest).
+        var newerInSection = 0;
+        var newerInTag = new int[tags.Length];
+        var published = articles.NewestFirst;
+        for (var i = 0; i < index; i++)
         {
-            touched.Add(FeedDefinition.AllPath);
-            if (article.SectionSlug is { Length: > 0 } section)
-                touched.Add($"sections/{section}");
-            foreach (var tag in article.TagSlugs)
-                if (tag.Length > 0)
-                    touched.Add($"tags/{tag}");
-            touched.Add(FeedPlan.ArchivePath(article.Month));
+            var other = published[i];
+            var open = false;
+            if (section is not null && newerInSection < limit)
+            {
+                if (other.SectionSlug == section)
+                    newerInSection++;
+                open |= newerInSection < limit;
+            }
+            for (var t = 0; t < tags.Length; t++)
+            {
+                if (newerInTag[t] >= limit)
+                    continue;
+                if (other.TagSlugs.Contains(tags[t]))
+                    newerInTag[t]++;
+                open |= newerInTag[t] < limit;
+            }
+            if (!open)
+                break;
         }
+        if (section is not null && newerInSection < limit)
+            into.Add($"sections/{section}");
+        for (var t = 0; t < tags.Length; t++)
+            if (newerInTag[t] < limit)
+                into.Add($"tags/{tags[t]}");
+    }
+
+    /// <summary>
+    /// Completes <paramref name="touched"/> (the feeds holding the changed articles, from
+    /// <see cref="AddFeedsHolding"/>) with what moves between <paramref name="before"/> and
+    /// <paramref name="after"/> without an article: a feed renamed (a section is named after its oldest
+    /// article, a tag after its newest), and the archive pages and site-wide feed whose RFC 5005 links
+    /// move when a month comes or goes; keeps only the feeds of <paramref name="after"/>.
+    /// </summary>
+    public static IReadOnlySet<string> Touched(FeedPlan before, FeedPlan after, IEnumerable<string> touched)
+    {
+        var paths = new HashSet<string>(touched, StringComparer.Ordinal);
+        var titles = before.Subscriptions.ToDictionary(s => s.Definition.Path, s => s.Definition.Title, StringComparer.Ordinal);
+        foreach (var subscription in after.Subscriptions)
+            if (!titles.TryGetValue(subscription.Definition.Path, out var title) || title != subscription.Definition.Title)
+                paths.Add(subscription.Definition.Path);
 
         // RFC 5005 links: the site-wide feed points to the newest complete month, each page to its neighbours.
         if (!string.Equals(before.CompleteMonths.LastOrDefault(), after.CompleteMonths.LastOrDefault(), StringComparison.Ordinal))
-            touched.Add(FeedDefinition.AllPath);
+            paths.Add(FeedDefinition.AllPath);
         var neighbours = Neighbours(before.CompleteMonths);
         foreach (var (month, around) in Neighbours(after.CompleteMonths))
             if (!neighbours.TryGetValue(month, out var was) || was != around)
-                touched.Add(FeedPlan.ArchivePath(month));
+                paths.Add(FeedPlan.ArchivePath(month));
 
-        touched.IntersectWith(after.Paths);
-        return touched;
+        paths.IntersectWith(after.Paths);
+        return paths;
     }
 
     private static Dictionary<string, (string? Older, string? Newer)> Neighbours(IReadOnlyList<string> months)

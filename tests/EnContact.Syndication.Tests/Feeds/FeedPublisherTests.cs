@@ -24,14 +24,26 @@ public sealed class FeedPublisherTests
 
     private static ArticleDraft Draft(string id) => FeedTestData.Articles.Single(a => a.Id == id).Draft;
 
-    /// <summary>Changes the store the way editors do, one kind of change per case.</summary>
-    public static TheoryData<string> Changes() =>
+    private static readonly string[] ChangeKinds =
     [
-        "edit the newest article", "delete the only article of a month, section and tag", "move an article to another section",
-        "move an article to another month", "remove a tag", "make a free article premium", "make a premium article free",
-        "publish an article in a new month", "turn a published article back into a draft", "rename a tag's newest spelling",
-        "publish many articles at once",
+        "edit the newest article", "edit the oldest article", "delete the only article of a month, section and tag", "delete the newest article",
+        "move an article to another section", "move an article to another month", "remove a tag", "make a free article premium",
+        "make a premium article free", "publish an article in a new month", "turn a published article back into a draft",
+        "rename a tag's newest spelling", "respell the oldest article's section", "publish many articles at once",
     ];
+
+    /// <summary>
+    /// Changes the store the way editors do, one kind of change per case; with the usual item count and
+    /// with one item per feed, where most articles are outside the feeds' newest items.
+    /// </summary>
+    public static TheoryData<string, int> Changes()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var change in ChangeKinds)
+            foreach (var itemCount in new[] { 50, 1 })
+                data.Add(change, itemCount);
+        return data;
+    }
 
     private static async Task ChangeAsync(Gateway gateway, string change)
     {
@@ -40,6 +52,15 @@ public sealed class FeedPublisherTests
         {
             case "edit the newest article":
                 await FeedTestData.SaveAsync(gateway, "ec-free", Draft("ec-free") with { Title = "Titre corrigé", Updated = "2026-11-26 10:00" });
+                break;
+            case "edit the oldest article":
+                await FeedTestData.SaveAsync(gateway, "ec-september", Draft("ec-september") with { Title = "Rentrée (corrigé)", Updated = "2026-11-26 10:00" });
+                break;
+            case "delete the newest article":
+                Assert.True(await store.MarkDeletedAsync("ec-free", CancellationToken.None));
+                break;
+            case "respell the oldest article's section":
+                await FeedTestData.SaveAsync(gateway, "ec-september", Draft("ec-september") with { Section = "Analysés" });
                 break;
             case "delete the only article of a month, section and tag":
                 Assert.True(await store.MarkDeletedAsync("ec-october", CancellationToken.None));
@@ -85,10 +106,10 @@ public sealed class FeedPublisherTests
 
     [Theory]
     [MemberData(nameof(Changes))]
-    public async Task RebuildAsync_AfterChange_ServesWhatAFullBuildRenders(string change)
+    public async Task RebuildAsync_AfterChange_ServesWhatAFullBuildRenders(string change, int itemCount)
     {
         using var logs = new LogCapture();
-        await using var gateway = await Gateway.CreateAsync(settings: InformationLogs, logs: logs);
+        await using var gateway = await Gateway.CreateAsync(settings: new Dictionary<string, string?>(InformationLogs) { ["Feeds:ItemCount"] = $"{itemCount}" }, logs: logs);
         await FeedTestData.SaveAllAsync(gateway);
         var publisher = gateway.Services.GetRequiredService<FeedPublisher>();
         var before = await publisher.RebuildAsync(CancellationToken.None);
@@ -128,6 +149,25 @@ public sealed class FeedPublisherTests
         Assert.Contains("rel=\"prev-archive\" type=\"application/atom+xml\" href=\"https://flux.en-contact.com/feeds/archive/2026-09.atom\"", Text(after, "all.atom"));
         Assert.DoesNotContain("next-archive", Text(after, "archive/2026-09.atom"));
         Assert.Contains("next-archive", Text(before, "archive/2026-09.atom"));
+    }
+
+    [Fact]
+    public async Task RebuildAsync_OldestArticleOfAnUnlistedSectionRespelt_RenamesTheFeedAsAFullBuildWould()
+    {
+        await using var gateway = await Gateway.CreateAsync(settings: new Dictionary<string, string?> { ["Feeds:ItemCount"] = "1" });
+        var older = new ArticleDraft { Title = "Veille 1", Published = "2026-10-01 08:00", Section = "veille marche", BodyMarkdown = "Un." };
+        await FeedTestData.SaveAsync(gateway, "ec-veille-1", older);
+        await FeedTestData.SaveAsync(gateway, "ec-veille-2", older with { Title = "Veille 2", Published = "2026-10-08 08:00", Section = "Veille Marché" });
+        var publisher = gateway.Services.GetRequiredService<FeedPublisher>();
+        var before = await publisher.RebuildAsync(CancellationToken.None);
+
+        // Not among the feed's newest items, but the feed is named after it.
+        await FeedTestData.SaveAsync(gateway, "ec-veille-1", older with { Section = "Veille Marché" });
+        var after = await publisher.RebuildAsync(CancellationToken.None);
+
+        await AssertSameAsFullBuildAsync(gateway, after);
+        Assert.Equal("En-Contact — Veille marche", FeedReader.ReadFromByteArray(before.Documents["sections/veille-marche.atom"].Identity).Title);
+        Assert.Equal("En-Contact — Veille Marché", FeedReader.ReadFromByteArray(after.Documents["sections/veille-marche.atom"].Identity).Title);
     }
 
     [Fact]
