@@ -15,8 +15,20 @@ public sealed record FeedArticle(Article Article, FeedEntry Entry, string Month,
 /// </summary>
 public sealed class FeedArticles
 {
-    private readonly List<FeedArticle> _newestFirst = [];
-    private readonly Dictionary<string, FeedArticle> _byId = new(StringComparer.Ordinal);
+    private readonly List<FeedArticle> _newestFirst;
+    private readonly Dictionary<string, FeedArticle> _byId;
+
+    public FeedArticles() : this([])
+    {
+    }
+
+    /// <summary>A set of <paramref name="articles"/> (distinct ids), sorted once rather than inserted one by one.</summary>
+    public FeedArticles(IEnumerable<FeedArticle> articles)
+    {
+        _newestFirst = [.. articles];
+        _newestFirst.Sort(Order);
+        _byId = _newestFirst.ToDictionary(a => a.Article.Id, StringComparer.Ordinal);
+    }
 
     public IReadOnlyList<FeedArticle> NewestFirst => _newestFirst;
 

@@ -208,10 +208,12 @@ public sealed class FeedPublisher(
         var changed = fresh.Where(f => f.Changed).Select(f => f.Document).ToList();
 
         var documented = clock.Elapsed;
+        var served = documents.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
 
         // Mirror first, then serve: the files on disk are never behind what HTTP readers get.
         if (changed.Count > 0 || !previous.IsBuilt || previous.Documents.Count != documents.Count)
-            await MirrorAsync(documents, previous.IsBuilt ? changed.ToHashSet() : null, cancellationToken);
+            await MirrorAsync(documents, previous.IsBuilt ? changed.ToHashSet() : null,
+                removeStale: !previous.IsBuilt || previous.Documents.Keys.Any(path => !served.Contains(path)), cancellationToken);
         var mirrored = clock.Elapsed;
         var letterFeed = archive is null ? null : LetterDocument(archive, previous.Letters, now);
         if (letterFeed is not null && previous.Letters is not null && !ReferenceEquals(letterFeed, previous.Letters))
@@ -258,14 +260,14 @@ public sealed class FeedPublisher(
         return FeedDocument.Restore(feed, changedAt < now ? changedAt : now);
     }
 
-    private async Task MirrorAsync(IReadOnlyCollection<FeedDocument> documents, IReadOnlySet<FeedDocument>? changed, CancellationToken cancellationToken)
+    private async Task MirrorAsync(IReadOnlyCollection<FeedDocument> documents, IReadOnlySet<FeedDocument>? changed, bool removeStale, CancellationToken cancellationToken)
     {
         if (mirror.Folder is not { } folder)
             return;
         try
         {
             Directory.CreateDirectory(folder);
-            var written = await FeedMirror.WriteAsync(folder, documents, cancellationToken, changed);
+            var written = await FeedMirror.WriteAsync(folder, documents, cancellationToken, changed, removeStale);
             logger.LogDebug("Mirrored {Written} changed feed file(s) to {Folder}", written, folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
