@@ -7,10 +7,11 @@ using Microsoft.Extensions.Options;
 namespace EnContact.Syndication.Feeds;
 
 /// <summary>
-/// Rebuilds every feed when the article store changes (bursts merged by
+/// Rebuilds the feeds when the article store changes (bursts merged by
 /// <see cref="FeedsOptions.RebuildDelay"/>), when a letter is published (the letter feed) and when a
-/// month ends (a new archive page), never per request; then swaps the served snapshot, mirrors the
-/// files and tells the WebSub hub.
+/// month ends (a new archive page), never per request: every feed at first, then only those the
+/// articles changed since touch; then mirrors the changed files, swaps the served snapshot and tells
+/// the WebSub hub.
 /// </summary>
 public sealed class FeedPublisher(
     ArticleStore store,
@@ -101,10 +102,10 @@ public sealed class FeedPublisher(
     private sealed record BuiltFrom(FeedArticles Articles, FeedPlan Plan, long StoreVersion);
 
     private BuiltFrom? _builtFrom;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     /// <summary>Where the last successful rebuild spent its time (for the benchmark and for tracing).</summary>
     public FeedRebuildTimings? LastRebuild { get; private set; }
-    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     /// <summary>
     /// Beyond this many changed articles since the last build (a first import, a restored database),
