@@ -14,10 +14,11 @@ public sealed partial class FeedMirror(IOptions<FeedsOptions> options, ILogger<F
     /// <summary>
     /// Writes the documents whose bytes differ from the files in <paramref name="folder"/> (only those in
     /// <paramref name="changed"/> when given: the others are known to be on disk already); removes feed
-    /// files no longer published.
+    /// files no longer published, unless <paramref name="removeStale"/> is false (no feed went away since
+    /// the folder was last brought up to date).
     /// </summary>
     public static async Task<int> WriteAsync(string folder, IReadOnlyCollection<FeedDocument> documents, CancellationToken cancellationToken,
-        IReadOnlySet<FeedDocument>? changed = null)
+        IReadOnlySet<FeedDocument>? changed = null, bool removeStale = true)
     {
         var written = 0;
         var expected = new HashSet<string>(StringComparer.Ordinal);
@@ -38,6 +39,8 @@ public sealed partial class FeedMirror(IOptions<FeedsOptions> options, ILogger<F
             written++;
         }
 
+        if (!removeStale)
+            return written;
         // Only files this gateway could have written are removed: the folder may be shared with other content.
         foreach (var stale in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
                      .Where(f => IsFeedFile(Path.GetRelativePath(folder, f).Replace('\\', '/')) && !expected.Contains(Path.GetFullPath(f))))

@@ -7,10 +7,11 @@ using Microsoft.Extensions.Options;
 namespace EnContact.Syndication.Feeds;
 
 /// <summary>
-/// Rebuilds every feed when the article store changes (bursts merged by
+/// Rebuilds the feeds when the article store changes (bursts merged by
 /// <see cref="FeedsOptions.RebuildDelay"/>), when a letter is published (the letter feed) and when a
-/// month ends (a new archive page), never per request; then swaps the served snapshot, mirrors the
-/// files and tells the WebSub hub.
+/// month ends (a new archive page), never per request: every feed at first, then only those the
+/// articles changed since touch; then mirrors the changed files, swaps the served snapshot and tells
+/// the WebSub hub.
 /// </summary>
 public sealed class FeedPublisher(
     ArticleStore store,
@@ -93,39 +94,128 @@ public sealed class FeedPublisher(
         }
     }
 
+    /// <summary>
+    /// The articles and plan the served feeds were rendered from, and the store version they include,
+    /// so the next rebuild reads only the articles changed since and renders only the feeds they touch.
+    /// Null until a build succeeds, and again after a failed one (the next build is a full one).
+    /// </summary>
+    private sealed record BuiltFrom(FeedArticles Articles, FeedPlan Plan, long StoreVersion);
+
+    private BuiltFrom? _builtFrom;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
+    /// <summary>Where the last successful rebuild spent its time (for the benchmark and for tracing).</summary>
+    public FeedRebuildTimings? LastRebuild { get; private set; }
+
+    /// <summary>
+    /// Beyond this many changed articles since the last build (a first import, a restored database),
+    /// one read of every published article costs less than reading the changes one by one.
+    /// </summary>
+    public const int IncrementalLimit = 1000;
+
     private async Task<FeedCache.Snapshot> RebuildCoreAsync(Activity? activity, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var version = await store.CurrentVersionAsync(cancellationToken);
-        var articles = await store.ListPublishedAsync(cancellationToken);
-        var archive = letters is null ? null : await letters.ReadAsync(cancellationToken);
-        var rendered = builder.Build(articles);
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            return await RebuildOnceAsync(activity, clock, cancellationToken);
+        }
+        catch
+        {
+            _builtFrom = null; // its articles may be half-updated: start again from the store
+            throw;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<FeedCache.Snapshot> RebuildOnceAsync(Activity? activity, Stopwatch clock, CancellationToken cancellationToken)
+    {
         var previous = cache.Current;
+        // The counter is read before the articles: a change saved meanwhile is read now or next time, never lost.
+        var version = await store.CurrentVersionAsync(cancellationToken);
+        var incremental = previous.IsBuilt && _builtFrom is { } built && built.StoreVersion <= version
+            ? await ChangesSinceAsync(built, cancellationToken) : null;
+
+        FeedArticles articles;
+        FeedPlan plan;
+        IReadOnlySet<string>? touched = null;
+        if (incremental is { } changes)
+        {
+            articles = _builtFrom!.Articles;
+            // Each change is applied in turn, and the feeds holding the article just before and just
+            // after it are touched: whatever the order of the changes, no altered feed is missed.
+            var holding = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var article in changes)
+            {
+                if (articles.Find(article.Id) is { } before)
+                {
+                    builder.AddFeedsHolding(articles, before, holding);
+                    articles.Remove(article.Id);
+                }
+                if (article.Status == ArticleStatus.Published)
+                {
+                    var after = builder.Prepare(article);
+                    articles.Put(after);
+                    builder.AddFeedsHolding(articles, after, holding);
+                }
+            }
+            plan = builder.Plan(articles);
+            var paths = new HashSet<string>(FeedSetBuilder.Touched(_builtFrom.Plan, plan, holding), StringComparer.Ordinal);
+            // A feed the served snapshot lacks is rendered whatever the plans say.
+            foreach (var path in plan.Paths)
+                if (!previous.Documents.ContainsKey($"{path}.{FeedFormat.Atom.Extension()}"))
+                    paths.Add(path);
+            touched = paths;
+        }
+        else
+        {
+            articles = builder.Index(await store.ListPublishedAsync(cancellationToken));
+            plan = builder.Plan(articles);
+        }
+        var planned = clock.Elapsed;
+        var rendered = builder.Render(articles, plan, touched);
+        var renderedAt = clock.Elapsed;
+        var archive = letters is null ? null : await letters.ReadAsync(cancellationToken);
         var now = time.GetUtcNow();
 
-        var documents = new List<FeedDocument>(rendered.Count);
-        var changed = new List<FeedDocument>();
-        foreach (var feed in rendered)
+        // Hashing (and compressing what changed) is per document, so it runs in parallel too.
+        var fresh = new (FeedDocument Document, bool Changed)[rendered.Count];
+        Parallel.For(0, rendered.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
+            var feed = rendered[i];
             previous.Documents.TryGetValue(feed.Path, out var before);
-            FeedDocument document;
-            var restored = false;
             if (before is null && mirror.PreviousLastModified(feed) is { } lastModified)
-            {
-                document = FeedDocument.Restore(feed, lastModified); // the same bytes as before a restart
-                restored = true;
-            }
+                fresh[i] = (FeedDocument.Restore(feed, lastModified), false); // the same bytes as before a restart
             else
             {
-                document = FeedDocument.Create(feed, before, now);
+                var document = FeedDocument.Create(feed, before, now);
+                fresh[i] = (document, !ReferenceEquals(before, document));
             }
-            documents.Add(document);
-            if (!restored && !ReferenceEquals(before, document))
-                changed.Add(document);
+        });
+        var documents = new List<FeedDocument>(previous.Documents.Count + rendered.Count);
+        if (touched is not null)
+        {
+            // Feeds the change did not touch keep their documents: same bytes, ETag and Last-Modified.
+            var kept = plan.Paths.ToHashSet(StringComparer.Ordinal);
+            kept.ExceptWith(touched);
+            foreach (var document in previous.Documents.Values)
+                if (kept.Contains(document.Path[..document.Path.LastIndexOf('.')]))
+                    documents.Add(document);
         }
+        documents.AddRange(fresh.Select(f => f.Document));
+        var changed = fresh.Where(f => f.Changed).Select(f => f.Document).ToList();
+
+        var documented = clock.Elapsed;
+        var served = documents.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
 
         // Mirror first, then serve: the files on disk are never behind what HTTP readers get.
         if (changed.Count > 0 || !previous.IsBuilt || previous.Documents.Count != documents.Count)
-            await MirrorAsync(documents, previous.IsBuilt ? changed.ToHashSet() : null, cancellationToken);
+            await MirrorAsync(documents, previous.IsBuilt ? changed.ToHashSet() : null,
+                removeStale: !previous.IsBuilt || previous.Documents.Keys.Any(path => !served.Contains(path)), cancellationToken);
+        var mirrored = clock.Elapsed;
         var letterFeed = archive is null ? null : LetterDocument(archive, previous.Letters, now);
         if (letterFeed is not null && previous.Letters is not null && !ReferenceEquals(letterFeed, previous.Letters))
             changed.Add(letterFeed);
@@ -136,14 +226,25 @@ public sealed class FeedPublisher(
             LatestLetters = archive is null ? [] : [.. archive.Letters.OrderByDescending(l => l.SentAt).ThenByDescending(l => l.Number).Take(FeedCache.LatestLetterCount)],
         };
         cache.Publish(snapshot);
+        _builtFrom = new BuiltFrom(articles, plan, version);
+        LastRebuild = new FeedRebuildTimings(touched is not null, rendered.Count, planned, renderedAt - planned, documented - renderedAt, mirrored - documented, clock.Elapsed);
         activity?.SetTag("encontact.store.version", version);
         activity?.SetTag("encontact.feeds.documents", snapshot.Documents.Count);
+        activity?.SetTag("encontact.feeds.rendered", rendered.Count);
         activity?.SetTag("encontact.feeds.changed", changed.Count);
-        logger.LogInformation("Feeds rebuilt at store version {Version}: {Documents} documents from {Articles} articles, {Changed} changed, in {Elapsed} ms",
-            version, documents.Count + (letterFeed is null ? 0 : 1), articles.Count, changed.Count, clock.ElapsedMilliseconds);
+        activity?.SetTag("encontact.feeds.incremental", touched is not null);
+        logger.LogInformation("Feeds rebuilt at store version {Version} ({Kind}): {Documents} documents from {Articles} articles, {Rendered} rendered, {Changed} changed, in {Elapsed} ms",
+            version, touched is null ? "full" : "incremental", documents.Count + (letterFeed is null ? 0 : 1), articles.Count, rendered.Count, changed.Count, clock.ElapsedMilliseconds);
 
         hub.Notify(changed.Where(d => !d.IsArchive).Select(d => d.Url));
         return snapshot;
+    }
+
+    /// <summary>The articles changed since <paramref name="built"/>, or null when there are too many to take one by one.</summary>
+    private async Task<IReadOnlyList<Article>?> ChangesSinceAsync(BuiltFrom built, CancellationToken cancellationToken)
+    {
+        var changes = await store.ChangedSinceAsync(built.StoreVersion, IncrementalLimit + 1, cancellationToken);
+        return changes.Count > IncrementalLimit ? null : changes;
     }
 
     /// <summary>
@@ -160,14 +261,14 @@ public sealed class FeedPublisher(
         return FeedDocument.Restore(feed, changedAt < now ? changedAt : now);
     }
 
-    private async Task MirrorAsync(IReadOnlyCollection<FeedDocument> documents, IReadOnlySet<FeedDocument>? changed, CancellationToken cancellationToken)
+    private async Task MirrorAsync(IReadOnlyCollection<FeedDocument> documents, IReadOnlySet<FeedDocument>? changed, bool removeStale, CancellationToken cancellationToken)
     {
         if (mirror.Folder is not { } folder)
             return;
         try
         {
             Directory.CreateDirectory(folder);
-            var written = await FeedMirror.WriteAsync(folder, documents, cancellationToken, changed);
+            var written = await FeedMirror.WriteAsync(folder, documents, cancellationToken, changed, removeStale);
             logger.LogDebug("Mirrored {Written} changed feed file(s) to {Folder}", written, folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -187,3 +288,10 @@ public sealed class FeedPublisher(
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 }
+
+/// <summary>
+/// One rebuild's phases, each from the end of the one before: reading the store and working out what to
+/// render (<paramref name="Read"/>), rendering, hashing and compressing the documents (the letters archive
+/// read included), writing the mirror; and the whole, publication included.
+/// </summary>
+public sealed record FeedRebuildTimings(bool Incremental, int Rendered, TimeSpan Read, TimeSpan Render, TimeSpan Documents, TimeSpan Mirror, TimeSpan Total);
