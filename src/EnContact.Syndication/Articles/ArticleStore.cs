@@ -211,6 +211,13 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
         DbConnection connection, DbTransaction transaction, Article article, CancellationToken cancellationToken) =>
         await WriteAsync(connection, transaction, await GetAsync(connection, transaction, article.Id, cancellationToken), article, cancellationToken);
 
+    /// <summary>As above, when the caller has just read the stored row (<paramref name="existing"/>) in the same transaction.</summary>
+    internal Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(
+        DbConnection connection, DbTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken) =>
+        existing is not null && existing.Id != article.Id
+            ? throw new ArgumentException($"the stored row is article '{existing.Id}', not '{article.Id}'", nameof(existing))
+            : WriteAsync(connection, transaction, existing, article, cancellationToken);
+
     private async Task<(SaveOutcome Outcome, Article Stored)> WriteAsync(
         DbConnection connection, DbTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken)
     {
