@@ -144,7 +144,7 @@ public sealed class ContentScanner(
         SaveOutcome saved;
         try
         {
-            (saved, article) = await articles.SaveAsync(scan.Batch.Connection, scan.Batch.Transaction, stored, article, cancellationToken);
+            (saved, article) = await articles.SaveAsync(scan.Batch.Connection, scan.Batch.Transaction, stored, article, cancellationToken, scan.Batch.Commands);
         }
         catch (SlugConflictException e)
         {
@@ -169,7 +169,7 @@ public sealed class ContentScanner(
     {
         var source = ContentPaths.SourceOf(outcome.Path);
         var id = result.Article!.Id;
-        var existing = await articles.GetAsync(scan.Batch.Connection, scan.Batch.Transaction, id, cancellationToken);
+        var existing = await articles.GetAsync(scan.Batch.Connection, scan.Batch.Transaction, id, cancellationToken, scan.Batch.Commands);
         var stored = existing;
         if (existing is not null && existing.Status != ArticleStatus.Deleted && existing.Source != source && !IsMovingAway(existing.Source, scan.Gone))
         {
@@ -224,7 +224,7 @@ public sealed class ContentScanner(
     {
         var source = ContentPaths.SourceOf(outcome.Path);
         await sources.UpsertSourceFileAsync(scan.Batch.Connection, scan.Batch.Transaction,
-            new ContentSourceStore.SourceFile(outcome.Path, article.Id, outcome.Hash, outcome.Size), cancellationToken);
+            new ContentSourceStore.SourceFile(outcome.Path, article.Id, outcome.Hash, outcome.Size), cancellationToken, scan.Batch.Commands);
         if (scan.Batch.HadProblem(source))
             await sources.ClearProblemAsync(scan.Batch.Connection, scan.Batch.Transaction, source, cancellationToken);
         scan.Batch.Operations++;
