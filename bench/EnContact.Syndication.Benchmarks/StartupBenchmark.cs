@@ -192,7 +192,8 @@ public sealed partial class StartupBenchmark(StartupBenchmarkOptions options, Te
         var templates = Find("TemplateWarmup");
         var templatesLine = templates >= 0 && templates + 1 < lines.Length ? lines[templates + 1] : "";
         var templatesMatch = TemplatesReady().Match(templatesLine);
-        var listening = Find("Now listening on");
+        // The console log writes its header (time, level, category) on one line and the message on the next.
+        var listening = Find("Now listening on") - 1;
         var feeds = Find("Feeds.FeedPublisher");
         return new Start(@case, run, toFeed, At(firstLog), At(templates),
             templatesMatch.Success ? double.Parse(templatesMatch.Groups[2].Value, CultureInfo.InvariantCulture) : null,
