@@ -15,6 +15,7 @@ using EnContact.Syndication.Benchmarks;
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- scale [--storage postgresql] [--subscribers 100000] [--instances 1]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- feed-metrics [BenchmarkDotNet arguments]
 //   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- bounces [--bounces 10000] [--runs 3] [--storage postgresql]
+//   dotnet run -c Release --project bench/EnContact.Syndication.Benchmarks -- startup [--runs 5] [--articles N]
 
 const string Usage = """
     Usage:
@@ -42,6 +43,12 @@ const string Usage = """
           (`bounces --help` for all options)
       feed-metrics [BenchmarkDotNet arguments]
           One feed poll (200 gzip, 304) served with the feed metrics off and on, in-process.
+      startup [--runs R] [--articles N] [--seed S] [--published DIR] [--artifacts-path DIR] [--work DIR] [--keep]
+          Publishes the gateway (dotnet publish -c Release) once, then starts it ('serve', SQLite, Production)
+          R times in each of three states: an empty folder, a new database with the compiled-template cache
+          of an earlier start, and a restart of the same folder; measures process start to the first 200 on
+          /feeds/all.atom and splits it with the gateway's log. Content: the repository's sample articles, or
+          N generated ones. --published: start that published folder instead of publishing. Default 5 runs.
       hostile [--runs R]
           What each hostile content file (deep nesting, huge or pathological titles and bodies) costs
           the parsing and normalising of a scan, next to a typical article. Default 5 runs.
@@ -100,6 +107,24 @@ switch (args[0])
         if (options is null)
             return 2;
         return await CheckedBenchmark.RunInterruptiblyAsync(ct => new HostileInputBenchmark(Console.Out).RunAsync(options.Runs, ct));
+    }
+
+    case "startup":
+    {
+        var options = BenchArgs.Parse(args[1..], new StartupBenchmarkOptions(), Usage, (o, name, a) => name switch
+        {
+            "--runs" => o with { Runs = a.Count(1) },
+            "--articles" => o with { Articles = a.Count(0) },
+            "--seed" => o with { Seed = a.Count(0) },
+            "--published" => o with { Published = Path.GetFullPath(a.Next()) },
+            "--artifacts-path" => o with { ArtifactsPath = Path.GetFullPath(a.Next()) },
+            "--work" => o with { WorkFolder = Path.GetFullPath(a.Next()) },
+            "--keep" => o with { Keep = true },
+            _ => throw BenchArgs.Unknown(name),
+        });
+        if (options is null)
+            return 2;
+        return await CheckedBenchmark.RunInterruptiblyAsync(new StartupBenchmark(options, Console.Out).RunAsync);
     }
 
     case "generate":

@@ -23,6 +23,8 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
         "id, slug, title, summary, content_html, authors_json, section, issue, tags_json, access, language, " +
         "published_at, updated_at, canonical_url, image_url, source, content_hash, status, version, first_published_at";
 
+    private const string SelectById = $"SELECT {Columns} FROM articles WHERE id = @id";
+
     public ArticleChangeNotifier Changes => notifier;
 
     public async Task<Article?> GetAsync(string id, CancellationToken cancellationToken)
@@ -196,11 +198,10 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
         return await command.ExecuteScalarAsync(cancellationToken) is string text ? SqlValues.ReadInstant(text) : null;
     }
 
-    internal async Task<Article?> GetAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken)
+    internal async Task<Article?> GetAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken, PreparedCommands? commands = null)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT {Columns} FROM articles WHERE id = @id";
+        await using var lease = CommandLease.For(commands, connection, transaction, SelectById);
+        var command = lease.Command;
         command.Parameters.AddWithValue("@id", id);
         var found = await ReadAllAsync(command, cancellationToken);
         return found.Count == 0 ? null : found[0];
@@ -211,8 +212,15 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
         DbConnection connection, DbTransaction transaction, Article article, CancellationToken cancellationToken) =>
         await WriteAsync(connection, transaction, await GetAsync(connection, transaction, article.Id, cancellationToken), article, cancellationToken);
 
+    /// <summary>As above, when the caller has just read the stored row (<paramref name="existing"/>) in the same transaction.</summary>
+    internal Task<(SaveOutcome Outcome, Article Stored)> SaveAsync(
+        DbConnection connection, DbTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken, PreparedCommands? commands = null) =>
+        existing is not null && existing.Id != article.Id
+            ? throw new ArgumentException($"the stored row is article '{existing.Id}', not '{article.Id}'", nameof(existing))
+            : WriteAsync(connection, transaction, existing, article, cancellationToken, commands);
+
     private async Task<(SaveOutcome Outcome, Article Stored)> WriteAsync(
-        DbConnection connection, DbTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, Article? existing, Article article, CancellationToken cancellationToken, PreparedCommands? commands = null)
     {
         if (existing is not null && existing.ContentHash == article.ContentHash && existing.Status == article.Status
             && existing.UpdatedAt == article.UpdatedAt)
@@ -230,15 +238,13 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
         }
 
         if (article.Status != ArticleStatus.Deleted)
-            await EnsureSlugFreeAsync(connection, transaction, article, cancellationToken);
+            await EnsureSlugFreeAsync(connection, transaction, article, cancellationToken, commands);
 
-        var version = await NextVersionAsync(connection, transaction, cancellationToken);
+        var version = await NextVersionAsync(connection, transaction, cancellationToken, commands);
         var clock = time.GetUtcNow();
         var now = SqlValues.Instant(clock);
         var firstPublished = existing?.FirstPublishedAt ?? (article.Status == ArticleStatus.Published ? clock : null);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = existing is null
+        await using var lease = CommandLease.For(commands, connection, transaction, existing is null
             ? $"INSERT INTO articles ({Columns}, created_at, changed_at) VALUES (@id, @slug, @title, @summary, @content, @authors, @section, @issue, @tags, @access, @language, @published, @updated, @canonical, @image, @source, @hash, @status, @version, @firstPublished, @now, @now)"
             : """
               UPDATE articles SET slug = @slug, title = @title, summary = @summary, content_html = @content,
@@ -247,7 +253,8 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
                   image_url = @image, source = @source, content_hash = @hash, status = @status, version = @version,
                   first_published_at = @firstPublished, changed_at = @now
               WHERE id = @id
-              """;
+              """);
+        var command = lease.Command;
         var p = command.Parameters;
         p.AddWithValue("@id", article.Id);
         p.AddWithValue("@slug", article.Slug);
@@ -301,23 +308,20 @@ public sealed class ArticleStore(Database connections, ArticleChangeNotifier not
     /// <summary>The topic under which article changes reach the other gateway processes.</summary>
     public const string ChangeTopic = "articles";
 
-    private static async Task EnsureSlugFreeAsync(DbConnection connection, DbTransaction transaction, Article article, CancellationToken cancellationToken)
+    private static async Task EnsureSlugFreeAsync(DbConnection connection, DbTransaction transaction, Article article, CancellationToken cancellationToken, PreparedCommands? commands = null)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT id FROM articles WHERE slug = @slug AND status <> 'deleted' AND id <> @id LIMIT 1";
+        await using var lease = CommandLease.For(commands, connection, transaction, "SELECT id FROM articles WHERE slug = @slug AND status <> 'deleted' AND id <> @id LIMIT 1");
+        var command = lease.Command;
         command.Parameters.AddWithValue("@slug", article.Slug);
         command.Parameters.AddWithValue("@id", article.Id);
         if (await command.ExecuteScalarAsync(cancellationToken) is string other)
             throw new SlugConflictException(article.Slug, other);
     }
 
-    private static async Task<long> NextVersionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    private static async Task<long> NextVersionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken, PreparedCommands? commands = null)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "UPDATE change_counters SET value = value + 1 WHERE name = 'articles' RETURNING value";
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+        await using var lease = CommandLease.For(commands, connection, transaction, "UPDATE change_counters SET value = value + 1 WHERE name = 'articles' RETURNING value");
+        return Convert.ToInt64(await lease.Command.ExecuteScalarAsync(cancellationToken));
     }
 
     private static async Task<List<Article>> ReadAllAsync(DbCommand command, CancellationToken cancellationToken)

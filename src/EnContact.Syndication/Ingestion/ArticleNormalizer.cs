@@ -68,7 +68,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         var image = ResolveUrl("image", draft.Image, checks);
         // Known before the body is cleaned: links to a place in the article (#notes) point into it.
         var canonicalUrl = slug is not null && Slugs.IsValid(slug) ? CanonicalUrl(id, slug, section) : null;
-        var contentHtml = BodyOf(draft, canonicalUrl, checks);
+        var (contentHtml, firstParagraph) = BodyOf(draft, canonicalUrl, checks, firstParagraphLength: summary is null ? DerivedSummaryLength : 0);
         if (checks.Errors.Count > 0)
             return new NormalizationResult(null, checks.Errors, checks.Warnings);
 
@@ -78,7 +78,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
             Slug = slug!,
             Title = title!,
             // Without a summary, the first paragraph's words (plain text, like every summary).
-            Summary = summary ?? TextCleaner.RemoveForbidden(PlainText.WithoutMarkup(HtmlCleaner.FirstParagraphText(contentHtml!, DerivedSummaryLength)), out _),
+            Summary = summary ?? TextCleaner.RemoveForbidden(PlainText.WithoutMarkup(firstParagraph!), out _),
             ContentHtml = contentHtml!,
             Authors = authors,
             Section = section,
@@ -164,7 +164,8 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
     }
 
     /// <summary>The body (Markdown, or HTML from the API) as safe HTML, without XML-forbidden characters.</summary>
-    private string? BodyOf(ArticleDraft draft, string? canonicalUrl, FieldChecks checks)
+    /// <remarks>With <paramref name="firstParagraphLength"/> above 0, also the first paragraph's text (a summary when none is given).</remarks>
+    private (string? Html, string? FirstParagraph) BodyOf(ArticleDraft draft, string? canonicalUrl, FieldChecks checks, int firstParagraphLength)
     {
         if (draft.BodyMarkdown is not null && draft.BodyHtml is not null)
             checks.Error("content", "give the body either as Markdown or as HTML, not both");
@@ -172,7 +173,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         var raw = TextCleaner.RemoveForbidden(draft.BodyHtml ?? draft.BodyMarkdown ?? "", out var removed);
         if (removed.Count > 0)
             checks.Warnings.Add(new FieldError(field, $"removed {removed.Count} character(s) that XML forbids ({string.Join(", ", removed.Distinct())})"));
-        return CleanBody(draft.BodyHtml is not null, raw, canonicalUrl, field, checks);
+        return CleanBody(draft.BodyHtml is not null, raw, canonicalUrl, field, checks, firstParagraphLength);
     }
 
     /// <summary>
@@ -191,7 +192,7 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
     /// The body as safe HTML, or null with an error when it nests too deeply to be worth parsing (the
     /// sanitiser's cost grows with the square of the depth: 100,000 nested divs took 79 s).
     /// </summary>
-    private string? CleanBody(bool isHtml, string body, string? canonicalUrl, string field, FieldChecks checks)
+    private (string? Html, string? FirstParagraph) CleanBody(bool isHtml, string body, string? canonicalUrl, string field, FieldChecks checks, int firstParagraphLength)
     {
         string html;
         try
@@ -202,17 +203,18 @@ public sealed partial class ArticleNormalizer(IOptions<SiteOptions> siteOptions,
         {
             // Markdig refuses input nested beyond its own limit (">>>>…" a thousand times).
             checks.Error(field, "the Markdown nests too deeply (quotes, lists or emphasis inside one another hundreds of times)");
-            return null;
+            return (null, null);
         }
         if (HtmlCleaner.NestingDepth(html, MaxHtmlDepth) > MaxHtmlDepth)
         {
             checks.Error(field, $"the HTML nests elements more than {MaxHtmlDepth} levels deep");
-            return null;
+            return (null, null);
         }
-        var contentHtml = HtmlCleaner.Sanitize(html, _site.BaseUri, out var removedFromHtml, canonicalUrl is null ? null : new Uri(canonicalUrl));
+        var contentHtml = HtmlCleaner.Sanitize(html, _site.BaseUri, out var removedFromHtml, out var firstParagraph,
+            canonicalUrl is null ? null : new Uri(canonicalUrl), firstParagraphLength);
         foreach (var what in removedFromHtml.Distinct())
             checks.Warnings.Add(new FieldError(field, $"removed unsafe HTML: {what}"));
-        return contentHtml;
+        return (contentHtml, firstParagraph);
     }
 
     private DateTimeOffset? ParseDate(string field, string? value, FieldChecks checks)

@@ -72,31 +72,48 @@ public sealed class ContentScanner(
     }
 
     /// <summary>
-    /// Files are read and parsed in parallel a chunk at a time, then written in order: memory stays
-    /// flat however large the folder is, and every core works on the parsing.
+    /// Files are read and parsed in parallel a chunk at a time, then written in order; the next chunk is
+    /// read and parsed while this one is written, so the cores parse while SQLite writes. Memory stays
+    /// flat however large the folder is (two chunks at most).
     /// </summary>
     private async Task ApplyPresentAsync(string root, List<string> present, Scan scan, CancellationToken cancellationToken)
     {
         var maxBytes = options.Value.MaxFileBytes;
-        var outcomes = new FileOutcome[Math.Min(ChunkSize, present.Count)];
-        for (var start = 0; start < present.Count; start += ChunkSize)
+        var next = present.Count > 0 ? ReadChunkAsync(root, present, 0, maxBytes, scan.Knowledge, cancellationToken) : null;
+        try
         {
-            var count = Math.Min(ChunkSize, present.Count - start);
-            await Parallel.ForEachAsync(Enumerable.Range(0, count),
-                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-                async (i, ct) => outcomes[i] = await reader.ReadAsync(root, present[start + i], maxBytes, scan.Knowledge, ct));
-
-            for (var i = 0; i < count; i++)
+            for (var start = 0; start < present.Count; start += ChunkSize)
             {
-                await ApplyAsync(scan, outcomes[i], cancellationToken);
-                if (++scan.Tally.Files % ProgressEvery == 0)
-                    logger.LogInformation("Ingesting {Root}: {Done}/{Total} files", root, scan.Tally.Files, present.Count);
-                if (scan.Batch.Operations >= BatchSize)
-                    await scan.Batch.CommitAsync(cancellationToken);
+                var outcomes = await next!;
+                next = start + ChunkSize < present.Count ? ReadChunkAsync(root, present, start + ChunkSize, maxBytes, scan.Knowledge, cancellationToken) : null;
+                foreach (var outcome in outcomes)
+                {
+                    await ApplyAsync(scan, outcome, cancellationToken);
+                    if (++scan.Tally.Files % ProgressEvery == 0)
+                        logger.LogInformation("Ingesting {Root}: {Done}/{Total} files", root, scan.Tally.Files, present.Count);
+                    if (scan.Batch.Operations >= BatchSize)
+                        await scan.Batch.CommitAsync(cancellationToken);
+                }
             }
-            Array.Clear(outcomes);
+        }
+        finally
+        {
+            // A write that failed leaves the chunk being read: it must end before the scan's caller goes on.
+            if (next is not null)
+                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
+
+    /// <summary>Reads, hashes and parses the files of one chunk on every core (none of it touches the store).</summary>
+    private Task<FileOutcome[]> ReadChunkAsync(string root, List<string> present, int start, int maxBytes, ScanKnowledge knowledge, CancellationToken cancellationToken) =>
+        Task.Run(async () =>
+        {
+            var outcomes = new FileOutcome[Math.Min(ChunkSize, present.Count - start)];
+            await Parallel.ForAsync(0, outcomes.Length,
+                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                async (i, ct) => outcomes[i] = await reader.ReadAsync(root, present[start + i], maxBytes, knowledge, ct));
+            return outcomes;
+        }, cancellationToken);
 
     /// <summary>One file's outcome, applied: nothing for an unchanged or still broken file, a problem, or the article saved.</summary>
     private async Task ApplyAsync(Scan scan, FileOutcome outcome, CancellationToken cancellationToken)
@@ -122,12 +139,12 @@ public sealed class ContentScanner(
         await scan.Batch.EnsureOpenAsync(cancellationToken);
         if (await ResolveIdAsync(scan, outcome, result, cancellationToken) is not { } resolved)
             return;
-        var (article, existing) = resolved;
+        var (article, existing, stored) = resolved;
 
         SaveOutcome saved;
         try
         {
-            (saved, article) = await articles.SaveAsync(scan.Batch.Connection, scan.Batch.Transaction, article, cancellationToken);
+            (saved, article) = await articles.SaveAsync(scan.Batch.Connection, scan.Batch.Transaction, stored, article, cancellationToken, scan.Batch.Commands);
         }
         catch (SlugConflictException e)
         {
@@ -146,12 +163,13 @@ public sealed class ContentScanner(
     /// The article under the id the file resolved to, settled against what the store holds; null when
     /// that id belongs to another live source and the file named it (a problem). A derived id taken by
     /// another file moves to the first free "-2", "-3"… suffix, chosen once and then remembered.
+    /// Stored is the row under the article's id, read in the scan's transaction (the save needs it too).
     /// </summary>
-    private async Task<(Article Article, Article? Existing)?> ResolveIdAsync(Scan scan, FileOutcome outcome, NormalizationResult result, CancellationToken cancellationToken)
+    private async Task<(Article Article, Article? Existing, Article? Stored)?> ResolveIdAsync(Scan scan, FileOutcome outcome, NormalizationResult result, CancellationToken cancellationToken)
     {
         var source = ContentPaths.SourceOf(outcome.Path);
         var id = result.Article!.Id;
-        var existing = await articles.GetAsync(scan.Batch.Connection, scan.Batch.Transaction, id, cancellationToken);
+        var existing = await articles.GetAsync(scan.Batch.Connection, scan.Batch.Transaction, id, cancellationToken, scan.Batch.Commands);
         var stored = existing;
         if (existing is not null && existing.Status != ArticleStatus.Deleted && existing.Source != source && !IsMovingAway(existing.Source, scan.Gone))
         {
@@ -163,7 +181,7 @@ public sealed class ContentScanner(
             (result, stored) = await FreeDerivedIdAsync(scan, outcome, id, source, cancellationToken);
             existing = null;
         }
-        return (normalizer.Settle(result, stored), existing);
+        return (normalizer.Settle(result, stored), existing, stored);
     }
 
     /// <summary>The draft normalised under the first free suffixed id, and the article stored under that id, if any.</summary>
@@ -206,7 +224,7 @@ public sealed class ContentScanner(
     {
         var source = ContentPaths.SourceOf(outcome.Path);
         await sources.UpsertSourceFileAsync(scan.Batch.Connection, scan.Batch.Transaction,
-            new ContentSourceStore.SourceFile(outcome.Path, article.Id, outcome.Hash, outcome.Size), cancellationToken);
+            new ContentSourceStore.SourceFile(outcome.Path, article.Id, outcome.Hash, outcome.Size), cancellationToken, scan.Batch.Commands);
         if (scan.Batch.HadProblem(source))
             await sources.ClearProblemAsync(scan.Batch.Connection, scan.Batch.Transaction, source, cancellationToken);
         scan.Batch.Operations++;

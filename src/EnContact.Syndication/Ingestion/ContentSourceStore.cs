@@ -46,15 +46,14 @@ public sealed class ContentSourceStore(Database connections, TimeProvider time)
         return problems;
     }
 
-    public async Task UpsertSourceFileAsync(DbConnection connection, DbTransaction transaction, SourceFile file, CancellationToken cancellationToken)
+    public async Task UpsertSourceFileAsync(DbConnection connection, DbTransaction transaction, SourceFile file, CancellationToken cancellationToken, PreparedCommands? commands = null)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
+        await using var lease = CommandLease.For(commands, connection, transaction, """
             INSERT INTO source_files (path, article_id, file_hash, size_bytes, ingested_at) VALUES (@path, @article, @hash, @size, @now)
             ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id, file_hash = excluded.file_hash,
                 size_bytes = excluded.size_bytes, ingested_at = excluded.ingested_at
-            """;
+            """);
+        var command = lease.Command;
         command.Parameters.AddWithValue("@path", file.Path);
         command.Parameters.AddWithValue("@article", file.ArticleId);
         command.Parameters.AddWithValue("@hash", file.FileHash);

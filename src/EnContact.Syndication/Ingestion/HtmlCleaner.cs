@@ -1,3 +1,5 @@
+using AngleSharp;
+using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 using Ganss.Xss;
 using Markdig;
@@ -35,17 +37,30 @@ public static class HtmlCleaner
     /// Sanitised HTML; <paramref name="removed"/> names what was taken out, for the editor's warning.
     /// <paramref name="documentUri"/> is the article's own URL, the base of fragment-only links (without it, <paramref name="baseUri"/>).
     /// </summary>
-    public static string Sanitize(string html, Uri baseUri, out IReadOnlyList<string> removed, Uri? documentUri = null)
+    public static string Sanitize(string html, Uri baseUri, out IReadOnlyList<string> removed, Uri? documentUri = null) =>
+        Sanitize(html, baseUri, out removed, out _, documentUri, firstParagraphLength: 0);
+
+    /// <summary>
+    /// As above, and, when <paramref name="firstParagraphLength"/> is above 0, the text of the first paragraph
+    /// (as <see cref="FirstParagraphText(string, int)"/> gives it for the sanitised HTML) read from the sanitised
+    /// document itself: an article without a summary costs one HTML parse, not two.
+    /// </summary>
+    public static string Sanitize(string html, Uri baseUri, out IReadOnlyList<string> removed, out string? firstParagraph, Uri? documentUri, int firstParagraphLength)
     {
         var gone = new List<string>();
         _removed = gone;
         _documentUri = documentUri;
         try
         {
+            // HtmlSanitizer.Sanitize is SanitizeDom then this serialisation; the document is kept for the paragraph.
+            var sanitizer = _sanitizer ??= CreateSanitizer();
+            using var document = sanitizer.SanitizeDom(html, baseUri.AbsoluteUri);
+            var serialized = document.Body is { } body ? body.ChildNodes.ToHtml(sanitizer.OutputFormatter) : "";
             // Character references (&#1;) become characters only now, so clean again after parsing.
-            var clean = TextCleaner.RemoveForbidden((_sanitizer ??= CreateSanitizer()).Sanitize(html, baseUri.AbsoluteUri), out var forbidden);
+            var clean = TextCleaner.RemoveForbidden(serialized, out var forbidden);
             if (forbidden.Count > 0)
                 gone.Add($"{forbidden.Count} character reference(s) to characters that XML forbids ({string.Join(", ", forbidden.Distinct())})");
+            firstParagraph = firstParagraphLength > 0 ? FirstParagraphText(document, firstParagraphLength) : null;
             removed = gone;
             return clean.Trim();
         }
@@ -131,9 +146,19 @@ public static class HtmlCleaner
     /// <summary>The plain text of the first paragraph with words in it, cut at a word boundary.</summary>
     public static string FirstParagraphText(string html, int maxLength)
     {
-        var document = Parser.ParseDocument($"<body>{html}</body>");
+        using var document = Parser.ParseDocument($"<body>{html}</body>");
+        return FirstParagraphText(document, maxLength);
+    }
+
+    /// <summary>
+    /// The same from a parsed document. XML-forbidden characters go before words are counted, as they
+    /// would from the cleaned HTML the sanitised document becomes.
+    /// </summary>
+    private static string FirstParagraphText(IHtmlDocument document, int maxLength)
+    {
         var paragraph = document.QuerySelectorAll("p").Select(p => p.TextContent.Trim()).FirstOrDefault(t => t.Length > 0)
             ?? document.Body?.TextContent.Trim() ?? "";
+        paragraph = TextCleaner.RemoveForbidden(paragraph, out _);
         paragraph = string.Join(' ', paragraph.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         if (paragraph.Length <= maxLength)
             return paragraph;

@@ -21,6 +21,9 @@ public sealed class ScanBatch(Database connections, DbConnection connection, Art
     public bool HadProblem(string source) => sourcesWithProblems.Contains(source);
 
     public DbConnection Connection => connection;
+
+    /// <summary>The batch's statements, compiled once for the whole scan.</summary>
+    public PreparedCommands Commands { get; } = new(connection);
     public DbTransaction Transaction { get; private set; } = null!;
     public int Operations { get; set; }
 
@@ -48,5 +51,6 @@ public sealed class ScanBatch(Database connections, DbConnection connection, Art
     {
         if (Transaction is not null)
             await Transaction.DisposeAsync();
+        await Commands.DisposeAsync();
     }
 }

@@ -9,8 +9,9 @@ namespace EnContact.Syndication.Templating;
 /// Renders the Razor templates under <see cref="TemplateOptions.Path"/>: <c>name.cshtml</c> is HTML
 /// (escaped with <see cref="HtmlText.Encoder"/>), <c>name.text.cshtml</c> is plain text
 /// (not escaped: a title with "&amp;" stays "&amp;"). Every template is compiled once, at start-up
-/// (<see cref="CompileAllAsync"/>); compiled templates are shared by every gateway in the process that
-/// reads the same folder, because a Roslyn compile costs about a second.
+/// (<see cref="CompileAllAsync"/>, through <see cref="TemplateCompiler"/>: one compilation for all of them,
+/// kept in a cache folder for the next start); compiled templates are shared by every gateway in the
+/// process that reads the same templates.
 /// </summary>
 public sealed class TemplateRenderer
 {
@@ -21,9 +22,14 @@ public sealed class TemplateRenderer
     private readonly RazorLightEngine _html;
     private readonly RazorLightEngine _text;
 
-    public TemplateRenderer(IOptions<TemplateOptions> options, IHostEnvironment environment)
+    private readonly string? _cacheFolder;
+    private readonly ILogger _logger;
+
+    public TemplateRenderer(IOptions<TemplateOptions> options, IHostEnvironment environment, ILogger<TemplateRenderer> logger)
     {
         Root = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
+        _cacheFolder = string.IsNullOrWhiteSpace(options.Value.CachePath) ? null : System.IO.Path.GetFullPath(options.Value.CachePath, environment.ContentRootPath);
+        _logger = logger;
         (_html, _text) = Engines.GetOrAdd(Root, root => new Lazy<(RazorLightEngine, RazorLightEngine)>(() => (Create(root, encode: true), Create(root, encode: false)))).Value;
     }
 
@@ -44,47 +50,28 @@ public sealed class TemplateRenderer
     }
 
     /// <summary>
-    /// Compiles every template of the given sub-folders, so that an error stops start-up rather than a
+    /// Compiles every template of the given sub-folders, all in one compilation (or loads them from the cache
+    /// folder, <see cref="TemplateOptions.CachePath"/>), so that an error stops start-up rather than a
     /// subscriber's request. Throws <see cref="TemplateException"/> listing each broken file with its line.
     /// </summary>
-    public async Task CompileAllAsync(IEnumerable<string> folders, CancellationToken cancellationToken)
+    public async Task<CompiledTemplates> CompileAllAsync(IEnumerable<string> folders, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
-        var files = folders
-            .Select(folder => System.IO.Path.Combine(Root, folder))
-            .Where(Directory.Exists)
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.cshtml", SearchOption.AllDirectories))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        foreach (var file in files)
+        var sources = TemplateSources.Read(Root, folders);
+        var compiled = await TemplateCompiler.GetAsync(sources, _html, _cacheFolder, _logger, cancellationToken);
+        // Handed to both engines under both spellings of a key ("pages/X.cshtml" as the code and layouts
+        // write it, "/pages/X.cshtml" as RazorLight normalises it): rendering then never compiles.
+        var factories = new TemplateFactoryProvider();
+        foreach (var (key, attribute) in compiled.Templates)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var name = System.IO.Path.GetRelativePath(Root, file).Replace('\\', '/');
-            var engine = name.EndsWith(TextSuffix, StringComparison.Ordinal) ? _text : _html;
-            try
+            var factory = factories.CreateFactory(new CompiledTemplateDescriptor { TemplateKey = key, TemplateAttribute = attribute });
+            foreach (var engine in new[] { _html, _text })
             {
-                await engine.CompileTemplateAsync(name);
-            }
-            catch (TemplateCompilationException e)
-            {
-                problems.AddRange(e.CompilationDiagnostics.Count == 0
-                    ? [$"{Display(name)}: {e.Message}"]
-                    : e.CompilationDiagnostics.Select(d => $"{Display(name)}:{Line(d.LineSpan)}: {d.ErrorMessage}"));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                problems.Add($"{Display(name)}: {e.Message}");
+                engine.Handler.Cache.CacheTemplate(key, factory, null);
+                engine.Handler.Cache.CacheTemplate(key.TrimStart('/'), factory, null);
             }
         }
-        if (problems.Count > 0)
-            throw new TemplateException(problems);
+        return compiled;
     }
-
-    private string Display(string name) => System.IO.Path.Combine(System.IO.Path.GetFileName(Root), name).Replace('\\', '/');
-
-    /// <summary>Roslyn's zero-based position → "13:6", one-based as editors count.</summary>
-    private static string Line(Microsoft.CodeAnalysis.FileLinePositionSpan? span) =>
-        span is { } s ? $"{s.StartLinePosition.Line + 1}:{s.StartLinePosition.Character + 1}" : "?";
 
     private static RazorLightEngine Create(string root, bool encode)
     {

@@ -29,8 +29,14 @@ public static class TemplatingSetup
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             var started = TimeProvider.System.GetTimestamp();
-            await renderer.CompileAllAsync(Folders, cancellationToken);
-            logger.LogInformation("Templates in {Folder} compiled in {Elapsed} ms", renderer.Root, (int)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+            var compiled = await renderer.CompileAllAsync(Folders, cancellationToken);
+            logger.LogInformation("Templates in {Folder} ready ({Count} templates, {Origin}) in {Elapsed} ms",
+                renderer.Root, compiled.Templates.Count, compiled.Origin switch
+                {
+                    TemplateOrigin.Cache => "loaded from the cache",
+                    TemplateOrigin.Memory => "already compiled in this process",
+                    _ => "compiled",
+                }, (int)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
