@@ -8,7 +8,7 @@ namespace EnContact.Syndication.Compliance;
 
 /// <summary>
 /// The gate every edition passes before it is queued: the letter with every section (the largest
-/// copy), composed for a sample reader exactly as the outbox would compose it (signed, with the
+/// copy, and members' copy when it carries full texts), composed for a sample reader exactly as the outbox would compose it (signed, with the
 /// reader's own links and return path), then checked by <see cref="LetterChecks"/>.
 /// </summary>
 public sealed class LetterGate(
@@ -25,6 +25,22 @@ public sealed class LetterGate(
     {
         if (await renderer.RenderAsync(snapshot, null) is not { } rendered)
             return new GateReport([new GateCheck("content", CheckOutcome.Failed, "the edition carries no article to send")]);
+        var checks = await CheckAsync(snapshot, rendered, cancellationToken);
+        // Members get the premium articles' full text, which no other copy carries: their copy is checked
+        // too, and what fails only there says so.
+        if (snapshot.Sections.Any(s => s.Items.Any(i => i.ContentHtml is not null))
+            && await renderer.RenderCopyAsync(snapshot, null, member: true) is { } memberCopy)
+        {
+            var failed = checks.Where(c => c.Outcome == CheckOutcome.Failed).Select(c => c.Name).ToHashSet();
+            checks.AddRange((await CheckAsync(snapshot, memberCopy, cancellationToken))
+                .Where(c => c.Outcome == CheckOutcome.Failed && !failed.Contains(c.Name))
+                .Select(c => c with { Detail = "members' copy: " + c.Detail }));
+        }
+        return new GateReport(checks);
+    }
+
+    private async Task<List<GateCheck>> CheckAsync(DigestSnapshot snapshot, RenderedDigest rendered, CancellationToken cancellationToken)
+    {
         var request = DigestQueue.RequestsFor(links, DigestCampaign.Of(snapshot.Key), [Sample]).Single();
         var item = OutboxItem.Unqueued(new MessageBody(rendered.Subject, rendered.Text, rendered.Html), request, delivery.Value.MessageIdDomain);
         using var message = composer.Compose(item);
@@ -39,6 +55,6 @@ public sealed class LetterGate(
             ReturnPath = returnPath.Address,
             EnvelopeSender = returnPath.EnvelopeSenderFor(item.MessageId),
         };
-        return new GateReport(await LetterChecks.RunAsync(message, facts, cancellationToken));
+        return [.. await LetterChecks.RunAsync(message, facts, cancellationToken)];
     }
 }

@@ -103,7 +103,8 @@ public sealed class DigestBuilder(
             .ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new DigestSection(g.Key, g.OrderByDescending(a => a.PublishedAt).ThenBy(a => a.Id, StringComparer.Ordinal)
                 .Select(a => new DigestItem(a.Id, a.Title, a.CanonicalUrl, a.Summary, a.Authors, a.PublishedAt, DigestRenderer.LongDate(a.PublishedAt, zone),
-                    a.Access == ArticleAccess.Premium, a.ImageUrl, a.Issue)).ToList()))
+                    a.Access == ArticleAccess.Premium, a.ImageUrl, a.Issue,
+                    a.Access == ArticleAccess.Premium ? a.ContentHtml : null)).ToList()))
             .ToList();
     }
 }

@@ -134,6 +134,7 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
         if (then.Premium != now.Premium) fields.Add("access");
         if (then.ImageUrl != now.ImageUrl) fields.Add("image");
         if (then.Issue != now.Issue) fields.Add("issue");
+        if (then.ContentHtml != now.ContentHtml) fields.Add("members' full text");
         return fields;
     }
 

@@ -27,7 +27,16 @@ public sealed record DigestMailModel
     public bool IsWebVersion { get; init; }
     /// <summary>A test copy (<c>digest send-test</c>): marked as such at the top.</summary>
     public bool IsTest { get; init; }
+    /// <summary>A member's copy, and how it shows premium articles (<see cref="MemberCopy.None"/>: everyone else's).</summary>
+    public MemberCopy Members { get; init; }
 }
 
 /// <summary>A section as shown: its first items, and how many more are on the web version.</summary>
-public sealed record DigestSectionView(string Title, string Anchor, IReadOnlyList<DigestItem> Items, int HiddenCount, string MoreUrl);
+public sealed record DigestSectionView(string Title, string Anchor, IReadOnlyList<DigestItem> Items, int HiddenCount, string MoreUrl)
+{
+    /// <summary>How this copy shows premium articles (the same for every section of a copy).</summary>
+    public MemberCopy Members { get; init; }
+
+    /// <summary>The items as <c>_Article.cshtml</c> shows them.</summary>
+    public IEnumerable<DigestArticleView> Views => Items.Select(item => new DigestArticleView(item, Members));
+}

@@ -13,10 +13,35 @@ public sealed record DigestSnapshot(
 /// <summary>A section of an edition, in the configured order; <see cref="Name"/> is null for articles without a section.</summary>
 public sealed record DigestSection(string? Name, IReadOnlyList<DigestItem> Items);
 
-/// <summary>One article as the digest shows it.</summary>
+/// <summary>
+/// One article as the digest shows it. <see cref="ContentHtml"/> is the full text of a premium article,
+/// frozen with the edition for members' copies (null for free articles, and in editions built before
+/// members' copies existed: those copies then link to the article instead).
+/// </summary>
 public sealed record DigestItem(
     string ArticleId, string Title, string Url, string Summary, IReadOnlyList<string> Authors, DateTimeOffset PublishedAt,
-    string PublishedText, bool Premium, string? ImageUrl, string? Issue);
+    string PublishedText, bool Premium, string? ImageUrl, string? Issue, string? ContentHtml = null);
+
+/// <summary>How a copy of the letter shows premium articles.</summary>
+public enum MemberCopy
+{
+    /// <summary>A reader who is not a member: the teaser and a link saying the article is for subscribers.</summary>
+    None,
+    /// <summary>A member: the full text in the letter.</summary>
+    FullText,
+    /// <summary>A member: the teaser and a direct link to the article, without the subscribers-only wording.</summary>
+    Link,
+}
+
+/// <summary>The model of <c>templates/digest/_Article.cshtml</c>: an item and how this copy shows it.</summary>
+public sealed record DigestArticleView(DigestItem Item, MemberCopy Members)
+{
+    /// <summary>The full text goes into this copy.</summary>
+    public bool ShowsFullText => Item.Premium && Members == MemberCopy.FullText && Item.ContentHtml is not null;
+
+    /// <summary>The reader may open the article itself (free, or premium for a member).</summary>
+    public bool Unlocked => !Item.Premium || Members != MemberCopy.None;
+}
 
 /// <summary>Where an edition stands. Its name in the API and the CLI is the kebab-case form ("awaiting-approval", "sent-with-failures").</summary>
 public enum EditionStatus

@@ -52,4 +52,18 @@ public sealed class DigestOptions
     /// restored from an older backup does not build (and send) an edition again. Empty: none. Default <c>data/digest-ledger.txt</c>.
     /// </summary>
     public string? LedgerPath { get; set; } = "data/digest-ledger.txt";
+
+    /// <summary>
+    /// How a member's copy shows premium articles: <c>FullText</c> (the article in the letter; a copy
+    /// that would pass <see cref="MaxHtmlBytes"/> that way links instead) or <c>Link</c> (the teaser
+    /// and a direct link). Default <c>FullText</c>.
+    /// </summary>
+    public MemberPremium MemberPremium { get; set; } = MemberPremium.FullText;
+}
+
+/// <summary>The values of <see cref="DigestOptions.MemberPremium"/>.</summary>
+public enum MemberPremium
+{
+    FullText,
+    Link,
 }

@@ -40,6 +40,27 @@ public sealed class DigestRenderer(
     /// edition's articles is in them. <paramref name="webVersion"/> renders the archive page instead.
     /// </summary>
     public async Task<RenderedDigest?> RenderAsync(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections, bool webVersion = false, bool test = false)
+        => await RenderAsync(snapshot, sections, MemberCopy.None, webVersion, test);
+
+    /// <summary>
+    /// Renders a member's copy when <paramref name="member"/> is true: premium articles as
+    /// <see cref="DigestOptions.MemberPremium"/> says. Full texts that would push articles out of the
+    /// letter (see <see cref="DigestOptions.MaxHtmlBytes"/>) give way to direct links.
+    /// </summary>
+    public async Task<RenderedDigest?> RenderCopyAsync(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections, bool member, bool test = false)
+    {
+        if (!member)
+            return await RenderAsync(snapshot, sections, MemberCopy.None, webVersion: false, test);
+        if (options.Value.MemberPremium == MemberPremium.Link)
+            return await RenderAsync(snapshot, sections, MemberCopy.Link, webVersion: false, test);
+        var full = await RenderAsync(snapshot, sections, MemberCopy.FullText, webVersion: false, test);
+        if (full is not { ItemsHidden: > 0 })
+            return full;
+        var linked = await RenderAsync(snapshot, sections, MemberCopy.Link, webVersion: false, test);
+        return linked!.ItemsHidden < full.ItemsHidden ? linked : full;
+    }
+
+    private async Task<RenderedDigest?> RenderAsync(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections, MemberCopy members, bool webVersion, bool test)
     {
         var chosen = Chosen(snapshot, sections);
         if (chosen.Count == 0)
@@ -49,7 +70,7 @@ public sealed class DigestRenderer(
         var limit = webVersion ? int.MaxValue : settings.MaxItemsPerSection;
         while (true)
         {
-            var model = Model(snapshot, chosen, limit, webVersion, test);
+            var model = Model(snapshot, chosen, limit, webVersion, test, members);
             var html = Inline(await templates.RenderAsync(HtmlTemplate, model));
             var encoded = webVersion ? 0 : MimeSize.OfHtmlPart(html);
             if (encoded + PersonalLinksAllowance <= settings.MaxHtmlBytes || webVersion || limit == 1)
@@ -82,15 +103,18 @@ public sealed class DigestRenderer(
 
     /// <summary>The model of a reader's copy with at most <paramref name="limit"/> articles per section (the benchmark times the template on it).</summary>
     internal DigestMailModel ModelFor(DigestSnapshot snapshot, IReadOnlyCollection<string>? sections, int limit) =>
-        Model(snapshot, Chosen(snapshot, sections), limit, webVersion: false, test: false);
+        Model(snapshot, Chosen(snapshot, sections), limit, webVersion: false, test: false, MemberCopy.None);
 
-    private DigestMailModel Model(DigestSnapshot snapshot, IReadOnlyList<DigestSection> sections, int limit, bool webVersion, bool test)
+    private DigestMailModel Model(DigestSnapshot snapshot, IReadOnlyList<DigestSection> sections, int limit, bool webVersion, bool test, MemberCopy members)
     {
         var webUrl = WebVersionUrl(snapshot.Number);
         var views = sections.Select(s =>
         {
             var anchor = s.Name is null ? "autres" : Slugs.From(s.Name);
-            return new DigestSectionView(TitleOf(s.Name), anchor, s.Items.Take(limit).ToList(), Math.Max(0, s.Items.Count - limit), $"{webUrl}#{anchor}");
+            return new DigestSectionView(TitleOf(s.Name), anchor, s.Items.Take(limit).ToList(), Math.Max(0, s.Items.Count - limit), $"{webUrl}#{anchor}")
+            {
+                Members = members,
+            };
         }).ToList();
         return new DigestMailModel
         {
@@ -109,6 +133,7 @@ public sealed class DigestRenderer(
             UnsubscribeUrl = webVersion ? null : "{{unsubscribe_url}}",
             IsWebVersion = webVersion,
             IsTest = test,
+            Members = members,
         };
     }
 
