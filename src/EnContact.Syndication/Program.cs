@@ -7,6 +7,7 @@ using EnContact.Syndication.Desk;
 using EnContact.Syndication.Digests;
 using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Members;
 using EnContact.Syndication.Storage;
 using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Templating;
@@ -39,6 +40,7 @@ public static class Program
         builder.Services.AddDelivery();
         builder.Services.AddTemplating(builder.Environment);
         builder.Services.AddSubscribers(builder.Environment);
+        builder.Services.AddMembers(builder.Environment); // paying members and their private full-text feeds
         builder.Services.AddDigests();
         builder.Services.AddBounces(); // reports that come back: bounces, complaints, mailed unsubscribes
         builder.Services.AddBounceMailbox(); // reads returned mail over IMAP and hands each message to the above

@@ -23,6 +23,9 @@ public sealed class Gateway : IAsyncDisposable
     /// <summary>The secret that signs subscribers' links in tests.</summary>
     public const string LinkSecret = "test-link-secret-0123456789abcdefghijklmnop";
 
+    /// <summary>The secret members' private feed tokens are derived from in tests.</summary>
+    public const string MemberFeedSecret = "test-member-feed-secret-0123456789abcdefgh";
+
     /// <summary>The key of the address labels and erasure hashes in tests.</summary>
     public const string HashKey = "test-personal-data-key-0123456789abcdefgh";
 
@@ -126,6 +129,7 @@ public sealed class Gateway : IAsyncDisposable
             ["Subscribers:PublicUrl"] = PublicUrl,
             ["Subscribers:TokenSecret"] = LinkSecret,
             ["PersonalData:HashKey"] = HashKey,
+            ["Members:FeedTokenSecret"] = MemberFeedSecret,
             ["Templates:Path"] = Path.Combine(AppContext.BaseDirectory, "templates"),
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -79,6 +79,7 @@ public static class GatewayProcess
         start.Environment["ENCONTACT__Templates__Path"] = Path.Combine(AppContext.BaseDirectory, "templates");
         start.Environment["ENCONTACT__Subscribers__TokenSecret"] = Gateway.LinkSecret;
         start.Environment["ENCONTACT__PersonalData__HashKey"] = Gateway.HashKey;
+        start.Environment["ENCONTACT__Members__FeedTokenSecret"] = Gateway.MemberFeedSecret;
         start.Environment["ENCONTACT__Subscribers__PublicUrl"] = Gateway.PublicUrl;
         start.Environment["ENCONTACT__Feeds__PublicUrl"] = FeedsUrl;
         start.Environment["ENCONTACT__Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
