@@ -27,14 +27,16 @@ public sealed class LetterGate(
             return new GateReport([new GateCheck("content", CheckOutcome.Failed, "the edition carries no article to send")]);
         var checks = await CheckAsync(snapshot, rendered, cancellationToken);
         // Members get the premium articles' full text, which no other copy carries: their copy is checked
-        // too, and what fails only there says so.
+        // too, and a check that fails only there fails the letter, saying so.
         if (snapshot.Sections.Any(s => s.Items.Any(i => i.ContentHtml is not null))
             && await renderer.RenderCopyAsync(snapshot, null, member: true) is { } memberCopy)
         {
-            var failed = checks.Where(c => c.Outcome == CheckOutcome.Failed).Select(c => c.Name).ToHashSet();
-            checks.AddRange((await CheckAsync(snapshot, memberCopy, cancellationToken))
-                .Where(c => c.Outcome == CheckOutcome.Failed && !failed.Contains(c.Name))
-                .Select(c => c with { Detail = "members' copy: " + c.Detail }));
+            var failedForMembers = (await CheckAsync(snapshot, memberCopy, cancellationToken))
+                .Where(c => c.Outcome == CheckOutcome.Failed).ToDictionary(c => c.Name);
+            for (var i = 0; i < checks.Count; i++)
+                if (checks[i].Outcome != CheckOutcome.Failed && failedForMembers.Remove(checks[i].Name, out var failed))
+                    checks[i] = failed with { Detail = "members' copy: " + failed.Detail };
+            checks.AddRange(failedForMembers.Values.Where(c => checks.All(k => k.Name != c.Name)).Select(c => c with { Detail = "members' copy: " + c.Detail }));
         }
         return new GateReport(checks);
     }

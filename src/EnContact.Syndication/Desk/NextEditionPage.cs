@@ -16,6 +16,8 @@ public sealed record NextEditionPageModel : DeskPageModel
     public required IReadOnlyList<string> Sections { get; init; }
     public IReadOnlyList<string> ChosenSections { get; init; } = [];
     public string? Subscriber { get; init; }
+    /// <summary>The preview shows a paying member's copy (premium articles in full or linked).</summary>
+    public bool MemberCopy { get; init; }
     public required string PreviewUrl { get; init; }
     public DateTimeOffset? NextFireAt { get; init; }
     public required TimeZoneInfo Zone { get; init; }
@@ -46,7 +48,7 @@ public static class NextEditionPage
         var digest = services.GetRequiredService<IOptions<DigestOptions>>();
         var time = services.GetRequiredService<TimeProvider>();
         var cancellationToken = http.RequestAborted;
-        var (subscriber, chosen) = Audience(http);
+        var (subscriber, chosen, member) = Audience(http);
         var waitingKey = await editions.WaitingEditionKeyAsync(cancellationToken);
         var held = (await store.WithStatusAsync(EditionStatus.Held, cancellationToken)).FirstOrDefault();
         var shownKey = waitingKey ?? held?.Key;
@@ -59,12 +61,14 @@ public static class NextEditionPage
         if (subscriber is not null)
             query.Add("abonne=" + Uri.EscapeDataString(subscriber));
         query.AddRange(chosen.Select(s => "rubrique=" + Uri.EscapeDataString(s)));
+        if (member)
+            query.Add("membre=1");
         return await kit.RenderAsync(http, "NextEdition", new NextEditionPageModel
         {
             Title = "Prochaine lettre", Menu = "lettre", Problem = problem,
             Edition = edition, Snapshot = snapshot, Nothing = snapshot is null ? nothing : null,
             Changes = waitingKey is null ? [] : await editions.ChangesAsync(waitingKey, cancellationToken),
-            Sections = subscribers.Value.EffectiveSections, ChosenSections = chosen, Subscriber = subscriber,
+            Sections = subscribers.Value.EffectiveSections, ChosenSections = chosen, Subscriber = subscriber, MemberCopy = member,
             PreviewUrl = DeskRoutes.NextEdition + "/lettre/apercu" + (query.Count == 0 ? "" : "?" + string.Join("&", query)),
             NextFireAt = schedule.Next(time.GetUtcNow()), Zone = schedule.Zone, RequireApproval = digest.Value.RequireApproval,
             Held = held, Checks = checks, CanOverride = http.User.IsInRole(EnumText.Of(StaffRole.Administrator)),
@@ -77,14 +81,14 @@ public static class NextEditionPage
     /// </summary>
     public static async Task<IResult> PreviewAsync(HttpContext http, DigestEditions editions, string? edition, CancellationToken cancellationToken)
     {
-        var (subscriber, chosen) = Audience(http);
+        var (subscriber, chosen, member) = Audience(http);
         var (snapshot, problem) = await editions.ShownAsync(edition, cancellationToken);
         string html;
         if (snapshot is null)
             html = Note("Rien à montrer : aucun article pour la prochaine lettre pour l’instant.");
         else
         {
-            var (digest, empty) = await editions.PreviewAsync(snapshot, subscriber, cancellationToken, chosen.Count == 0 ? null : chosen);
+            var (digest, empty) = await editions.PreviewAsync(snapshot, subscriber, cancellationToken, chosen.Count == 0 ? null : chosen, member);
             html = digest?.Html ?? Note(empty!.StartsWith("subscriber:", StringComparison.Ordinal)
                 ? "Aucun abonné n’a cette adresse."
                 : "Ces lecteurs ne recevraient rien cette semaine : aucun article dans leurs rubriques.");
@@ -152,11 +156,12 @@ public static class NextEditionPage
     private static Task<IResult> ProblemAsync(HttpContext http, string problem) => RenderAsync(http, problem, StatusCodes.Status409Conflict);
 
     /// <summary>Whose copy to show: one subscriber (<c>abonne</c>), else the readers of the sections ticked (<c>rubrique</c>), else everyone.</summary>
-    private static (string? Subscriber, IReadOnlyList<string> Sections) Audience(HttpContext http)
+    /// <summary>Whose copy the preview shows: a subscriber's (their sections, and a member's copy if they are one), or chosen sections' readers', members or not.</summary>
+    private static (string? Subscriber, IReadOnlyList<string> Sections, bool Member) Audience(HttpContext http)
     {
         var subscriber = http.Request.Query["abonne"].ToString().Trim();
         var sections = http.Request.Query["rubrique"].OfType<string>().Where(s => s.Length > 0).Distinct().ToList();
-        return (subscriber.Length > 0 ? subscriber : null, sections);
+        return (subscriber.Length > 0 ? subscriber : null, sections, http.Request.Query["membre"] == "1");
     }
 
     private static string Note(string text) =>

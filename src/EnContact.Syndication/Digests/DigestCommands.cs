@@ -22,12 +22,14 @@ public static class DigestCommands
         var edition = new Option<string?>("--edition") { Description = "An edition's key (default: the next edition as it stands now)." };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the HTML.", Required = true };
         var since = new Option<string?>("--since") { Description = "Preview the next edition as if its period started at this date (magazine time), e.g. 2026-11-01." };
+        var member = new Option<bool>("--member") { Description = "Render a paying member's copy (premium articles as Digest:MemberPremium says); a member's --subscriber gets it anyway." };
         var preview = new Command("preview", "Render an edition to an HTML file without sending anything.");
         preview.Options.Add(subscriber);
+        preview.Options.Add(member);
         preview.Options.Add(edition);
         preview.Options.Add(since);
         preview.Options.Add(output);
-        preview.SetAction((parse, ct) => run((app, token) => PreviewAsync(app, parse.GetValue(edition), parse.GetValue(subscriber), parse.GetValue(since), parse.GetValue(output)!, token), ct));
+        preview.SetAction((parse, ct) => run((app, token) => PreviewAsync(app, parse.GetValue(edition), parse.GetValue(subscriber), parse.GetValue(member), parse.GetValue(since), parse.GetValue(output)!, token), ct));
         digest.Subcommands.Add(preview);
 
         var to = new Option<string>("--to") { Description = "Who gets the test copy.", Required = true };
@@ -94,7 +96,7 @@ public static class DigestCommands
         return 0;
     }
 
-    private static async Task<int> PreviewAsync(WebApplication app, string? edition, string? subscriber, string? since, FileInfo output, CancellationToken cancellationToken)
+    private static async Task<int> PreviewAsync(WebApplication app, string? edition, string? subscriber, bool member, string? since, FileInfo output, CancellationToken cancellationToken)
     {
         DateTimeOffset? from = null;
         if (since is not null)
@@ -107,7 +109,7 @@ public static class DigestCommands
             from = instant;
         }
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-        var (digest, problem) = await app.Services.GetRequiredService<DigestEditions>().PreviewAsync(edition, subscriber, from, cancellationToken);
+        var (digest, problem) = await app.Services.GetRequiredService<DigestEditions>().PreviewAsync(edition, subscriber, from, cancellationToken, member);
         if (digest is null)
         {
             Console.Error.WriteLine(problem);

@@ -1,4 +1,5 @@
 using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Members;
 using EnContact.Syndication.Subscribers;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ public sealed record ArticleChange(string ArticleId, string Title, string Change
 /// approval, else the next edition as it stands now; nothing new means nothing to show or send.
 /// </summary>
 public sealed class DigestEditions(DigestStore store, DigestBuilder builder, DigestRenderer renderer, DigestQueue queue, SubscriberStore subscribers,
-    SubscriberLinks links, OutboxStore outbox, IEditionGate gate, IOptions<DigestOptions> options, TimeProvider time, ILogger<DigestEditions> logger)
+    MemberStore members, SubscriberLinks links, OutboxStore outbox, IEditionGate gate, IOptions<DigestOptions> options, TimeProvider time, ILogger<DigestEditions> logger)
 {
     /// <summary>Longest reason an administrator may give for sending an edition despite failed checks.</summary>
     public const int MaxOverrideReason = 500;
@@ -142,14 +143,15 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
     /// The HTML a reader would get: of edition <paramref name="key"/>, else of the default edition
     /// (see the class); for <paramref name="subscriberAddress"/>'s sections, or all. Null with a reason when there is nothing to show.
     /// </summary>
-    public async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(string? key, string? subscriberAddress, DateTimeOffset? since, CancellationToken cancellationToken)
+    public async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(string? key, string? subscriberAddress, DateTimeOffset? since, CancellationToken cancellationToken,
+        bool member = false)
     {
         if (key is not null && since is not null)
             return (null, "since: a period start applies to the next edition, not to a named one");
         var (snapshot, problem) = since is { } from ? await NextAsync(from, cancellationToken) : await TargetAsync(key, cancellationToken);
         if (snapshot is null)
             return (null, problem);
-        return await PreviewAsync(snapshot, subscriberAddress, cancellationToken);
+        return await PreviewAsync(snapshot, subscriberAddress, cancellationToken, member: member);
     }
 
     /// <summary>The edition a preview without a key shows: the one waiting for approval, or null for the next edition (not built yet).</summary>
@@ -164,7 +166,7 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
     /// every section), or as <paramref name="subscriberAddress"/> gets it when given. Null with a reason when that copy would be empty.
     /// </summary>
     public async Task<(RenderedDigest? Digest, string? Problem)> PreviewAsync(DigestSnapshot snapshot, string? subscriberAddress, CancellationToken cancellationToken,
-        IReadOnlyList<string>? sections = null)
+        IReadOnlyList<string>? sections = null, bool member = false)
     {
         if (subscriberAddress is not null)
         {
@@ -173,8 +175,9 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
             if (await subscribers.FindAsync(address, cancellationToken) is not { } subscriber)
                 return (null, $"subscriber: no subscriber has the address '{address}'");
             sections = subscriber.Sections;
+            member = await IsMemberAsync(address, cancellationToken);
         }
-        var rendered = await renderer.RenderAsync(snapshot, sections);
+        var rendered = await renderer.RenderCopyAsync(snapshot, sections, member);
         return rendered is null ? (null, $"no article for these sections since {snapshot.Since:u}") : (rendered, null);
     }
 
@@ -204,7 +207,8 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
         var (snapshot, problem) = await TargetAsync(key, cancellationToken);
         if (snapshot is null)
             return (null, null, problem);
-        var rendered = (await renderer.RenderAsync(snapshot, null, test: true))!;
+        // A member testing the letter sees the members' copy, as they would receive it.
+        var rendered = (await renderer.RenderCopyAsync(snapshot, null, await IsMemberAsync(address, cancellationToken), test: true))!;
         var subscriber = await subscribers.FindAsync(address, cancellationToken);
         // The letter's own request, so the copy carries the letter's headers (List-Unsubscribe with its
         // one-click URL and its tokened mailto:, List-Unsubscribe-Post, List-Id): a subscriber's own links,
@@ -257,4 +261,7 @@ public sealed class DigestEditions(DigestStore store, DigestBuilder builder, Dig
         await store.GetAsync(key, cancellationToken) is { } existing
             ? $"edition '{key}' is {EnumText.Of(existing.Edition.Status)}, not waiting for approval"
             : $"no edition has the key '{key}'";
+
+    private async Task<bool> IsMemberAsync(string address, CancellationToken cancellationToken) =>
+        await members.FindActiveByAddressAsync(address, time.GetUtcNow(), cancellationToken) is not null;
 }

@@ -1,4 +1,5 @@
 using EnContact.Syndication.Delivery;
+using EnContact.Syndication.Members;
 using EnContact.Syndication.Subscribers;
 
 namespace EnContact.Syndication.Digests;
@@ -15,7 +16,8 @@ namespace EnContact.Syndication.Digests;
 /// held with the reasons, and nothing is queued, unless an administrator overrode the checks for it.
 /// </summary>
 public sealed class DigestQueue(
-    DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, SubscriberLinks links, OutboxStore outbox, IEditionGate gate, ILogger<DigestQueue> logger)
+    DigestStore store, DigestRenderer renderer, SubscriberStore subscribers, MemberStore members, SubscriberLinks links, OutboxStore outbox, IEditionGate gate,
+    TimeProvider time, ILogger<DigestQueue> logger)
 {
     public const int PageSize = 5_000;
 
@@ -40,15 +42,18 @@ public sealed class DigestQueue(
         var started = clock.GetTimestamp();
         var mark = started;
         var copies = new Dictionary<string, MessageBody?>(StringComparer.Ordinal);
+        // Members as they stand when the edition is queued: one set of addresses, read once (a member
+        // who joins or lapses during a long queuing is taken as they were at its start).
+        var memberAddresses = await members.ActiveAddressesAsync(time.GetUtcNow(), cancellationToken);
         var (mailable, mailed, reported) = (0, 0, 0);
         var (rendering, queuing, longest) = (TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
         await foreach (var page in subscribers.MailablePagesAsync(PageSize, cancellationToken))
         {
             var batches = new List<(MessageBody, IReadOnlyCollection<OutboxRequest>)>();
-            foreach (var group in page.GroupBy(SectionSetKey))
+            foreach (var group in page.GroupBy(r => CopyKey(r, memberAddresses)))
             {
                 if (!copies.TryGetValue(group.Key, out var body))
-                    copies[group.Key] = body = await RenderAsync(snapshot, group.First().Sections);
+                    copies[group.Key] = body = await RenderAsync(snapshot, group.First().Sections, IsMember(group.First(), memberAddresses));
                 if (body is null)
                     continue;
                 var requests = RequestsFor(campaign, group);
@@ -80,11 +85,16 @@ public sealed class DigestQueue(
         return mailed;
     }
 
-    private static string SectionSetKey(Recipient recipient) =>
-        recipient.Sections is null ? "*" : string.Join('\u001f', recipient.Sections.Order(StringComparer.Ordinal));
+    /// <summary>Readers with the same sections and the same standing (member or not) share one rendered copy.</summary>
+    private static string CopyKey(Recipient recipient, IReadOnlySet<string> memberAddresses) =>
+        (IsMember(recipient, memberAddresses) ? "member:" : "") +
+        (recipient.Sections is null ? "*" : string.Join('\u001f', recipient.Sections.Order(StringComparer.Ordinal)));
 
-    private async Task<MessageBody?> RenderAsync(DigestSnapshot snapshot, IReadOnlyList<string>? sections) =>
-        await renderer.RenderAsync(snapshot, sections) is { } rendered ? new MessageBody(rendered.Subject, rendered.Text, rendered.Html) : null;
+    private static bool IsMember(Recipient recipient, IReadOnlySet<string> memberAddresses) =>
+        memberAddresses.Count > 0 && memberAddresses.Contains(recipient.Address.ToLowerInvariant());
+
+    private async Task<MessageBody?> RenderAsync(DigestSnapshot snapshot, IReadOnlyList<string>? sections, bool member) =>
+        await renderer.RenderCopyAsync(snapshot, sections, member) is { } rendered ? new MessageBody(rendered.Subject, rendered.Text, rendered.Html) : null;
 
     /// <summary>One bulk message per recipient, each with their own signed unsubscribe and preferences links.</summary>
     public List<OutboxRequest> RequestsFor(string campaign, IEnumerable<Recipient> recipients) => RequestsFor(links, campaign, recipients);

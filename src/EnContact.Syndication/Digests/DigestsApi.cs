@@ -28,7 +28,7 @@ public static class DigestsApi
         api.MapGet("/preview", PreviewNextAsync);
         api.MapPost("/test", SendTest);
         api.MapGet("/{key}", GetEdition);
-        api.MapGet("/{key}/preview", (string key, string? subscriber, DigestEditions editions, CancellationToken ct) => PreviewAsync(key, subscriber, null, editions, ct));
+        api.MapGet("/{key}/preview", (string key, string? subscriber, bool? member, DigestEditions editions, CancellationToken ct) => PreviewAsync(key, subscriber, null, member ?? false, editions, ct));
         api.MapPost("/{key}/approve", Approve);
         api.MapPost("/{key}/rebuild", (string key, DigestEditions editions, CancellationToken ct) => ChangeAsync(key, e => e.RebuildAsync(key, ct), editions));
         api.MapGet("/checks", (DigestEditions editions, CancellationToken ct) => CheckAsync(null, editions, ct));
@@ -57,7 +57,7 @@ public static class DigestsApi
     }
 
     /// <summary>The next edition (or the one waiting); <c>?since=2026-11-01</c> previews it as if its period started then.</summary>
-    private static async Task<IResult> PreviewNextAsync(string? subscriber, string? since, [FromServices] MagazineTime magazineTime, DigestEditions editions, CancellationToken cancellationToken)
+    private static async Task<IResult> PreviewNextAsync(string? subscriber, string? since, bool? member, [FromServices] MagazineTime magazineTime, DigestEditions editions, CancellationToken cancellationToken)
     {
         DateTimeOffset? from = null;
         if (since is not null)
@@ -66,12 +66,12 @@ public static class DigestsApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid 'since'", detail: "since: " + error);
             from = instant;
         }
-        return await PreviewAsync(null, subscriber, from, editions, cancellationToken);
+        return await PreviewAsync(null, subscriber, from, member ?? false, editions, cancellationToken);
     }
 
-    private static async Task<IResult> PreviewAsync(string? key, string? subscriber, DateTimeOffset? since, DigestEditions editions, CancellationToken cancellationToken)
+    private static async Task<IResult> PreviewAsync(string? key, string? subscriber, DateTimeOffset? since, bool member, DigestEditions editions, CancellationToken cancellationToken)
     {
-        var (digest, problem) = await editions.PreviewAsync(key, subscriber, since, cancellationToken);
+        var (digest, problem) = await editions.PreviewAsync(key, subscriber, since, cancellationToken, member);
         if (digest is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing to preview", detail: problem);
         return TypedResults.Content(digest.Html, "text/html; charset=utf-8");

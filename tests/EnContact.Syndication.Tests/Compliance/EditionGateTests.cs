@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EnContact.Syndication.Delivery;
 using EnContact.Syndication.Digests;
+using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Tests.Feeds;
 using EnContact.Syndication.Tests.Fixtures;
 using static EnContact.Syndication.Tests.Digests.DigestTestData;
 
@@ -223,5 +225,26 @@ public sealed class EditionGateTests
 
         Assert.Contains("En-Contact, 12 rue des Lilas, 75011 Paris", report!.Checks.Single(c => c.Name == "publisher-identity").Detail);
         Assert.Contains("Éditeur : En-Contact — En-Contact, 12 rue des Lilas, 75011 Paris", digest!.Text);
+    }
+
+    [Fact]
+    public async Task Check_MembersCopyOverTheClip_FailsTheSize_NamingThatCopy_WhileReadersCopyFits()
+    {
+        // A letter limit set above Gmail's clip lets a member's full texts grow past it; nobody else's copy carries them.
+        var (gateway, server) = await StartAsync(s => s["Digest:MaxHtmlBytes"] = "400000");
+        await using var _ = server;
+        await using var __ = gateway;
+        await FeedTestData.SaveAsync(gateway, "dossier", new ArticleDraft
+        {
+            Title = "Le grand dossier", Published = "2026-11-26 10:00", Section = "analyses", Access = "premium", Summary = "Le résumé.",
+            BodyMarkdown = string.Join("\n\n", Enumerable.Range(1, 1500).Select(i => $"Paragraphe {i} du dossier réservé, assez long pour peser.")),
+        });
+
+        var (report, _, _) = await gateway.Services.GetRequiredService<DigestEditions>().CheckAsync(null, None);
+
+        var size = Assert.Single(report!.Checks, c => c.Name == "size");
+        Assert.Equal(CheckOutcome.Failed, size.Outcome);
+        Assert.StartsWith("members' copy: HTML part", size.Detail);
+        Assert.Equal(report.Checks.Count, report.Checks.Select(c => c.Name).Distinct().Count());
     }
 }
