@@ -61,6 +61,24 @@ public sealed class NextEditionPageTests
     }
 
     [Fact]
+    public async Task Preview_MembersBoxTicked_ShowsTheMembersCopy_ThroughTheFormsOwnLink()
+    {
+        var (gateway, server) = await WaitingEditionAsync();
+        await using var _ = server;
+        await using var __ = gateway;
+        using var browser = await SignedInAsync(gateway);
+
+        var page = await browser.GetAsync("/admin?membre=1");
+        var box = page.Document.QuerySelector("form.filters input[name=membre]")!;
+        var members = await browser.GetAsync(page.Document.QuerySelector("iframe.preview")!.GetAttribute("src")!);
+        var readers = await browser.GetAsync($"/admin/lettre/apercu?edition={Key}");
+
+        Assert.True(box.HasAttribute("checked"));
+        Assert.Contains(Feeds.FeedTestData.PremiumSecret, members.Html);
+        Assert.DoesNotContain(Feeds.FeedTestData.PremiumSecret, readers.Html);
+    }
+
+    [Fact]
     public async Task Approve_WaitingEdition_QueuesItAndLeadsToTheEditionsPage()
     {
         var (gateway, server) = await WaitingEditionAsync();
