@@ -2,7 +2,7 @@ using EnContact.Syndication.Feeds;
 
 namespace EnContact.Syndication.Desk;
 
-public sealed record FeedRow(string Path, string Url, string Format, DateTimeOffset LastModified, int Bytes, int GzipBytes, long Requests, long NotModified, bool IsArchive)
+public sealed record FeedRow(string Path, string Url, string Format, DateTimeOffset LastModified, int Bytes, int? GzipBytes, long Requests, long NotModified, bool IsArchive)
 {
     public string Ratio => Requests == 0 ? "—" : $"{(100.0 * NotModified / Requests).ToString("0", DeskText.French)} %";
 }
@@ -24,7 +24,8 @@ public static class FeedsPage
         var rows = documents
             .Select(d => (Document: d, Counts: counter.Of(d.Path)))
             .Select(x => new FeedRow(x.Document.Path, x.Document.Url, x.Document.Format.ToString(), x.Document.LastModified, x.Document.Identity.Length,
-                x.Document.Gzip.Length, x.Counts.Requests, x.Counts.NotModified, x.Document.IsArchive))
+                // An archive page nobody asked for compressed has no gzip form yet: the desk does not make one.
+                x.Document.IsCompressed ? x.Document.Gzip.Length : null, x.Counts.Requests, x.Counts.NotModified, x.Document.IsArchive))
             .OrderBy(r => r.IsArchive).ThenByDescending(r => r.Requests).ThenBy(r => r.Path, StringComparer.Ordinal)
             .ToList();
         return kit.RenderAsync(http, "Feeds", new FeedsPageModel { Title = "Flux", Menu = "flux", Feeds = rows, Zone = magazineTime.Zone, IsBuilt = snapshot.IsBuilt });

@@ -4,9 +4,11 @@ using System.Security.Cryptography;
 namespace EnContact.Syndication.Feeds;
 
 /// <summary>
-/// A feed ready to serve: the bytes, their gzip and Brotli forms (compressed once per rebuild, not
-/// per request, and which of the two is smaller), a strong ETag per representation derived from
-/// the content, and Last-Modified.
+/// A feed ready to serve: the bytes, their gzip and Brotli forms (compressed once, not per request,
+/// and which of the two is smaller), a strong ETag per representation derived from the content, and
+/// Last-Modified. The feeds readers poll are compressed when they are built; an archive page (a
+/// complete month, most of the bytes, rarely asked for) when it is first asked for compressed — it
+/// then stays so, and a rebuild that leaves it unchanged keeps it.
 /// </summary>
 public sealed class FeedDocument
 {
@@ -20,12 +22,21 @@ public sealed class FeedDocument
         Identity = feed.Bytes;
         Hash = hash;
         LastModified = lastModified;
-        // Optimal: measured at less than half SmallestSize's time for about 1 % more bytes.
-        Gzip = Compress(Identity, s => new GZipStream(s, CompressionLevel.Optimal));
-        // Brotli's smallest size (quality 11) is too slow to run on every rebuild. At Optimal it loses
-        // to gzip on many real feeds (most of the sample content's), so each document serves the smaller.
-        Brotli = Compress(Identity, s => new BrotliStream(s, CompressionLevel.Optimal));
-        BrotliIsSmaller = Brotli.Length < Gzip.Length;
+        _compressed = new Lazy<Compressed>(() => Compressed.Of(Identity), LazyThreadSafetyMode.ExecutionAndPublication);
+        if (!IsArchive)
+            _ = _compressed.Value;
+    }
+
+    private readonly Lazy<Compressed> _compressed;
+
+    private sealed record Compressed(byte[] Gzip, byte[] Brotli)
+    {
+        public static Compressed Of(byte[] identity) => new(
+            // Optimal: measured at less than half SmallestSize's time for about 1 % more bytes.
+            Compress(identity, s => new GZipStream(s, CompressionLevel.Optimal)),
+            // Brotli's smallest size (quality 11) is too slow to run on every rebuild. At Optimal it loses
+            // to gzip on many real feeds (most of the sample content's), so each document serves the smaller.
+            Compress(identity, s => new BrotliStream(s, CompressionLevel.Optimal)));
     }
 
     /// <summary>How long an archive page may be cached: it does not change, so a year (HTTP's customary longest).</summary>
@@ -39,11 +50,13 @@ public sealed class FeedDocument
     /// <summary>A page of the RFC 5005 archive: a complete month, which does not change (cached as immutable, not announced to the hub).</summary>
     public bool IsArchive { get; }
     /// <summary>Whether the Brotli form is smaller than the gzip one, for clients that accept both.</summary>
-    public bool BrotliIsSmaller { get; }
+    public bool BrotliIsSmaller => _compressed.Value.Brotli.Length < _compressed.Value.Gzip.Length;
     public string ContentType => field ??= $"{Format.MediaType()}; charset=utf-8";
     public byte[] Identity { get; }
-    public byte[] Gzip { get; }
-    public byte[] Brotli { get; }
+    public byte[] Gzip => _compressed.Value.Gzip;
+    public byte[] Brotli => _compressed.Value.Brotli;
+    /// <summary>Whether the compressed forms exist yet (an archive page nobody asked for compressed has none).</summary>
+    public bool IsCompressed => _compressed.IsValueCreated;
     /// <summary>SHA-256 of the uncompressed bytes (hex, first 32 characters): equal hashes, equal documents.</summary>
     public string Hash { get; }
     /// <summary>When these bytes were first published (whole seconds, as HTTP dates carry).</summary>

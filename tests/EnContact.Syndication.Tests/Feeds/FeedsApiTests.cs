@@ -152,6 +152,32 @@ public sealed class FeedsApiTests
     }
 
     [Fact]
+    public async Task Get_ArchivePageCompressedOnFirstAsk_ServesItsOwnBytes_AndKeepsTheFormAcrossARebuild()
+    {
+        await using var gateway = await StartedWithArticlesAsync();
+        using var client = gateway.NewClient(null);
+        var before = gateway.Feeds.Current.Documents["archive/2026-10.rss"];
+        Assert.False(before.IsCompressed); // a complete month costs no compression until someone asks for it compressed
+        Assert.All(gateway.Feeds.Current.Documents.Values.Where(d => !d.IsArchive), d => Assert.True(d.IsCompressed, d.Path));
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/feeds/archive/2026-10.rss");
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
+        var response = await client.SendAsync(request);
+        await using (var unzip = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress))
+        using (var bytes = new MemoryStream())
+        {
+            await unzip.CopyToAsync(bytes);
+            Assert.Equal(before.Identity, bytes.ToArray());
+        }
+        Assert.Equal("gzip", response.Content.Headers.ContentEncoding.Single());
+        Assert.True(before.IsCompressed);
+
+        await FeedTestData.SaveAsync(gateway, "ec-new", new EnContact.Syndication.Ingestion.ArticleDraft { Title = "Un nouvel article", Published = "2026-11-26 10:00", BodyMarkdown = "Texte." });
+        await gateway.WaitForFeedsAsync();
+        Assert.Same(before, gateway.Feeds.Current.Documents["archive/2026-10.rss"]);
+    }
+
+    [Fact]
     public async Task Get_CompleteMonthArchive_IsImmutableForAYear_SubscriptionFeedsKeepCacheMaxAge()
     {
         await using var gateway = await StartedWithArticlesAsync(new Dictionary<string, string?> { ["Feeds:CacheMaxAge"] = "00:10:00" });
