@@ -7,6 +7,7 @@ using EnContact.Syndication.Desk;
 using EnContact.Syndication.Digests;
 using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Ingestion;
+using EnContact.Syndication.Sources;
 using EnContact.Syndication.Storage;
 using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Templating;
@@ -35,6 +36,7 @@ public static class Program
         builder.Services.AddAdminAuthentication();
         builder.Services.AddArticles();
         builder.Services.AddIngestion();
+        builder.Services.AddSources(); // the magazine's CMS feeds, polled into articles like files
         builder.Services.AddFeeds();
         builder.Services.AddDelivery();
         builder.Services.AddTemplating(builder.Environment);
@@ -65,6 +67,7 @@ public static class Program
 
         var admin = app.MapAdminApi();
         admin.MapArticlesApi();
+        admin.MapSourcesApi();
         admin.MapDeliveryApi();
         admin.MapSubscribersApi();
         admin.MapBouncesApi();
