@@ -29,6 +29,7 @@ public static class XmlFeedReader
         XmlResolver = null,
         MaxCharactersFromEntities = 1024,
         IgnoreComments = true,
+        IgnoreWhitespace = true,
         IgnoreProcessingInstructions = true,
     };
 
@@ -83,7 +84,10 @@ public static class XmlFeedReader
                     return true;
                 };
                 using (var reader = root.CreateReader())
+                {
+                    reader.MoveToContent();
                     formatter.ReadFrom(reader);
+                }
                 var syndicationItem = formatter.Feed.Items.Single();
                 var item = ToItem(syndicationItem, element, BaseOf(element, feedUrl), format);
                 if (item is null)
