@@ -10,7 +10,7 @@ namespace EnContact.Syndication.Sources;
 /// </summary>
 public static class SourceIds
 {
-    public const string SourcePrefix = "feed:";
+    public const string SourcePrefix = Ingestion.ArticlesApi.FeedSourcePrefix;
 
     /// <summary>The <c>source</c> recorded on the articles of feed <paramref name="name"/>, and the key of its fetch-level problem.</summary>
     public static string SourceOf(string name) => SourcePrefix + name;

@@ -50,4 +50,21 @@ public sealed class SourcesApiTests
         var problem = page.Document.QuerySelectorAll("h2.changed + p + div tbody tr").Single(r => r.QuerySelector("code")!.TextContent == "feed:casse");
         Assert.Contains("not well-formed XML", problem.TextContent);
     }
+
+    [Fact]
+    public async Task PutArticle_IdOfAFeedArticle_IsRefusedAndTheFeedKeepsIt()
+    {
+        await using var upstream = await UpstreamServer.StartAsync();
+        upstream.ServeText("/feed", SourcePollerTests.Rss(SourcePollerTests.Item("a", "Version du flux")), "application/rss+xml");
+        await using var gateway = await Gateway.CreateAsync(start: true, settings: SourceTesting.Settings(("cms", upstream.Url("/feed"), "free")));
+        await gateway.PollAsync("cms");
+        var id = SourceTesting.IdOf("cms", "a");
+
+        using var put = await gateway.Client.PutAsync($"/api/articles/{id}", new StringContent(
+            """{"title":"Version de l'API","published":"2026-11-20T08:00:00Z","contentMarkdown":"Texte."}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Conflict, put.StatusCode);
+        Assert.Contains("feed:cms", await put.Content.ReadAsStringAsync());
+        Assert.Equal("Version du flux", (await gateway.SingleArticleAsync(id)).Title);
+    }
 }
