@@ -17,7 +17,7 @@ CREATE TABLE upstream_items (
     source         VARCHAR(100)  NOT NULL,
     item_key       VARCHAR(1000) NOT NULL,
     article_id     VARCHAR(100)  NOT NULL,
-    content_hash   CHAR(64)      NOT NULL,
+    content_hash   VARCHAR(64)   NOT NULL,
     first_seen_at  VARCHAR(32)   NOT NULL,
     last_seen_at   VARCHAR(32)   NOT NULL,
     PRIMARY KEY (source, item_key)
