@@ -48,7 +48,7 @@ public sealed class SourceIngester(
         var name = feed.Name!;
         var source = SourceIds.SourceOf(name);
         var seen = await store.LoadItemsAsync(name, cancellationToken);
-        var problemHashes = await LoadItemProblemsAsync(name, cancellationToken);
+        var itemProblems = await LoadItemProblemsAsync(name, cancellationToken);
         var now = time.GetUtcNow();
         int created = 0, updated = 0, unchanged = 0, failed = 0;
         var unchangedKeys = new List<string>();
@@ -62,7 +62,7 @@ public sealed class SourceIngester(
             // An undated item is dated when first seen, and stays so: its hash does not move between polls.
             var draft = DraftOf(feed, item, known?.FirstSeenAt ?? now);
             var hash = HashOf(id, draft);
-            var hadProblem = problemHashes.TryGetValue(problemKey, out var problemHash);
+            var hadProblem = itemProblems.ContainsKey(problemKey);
             if (known is not null && known.ContentHash == hash)
             {
                 unchanged++;
@@ -71,12 +71,8 @@ public sealed class SourceIngester(
                     await ClearProblemAsync(problemKey, cancellationToken);
                 continue;
             }
-            if (hadProblem && problemHash == hash)
-            {
-                failed++; // still the same broken item: reported already
-                continue;
-            }
-
+            // A broken item is tried again on every document fetched: what kept it out (a slug, an id
+            // another source held) may have gone without the item changing.
             var (outcome, problem) = await SaveAsync(id, source, draft, cancellationToken);
             if (problem is not null)
             {
