@@ -8,6 +8,7 @@ using EnContact.Syndication.Digests;
 using EnContact.Syndication.Feeds;
 using EnContact.Syndication.Ingestion;
 using EnContact.Syndication.Members;
+using EnContact.Syndication.Sources;
 using EnContact.Syndication.Storage;
 using EnContact.Syndication.Subscribers;
 using EnContact.Syndication.Templating;
@@ -36,6 +37,7 @@ public static class Program
         builder.Services.AddAdminAuthentication();
         builder.Services.AddArticles();
         builder.Services.AddIngestion();
+        builder.Services.AddSources(); // the magazine's CMS feeds, polled into articles like files
         builder.Services.AddFeeds();
         builder.Services.AddDelivery();
         builder.Services.AddTemplating(builder.Environment);
@@ -67,6 +69,7 @@ public static class Program
 
         var admin = app.MapAdminApi();
         admin.MapArticlesApi();
+        admin.MapSourcesApi();
         admin.MapDeliveryApi();
         admin.MapSubscribersApi();
         admin.MapBouncesApi();

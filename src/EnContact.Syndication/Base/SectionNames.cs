@@ -22,6 +22,9 @@ public sealed class SectionNames(IEnumerable<string> configured)
     /// <summary>The configured spelling of <paramref name="section"/>, or the section as written when it matches none.</summary>
     public string Canonical(string section) => _byKey.TryGetValue(Slugs.From(section), out var name) ? name : section;
 
+    /// <summary>Whether <paramref name="section"/> names a configured section (however it is written).</summary>
+    public bool Knows(string section) => _byKey.ContainsKey(Slugs.From(section));
+
     /// <summary>A section as a title shows it, first letter capitalised: "études" → "Études".</summary>
     public static string ForDisplay(string section)
     {

@@ -55,6 +55,7 @@ public static class Cli
         root.Subcommands.Add(Subscribers.SubscriberCommands.Build(Run));
         root.Subcommands.Add(Digests.DigestCommands.Build(Run));
         root.Subcommands.Add(Desk.StaffCommands.Build(Run));
+        root.Subcommands.Add(Sources.SourceCommands.Build(Run));
 
         var dump = new Command("config-dump", "Print the effective settings (defaults, appsettings.json, ENCONTACT__ variables) with secrets masked.");
         dump.SetAction((_, ct) => Run(DumpAsync, ct));

@@ -11,6 +11,9 @@ public static class ArticlesApi
 {
     public const int MaxPageSize = 200;
 
+    /// <summary>The source prefix of articles read from an upstream feed ("feed:&lt;name&gt;").</summary>
+    public const string FeedSourcePrefix = "feed:";
+
     public static RouteGroupBuilder MapArticlesApi(this RouteGroupBuilder admin)
     {
         var api = admin;
@@ -85,6 +88,10 @@ public static class ArticlesApi
         var existing = await store.GetAsync(id, cancellationToken);
         if (existing is not null && existing.IsFromFile && existing.Status != ArticleStatus.Deleted)
             return FileManaged(existing);
+        // An upstream feed's article follows its item; an edit here would be refused by the feed from then on.
+        if (existing is not null && existing.Source.StartsWith(FeedSourcePrefix, StringComparison.Ordinal) && existing.Status != ArticleStatus.Deleted)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The article comes from an upstream feed",
+                detail: $"Article '{existing.Id}' is managed by {existing.Source}; change it in that feed's CMS instead.");
 
         var result = normalizer.Normalize(body.ToDraft(), id, Article.ApiSource);
         if (!result.IsValid)

@@ -301,5 +301,7 @@ public sealed class ContentScanner(
     private static bool IsMovingAway(string source, List<string> gone) => ContentPaths.PathOf(source) is { } path && gone.Contains(path);
 
     private static string Describe(string source) =>
-        ContentPaths.PathOf(source) is { } path ? $"file {path}" : "an article created through the admin API";
+        ContentPaths.PathOf(source) is { } path ? $"file {path}"
+        : source == Article.ApiSource ? "an article created through the admin API"
+        : $"an article from {source}"; // an upstream feed's item ("feed:<name>")
 }

@@ -382,5 +382,40 @@ public sealed class ContentScannerTests
         Assert.Equal(ArticleStatus.Published, (await gateway.SingleArticleAsync("a")).Status);
     }
 
+    /// <summary>The problems table is shared with the upstream feeds: a scan cleans only rows of files.</summary>
+    [Fact]
+    public async Task ScanAsync_FullScanAndVanishedFile_LeavesOtherSourcesProblemsAlone()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        await gateway.Services.GetRequiredService<EnContact.Syndication.Sources.SourceIngester>()
+            .RecordProblemAsync("feed:cms", "HTTP 500 Internal Server Error", null, CancellationToken.None);
+        await gateway.Services.GetRequiredService<EnContact.Syndication.Sources.SourceIngester>()
+            .RecordProblemAsync("feed:cms#cms-0123456789ab", "title: is required", "abc", CancellationToken.None);
+        var broken = gateway.WriteContent("casse.md", "---\ntitle: Cassé\n---\nTexte.\n");
+        await gateway.ScanAsync();
+        File.Delete(broken);
+
+        await gateway.ScanAsync();
+        await gateway.Scanner.ScanAsync(gateway.ContentPath, ScanMode.Changes, [Path.Combine(gateway.ContentPath, "casse.md")], CancellationToken.None);
+
+        Assert.Equal(["feed:cms", "feed:cms#cms-0123456789ab"], (await gateway.Sources.ListProblemsAsync(CancellationToken.None)).Select(p => p.Source));
+    }
+
+    [Fact]
+    public async Task ScanAsync_FileNamingTheIdOfAFeedArticle_ProblemNamesTheFeed()
+    {
+        await using var gateway = await Gateway.CreateAsync();
+        var normalizer = gateway.Services.GetRequiredService<ArticleNormalizer>();
+        var fromFeed = normalizer.Normalize(new ArticleDraft { Title = "Du flux", Published = "2026-11-20 09:00", BodyHtml = "<p>Texte.</p>" }, "cms-0123456789ab", "feed:cms");
+        await gateway.Articles.SaveAsync(fromFeed.Article!, CancellationToken.None);
+        gateway.WriteContent("a.md", "---\nid: cms-0123456789ab\ntitle: Du fichier\npublished: 2026-11-20 09:00\n---\nTexte.\n");
+
+        await gateway.ScanAsync();
+
+        var problem = Assert.Single(await gateway.Sources.ListProblemsAsync(CancellationToken.None));
+        Assert.Equal("id: 'cms-0123456789ab' is already used by an article from feed:cms", problem.Reason);
+        Assert.Equal("Du flux", (await gateway.SingleArticleAsync("cms-0123456789ab")).Title);
+    }
+
     private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 }
