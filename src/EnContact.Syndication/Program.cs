@@ -62,6 +62,7 @@ public static class Program
         app.MapTelemetry();
         app.MapFeeds();
         app.MapSubscriptionPages();
+        app.MapMembers();
         app.MapDigestArchive();
         app.MapDesk();
 
@@ -69,6 +70,7 @@ public static class Program
         admin.MapArticlesApi();
         admin.MapDeliveryApi();
         admin.MapSubscribersApi();
+        admin.MapMembersApi();
         admin.MapBouncesApi();
         admin.MapDigestsApi();
         app.LogStartupSummary();
