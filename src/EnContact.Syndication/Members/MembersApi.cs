@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace EnContact.Syndication.Members;
@@ -60,7 +61,7 @@ public static class MembersApi
     }
 
     private static async Task<Results<Ok<UpsertResponse>, Created<UpsertResponse>, ProblemHttpResult, ValidationProblem>> PutMember(
-        string externalId, HttpRequest http, MemberStore store, MagazineTime magazineTime, IOptions<AdminOptions> admin, TimeProvider time,
+        string externalId, HttpRequest http, MemberStore store, [FromServices] MagazineTime magazineTime, IOptions<AdminOptions> admin, TimeProvider time,
         ILogger<MemberStore> logger, CancellationToken cancellationToken)
     {
         if (MemberInput.CheckExternalId(externalId) is { } idProblem)
