@@ -86,7 +86,7 @@ public static class FeedsApi
         if (IsNotModified(context.Request, document))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
-            metrics.Served(StatusCodes.Status304NotModified, document, encoding, 0);
+            metrics.Served(StatusCodes.Status304NotModified, document, encoding, 0, isPrivate);
             return;
         }
 
@@ -96,7 +96,7 @@ public static class FeedsApi
             headers.ContentEncoding = encoding;
         response.ContentLength = body.Length;
         var head = HttpMethods.IsHead(context.Request.Method);
-        metrics.Served(StatusCodes.Status200OK, document, encoding, head ? 0 : body.Length);
+        metrics.Served(StatusCodes.Status200OK, document, encoding, head ? 0 : body.Length, isPrivate);
         // No RequestAborted: Kestrel completes writes to a connection that went away, and the token
         // would be taken from its pool and returned on every poll for nothing.
         if (!head)
