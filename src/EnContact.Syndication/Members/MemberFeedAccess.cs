@@ -53,6 +53,6 @@ public sealed partial class MemberFeedAccess(MemberStore store, MemberFeedTokens
     [LoggerMessage(LogLevel.Debug, "Private feed asked with an unknown token")]
     private static partial void LogUnknownToken(ILogger logger);
 
-    [LoggerMessage(LogLevel.Information, "Private feed of member {ExternalId} refused: the member is {State}")]
+    [LoggerMessage(LogLevel.Debug, "Private feed of member {ExternalId} refused: the member is {State}")]
     private static partial void LogInactive(ILogger logger, string externalId, string state);
 }
