@@ -180,4 +180,22 @@ public sealed class MemberFeedsTests
         var listed = await gateway.Services.GetRequiredService<EnContact.Syndication.Members.MemberStore>().SharedFeedsAsync(since, 2, CancellationToken.None);
         Assert.Equal([("pw-shared", 3)], listed.Select(s => (s.ExternalId, s.Clients)));
     }
+
+    [Fact]
+    public async Task PrivateFeeds_WithAHub_AreNeitherAnnouncedNorLinkedToIt()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await using var gateway = await StartWithArticlesAsync(new Dictionary<string, string?> { ["Feeds:HubUrl"] = hub.Url });
+        var member = await MemberAsync(gateway, "pw-1", "lea@exemple.fr");
+        const string Public = "https://flux.en-contact.com/feeds/";
+        var publicTopics = gateway.Feeds.Current.Documents.Values.Where(d => !d.IsArchive).Select(d => Public + d.Path).ToArray();
+
+        await hub.WaitForTopicsAsync(publicTopics);
+        var response = await FetchAsync(gateway, AllAtom(member));
+
+        Assert.All(hub.Topics, topic => Assert.Contains(topic, publicTopics));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Link"));
+        Assert.DoesNotContain("rel=\"hub\"", await response.Content.ReadAsStringAsync());
+    }
 }
