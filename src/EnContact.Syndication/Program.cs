@@ -64,6 +64,7 @@ public static class Program
         app.MapTelemetry();
         app.MapFeeds();
         app.MapSubscriptionPages();
+        app.MapMembers();
         app.MapDigestArchive();
         app.MapDesk();
 
@@ -72,6 +73,7 @@ public static class Program
         admin.MapSourcesApi();
         admin.MapDeliveryApi();
         admin.MapSubscribersApi();
+        admin.MapMembersApi();
         admin.MapBouncesApi();
         admin.MapDigestsApi();
         app.LogStartupSummary();

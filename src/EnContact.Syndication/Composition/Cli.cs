@@ -53,6 +53,7 @@ public static class Cli
             root.Subcommands.Add(verbs);
         root.Subcommands.Add(DeliveryCommands.Build(Run));
         root.Subcommands.Add(Subscribers.SubscriberCommands.Build(Run));
+        root.Subcommands.Add(Members.MemberCommands.Build(Run));
         root.Subcommands.Add(Digests.DigestCommands.Build(Run));
         root.Subcommands.Add(Desk.StaffCommands.Build(Run));
         root.Subcommands.Add(Sources.SourceCommands.Build(Run));

@@ -11,6 +11,7 @@ public static class DeskRoutes
     public const string Editions = Root + "/editions";
     public const string Articles = Root + "/articles";
     public const string Subscribers = Root + "/abonnes";
+    public const string Members = Root + "/membres";
     public const string Feeds = Root + "/flux";
     public const string Settings = Root + "/reglages";
     public const string Assets = Root + "/assets";

@@ -52,6 +52,7 @@ public static class DeskSetup
         administrators.MapPost("/abonnes/import/{id}/appliquer", SubscribersPages.ApplyImportAsync);
         administrators.MapGet("/abonnes/{id}", SubscribersPages.ShowOneAsync);
         administrators.MapPost("/abonnes/{id}/effacer", SubscribersPages.EraseAsync);
+        administrators.MapGet("/membres", MembersPage.ShowAsync);
         administrators.MapGet("/reglages", SettingsPage.ShowAsync);
         administrators.MapPost("/lettre/{key}/forcer", NextEditionPage.OverrideAsync);
         return app;

@@ -20,7 +20,8 @@ public static class AtomFeedWriter
         };
         // Atom requires an author for every entry; the publication is the author of those without one.
         feed.Authors.Add(new SyndicationPerson { Name = model.Publisher });
-        feed.Links.Add(new SyndicationLink(new Uri(model.SelfUrl(FeedFormat.Atom))) { RelationshipType = "self", MediaType = FeedFormat.Atom.MediaType() });
+        if (model.SelfUrl is not null)
+            feed.Links.Add(new SyndicationLink(new Uri(model.SelfUrl(FeedFormat.Atom))) { RelationshipType = "self", MediaType = FeedFormat.Atom.MediaType() });
         feed.Links.Add(new SyndicationLink(new Uri(model.HomePageUrl)) { RelationshipType = "alternate", MediaType = "text/html" });
         if (model.HubUrl is not null)
             feed.Links.Add(new SyndicationLink(new Uri(model.HubUrl)) { RelationshipType = "hub" });

@@ -20,6 +20,12 @@ public sealed class FeedCache
     public sealed record Snapshot(FrozenDictionary<string, FeedDocument> Documents, long StoreVersion, bool IsBuilt)
     {
         public FeedDocument? Letters { get; init; }
+        /// <summary>
+        /// The full-text documents (premium articles in full) of the site-wide and section feeds, by the same
+        /// paths as <see cref="Documents"/>: served only at members' private addresses, never mirrored,
+        /// listed or announced to the hub.
+        /// </summary>
+        public FrozenDictionary<string, FeedDocument> FullText { get; init; } = FrozenDictionary<string, FeedDocument>.Empty;
         public long LettersVersion { get; init; }
         /// <summary>The newest letters that went out, newest first (the home page lists them).</summary>
         public IReadOnlyList<Letter> LatestLetters { get; init; } = [];

@@ -37,11 +37,14 @@ public sealed class FeedMetrics
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RebuildBuckets });
     }
 
-    /// <summary>One poll's answer: <paramref name="status"/> is 200, 304, 404 or 503; <paramref name="bodyBytes"/> what was written (0 for HEAD).</summary>
-    public void Served(int status, FeedDocument? document, string? encoding, long bodyBytes)
+    /// <summary>
+    /// One poll's answer: <paramref name="status"/> is 200, 304, 404 or 503; <paramref name="bodyBytes"/> what was written (0 for HEAD).
+    /// A <paramref name="isPrivate"/> document (a member's full-text feed) is counted apart from the public one of the same path.
+    /// </summary>
+    public void Served(int status, FeedDocument? document, string? encoding, long bodyBytes, bool isPrivate = false)
     {
         if (document is not null)
-            _perFeed.Count(document.Path, status == StatusCodes.Status304NotModified);
+            _perFeed.Count(isPrivate ? "members/" + document.Path : document.Path, status == StatusCodes.Status304NotModified);
         if (!_requests.Enabled)
             return;
         var format = document is null ? "none" : FormatTag(document.Format);

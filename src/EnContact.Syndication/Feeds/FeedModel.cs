@@ -9,8 +9,11 @@ public sealed record FeedModel
     public required string Language { get; init; }
     /// <summary>The site page this feed mirrors (rel="alternate").</summary>
     public required string HomePageUrl { get; init; }
-    /// <summary>This document's own URL, per format (rel="self").</summary>
-    public required Func<FeedFormat, string> SelfUrl { get; init; }
+    /// <summary>
+    /// This document's own URL, per format (rel="self"); null for a document served at many addresses
+    /// (a member's full-text feed, whose address carries the member's token), which then names none.
+    /// </summary>
+    public required Func<FeedFormat, string>? SelfUrl { get; init; }
     /// <summary>The newest change among its items, in magazine time.</summary>
     public required DateTimeOffset Updated { get; init; }
     public required string Publisher { get; init; }

@@ -177,6 +177,7 @@ public sealed class FeedPublisher(
         }
         var planned = clock.Elapsed;
         var rendered = builder.Render(articles, plan, touched);
+        var fullText = FullTextDocuments(articles, plan, touched, previous, time.GetUtcNow());
         var renderedAt = clock.Elapsed;
         var archive = letters is null ? null : await letters.ReadAsync(cancellationToken);
         var now = time.GetUtcNow();
@@ -221,6 +222,7 @@ public sealed class FeedPublisher(
             changed.Add(letterFeed);
         var snapshot = new FeedCache.Snapshot(documents.ToFrozenDictionary(d => d.Path, StringComparer.Ordinal), version, true)
         {
+            FullText = fullText,
             Letters = letterFeed,
             LettersVersion = archive?.Version ?? 0,
             LatestLetters = archive is null ? [] : [.. archive.Letters.OrderByDescending(l => l.SentAt).ThenByDescending(l => l.Number).Take(FeedCache.LatestLetterCount)],
@@ -238,6 +240,36 @@ public sealed class FeedPublisher(
 
         hub.Notify(changed.Where(d => !d.IsArchive).Select(d => d.Url));
         return snapshot;
+    }
+
+    /// <summary>
+    /// The members' full-text documents, rendered here once per rebuild (not per member or request): those
+    /// the change touched, or the snapshot lacks, are rendered again; the others are kept as they were.
+    /// They are never mirrored nor announced to the hub.
+    /// </summary>
+    private FrozenDictionary<string, FeedDocument> FullTextDocuments(FeedArticles articles, FeedPlan plan, IReadOnlySet<string>? touched, FeedCache.Snapshot previous, DateTimeOffset now)
+    {
+        HashSet<string>? only = null;
+        if (touched is not null)
+        {
+            only = new HashSet<string>(touched, StringComparer.Ordinal);
+            foreach (var path in plan.Paths)
+                if (FeedSetBuilder.HasFullText(path) && !previous.FullText.ContainsKey($"{path}.{FeedFormat.Atom.Extension()}"))
+                    only.Add(path);
+        }
+        var rendered = builder.RenderFullText(articles, plan, only);
+        var fresh = new FeedDocument[rendered.Count];
+        Parallel.For(0, rendered.Count, i => fresh[i] = FeedDocument.Create(rendered[i], previous.FullText.GetValueOrDefault(rendered[i].Path), now));
+        var documents = new List<FeedDocument>(fresh);
+        if (only is not null)
+        {
+            var kept = plan.Paths.Where(FeedSetBuilder.HasFullText).ToHashSet(StringComparer.Ordinal);
+            kept.ExceptWith(only);
+            foreach (var document in previous.FullText.Values)
+                if (kept.Contains(document.Path[..document.Path.LastIndexOf('.')]))
+                    documents.Add(document);
+        }
+        return documents.ToFrozenDictionary(d => d.Path, StringComparer.Ordinal);
     }
 
     /// <summary>The articles changed since <paramref name="built"/>, or null when there are too many to take one by one.</summary>

@@ -41,8 +41,11 @@ public static class FeedsApi
     /// <summary>
     /// Answers with <paramref name="document"/> of <paramref name="snapshot"/> (null: 404): conditional
     /// GET, pre-compressed body, caching and CORS headers. Also serves the letter feed at its own path.
+    /// A <paramref name="isPrivate"/> document (a member's full-text feed, at an address carrying a token)
+    /// may be kept by the reader's own cache only, is not offered to other origins, names no hub and asks
+    /// search engines not to index it.
     /// </summary>
-    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options, FeedMetrics metrics)
+    public static async Task ServeAsync(HttpContext context, FeedCache.Snapshot snapshot, FeedDocument? document, FeedsOptions options, FeedMetrics metrics, bool isPrivate = false)
     {
         var response = context.Response;
         if (!snapshot.IsBuilt)
@@ -63,19 +66,27 @@ public static class FeedsApi
         var headers = response.Headers;
         headers.ETag = document.ETag(encoding);
         headers.LastModified = document.LastModifiedHttp;
-        headers.CacheControl = document.IsArchive ? ArchiveCacheControl : CacheControl(options);
         headers.Vary = "Accept-Encoding";
         headers.XContentTypeOptions = "nosniff";
-        // Public documents: web-based readers fetch them from their own origin.
-        headers.AccessControlAllowOrigin = "*";
-        // Only documents the hub is told about send subscribers to it: archive pages never change.
-        if (options.HubUrl is { } hub && !document.IsArchive)
-            headers.Link = $"<{hub}>; rel=\"hub\", <{document.Url}>; rel=\"self\"";
+        if (isPrivate)
+        {
+            headers.CacheControl = PrivateCacheControl(options);
+            headers["X-Robots-Tag"] = "noindex, nofollow";
+        }
+        else
+        {
+            headers.CacheControl = document.IsArchive ? ArchiveCacheControl : CacheControl(options);
+            // Public documents: web-based readers fetch them from their own origin.
+            headers.AccessControlAllowOrigin = "*";
+            // Only documents the hub is told about send subscribers to it: archive pages never change.
+            if (options.HubUrl is { } hub && !document.IsArchive)
+                headers.Link = $"<{hub}>; rel=\"hub\", <{document.Url}>; rel=\"self\"";
+        }
 
         if (IsNotModified(context.Request, document))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
-            metrics.Served(StatusCodes.Status304NotModified, document, encoding, 0);
+            metrics.Served(StatusCodes.Status304NotModified, document, encoding, 0, isPrivate);
             return;
         }
 
@@ -85,7 +96,7 @@ public static class FeedsApi
             headers.ContentEncoding = encoding;
         response.ContentLength = body.Length;
         var head = HttpMethods.IsHead(context.Request.Method);
-        metrics.Served(StatusCodes.Status200OK, document, encoding, head ? 0 : body.Length);
+        metrics.Served(StatusCodes.Status200OK, document, encoding, head ? 0 : body.Length, isPrivate);
         // No RequestAborted: Kestrel completes writes to a connection that went away, and the token
         // would be taken from its pool and returned on every poll for nothing.
         if (!head)
@@ -107,6 +118,8 @@ public static class FeedsApi
         }
         return _cacheControl;
     }
+
+    private static string PrivateCacheControl(FeedsOptions options) => $"private, max-age={(int)options.CacheMaxAge.TotalSeconds}";
 
     /// <summary>RFC 9110: If-None-Match (weak comparison, any of the document's representations) wins over If-Modified-Since.</summary>
     public static bool IsNotModified(HttpRequest request, FeedDocument document)

@@ -24,7 +24,8 @@ public static class JsonFeedWriter
             json.WriteString("version", Version);
             json.WriteString("title", model.Title);
             json.WriteString("home_page_url", model.HomePageUrl);
-            json.WriteString("feed_url", model.SelfUrl(FeedFormat.Json));
+            if (model.SelfUrl is not null)
+                json.WriteString("feed_url", model.SelfUrl(FeedFormat.Json));
             json.WriteString("description", model.Subtitle);
             json.WriteString("language", model.Language);
             if (model.LogoUrl is not null)

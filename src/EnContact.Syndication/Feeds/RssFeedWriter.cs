@@ -31,7 +31,8 @@ public static class RssFeedWriter
         Declare(feed, "media", Media);
 
         feed.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(model.HomePageUrl)));
-        AddAtomLink(feed, "self", model.SelfUrl(FeedFormat.Rss), FeedFormat.Rss.MediaType());
+        if (model.SelfUrl is not null)
+            AddAtomLink(feed, "self", model.SelfUrl(FeedFormat.Rss), FeedFormat.Rss.MediaType());
         if (model.HubUrl is not null)
             AddAtomLink(feed, "hub", model.HubUrl, null);
         if (model.CurrentUrl is not null)

@@ -31,3 +31,6 @@ public sealed record MemberPage(IReadOnlyList<Member> Items, long Total, int Pag
 
 /// <summary>A member whose feed token was polled from many client addresses within the window.</summary>
 public sealed record SharedFeed(string ExternalId, string Address, string? Name, int Clients, DateTimeOffset LastSeenAt);
+
+/// <summary>Members by state at one instant.</summary>
+public sealed record MemberCounts(long Active, long Expired, long Revoked);

@@ -51,4 +51,21 @@ public sealed partial class MemberStore
                 Convert.ToInt32(reader.GetValue(3)), SqlValues.ReadInstant(reader.GetString(4))));
         return shared;
     }
+
+    /// <summary>How many members are active, expired and revoked at <paramref name="at"/>.</summary>
+    public async Task<MemberCounts> CountsAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT
+              SUM(CASE WHEN revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @at) THEN 1 ELSE 0 END),
+              SUM(CASE WHEN revoked_at IS NULL AND expires_at <= @at THEN 1 ELSE 0 END),
+              SUM(CASE WHEN revoked_at IS NOT NULL THEN 1 ELSE 0 END)
+            FROM members
+            """, ("@at", SqlValues.Instant(at)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        long Read(int i) => reader.IsDBNull(i) ? 0 : Convert.ToInt64(reader.GetValue(i));
+        return new MemberCounts(Read(0), Read(1), Read(2));
+    }
 }

@@ -17,7 +17,19 @@ public static class MembersSetup
         });
         services.AddSingleton<MemberFeedTokens>();
         services.AddSingleton<MemberStore>();
+        services.AddSingleton<MemberFeedAccess>();
+        services.AddSingleton<MemberFeedLinks>();
+        services.AddSingleton<MemberImports>();
+        services.AddHostedService<MemberMaintenanceWorker>();
+        services.AddMemberFeedRateLimit();
         return services;
+    }
+
+    /// <summary>The members' private feeds (public, behind their tokens).</summary>
+    public static WebApplication MapMembers(this WebApplication app)
+    {
+        app.MapMemberFeeds();
+        return app;
     }
 
     private static IEnumerable<string> Rules(MembersOptions options, IHostEnvironment environment)

@@ -54,6 +54,11 @@ public sealed record PreferencesPageModel : PageModel
     public required string UnsubscribePath { get; init; }
     public bool Saved { get; init; }
     public string? Error { get; init; }
+    /// <summary>An active member's private full-text feeds; null for everyone else (the page then shows nothing of members).</summary>
+    public IReadOnlyList<EnContact.Syndication.Members.MemberFeedLink>? MemberFeeds { get; init; }
+    /// <summary>Where the button that gives the member new feed addresses posts.</summary>
+    public string? ChangeFeedsPath { get; init; }
+    public bool FeedsChanged { get; init; }
 }
 
 /// <summary>pages/Unsubscribe.cshtml: a button; the GET that shows it changes nothing.</summary>

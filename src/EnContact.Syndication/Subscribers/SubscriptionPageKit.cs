@@ -1,3 +1,4 @@
+using EnContact.Syndication.Members;
 using EnContact.Syndication.Templating;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace EnContact.Syndication.Subscribers;
 /// <summary>What the handlers share: rendering with the chrome and security headers, the anti-forgery field, tokens.</summary>
 public sealed class SubscriptionPageKit(
     PageRenderer pages, IAntiforgery antiforgery, SubscriberTokens tokens, SubscriberLinks links,
-    IOptions<SubscribersOptions> options, ILogger<SubscriptionPageKit> logger)
+    IOptions<SubscribersOptions> options, MemberStore members, MemberFeedLinks memberFeeds, TimeProvider time, ILogger<SubscriptionPageKit> logger)
 {
     public SubscribersOptions Options => options.Value;
     public SubscriberTokens Tokens => tokens;
@@ -67,11 +68,29 @@ public sealed class SubscriptionPageKit(
     public Task<IResult> UnsubscribedAsync(HttpContext http) =>
         RenderAsync(http, "Unsubscribed", new UnsubscribedPageModel { Chrome = Chrome, Title = "Désabonnement enregistré", SubscribePath = links.Path("subscribe") });
 
-    public Task<IResult> PreferencesAsync(HttpContext http, Subscriber subscriber, bool saved, string? error, int status = StatusCodes.Status200OK) =>
-        RenderAsync(http, "Preferences", new PreferencesPageModel
+    /// <summary>
+    /// The preferences page of the subscriber whose preferences link is <paramref name="token"/>. When the
+    /// address is an active member's, it also shows the member's private feed addresses and a button to
+    /// change them; for everyone else the page is exactly as it always was.
+    /// </summary>
+    public async Task<IResult> PreferencesAsync(HttpContext http, string token, Subscriber subscriber, bool saved, string? error,
+        int status = StatusCodes.Status200OK, bool feedsChanged = false)
+    {
+        var member = await ActiveMemberAsync(subscriber, http.RequestAborted);
+        return await RenderAsync(http, "Preferences", new PreferencesPageModel
         {
             Chrome = Chrome, Title = "Vos préférences", Csrf = Csrf(http), Address = subscriber.Address,
             Sections = Options.EffectiveSections.Select(s => new SectionChoice(s, subscriber.Sections is null || subscriber.Sections.Contains(s))).ToList(),
             Paused = subscriber.Status == SubscriberStatus.Paused, UnsubscribePath = links.UnsubscribeLocalPath(subscriber.Id), Saved = saved, Error = error,
+            MemberFeeds = member is null ? null : memberFeeds.For(member),
+            ChangeFeedsPath = member is null ? null : links.Path($"preferences/{token}/feed-token"),
+            FeedsChanged = feedsChanged && member is not null,
         }, status);
+    }
+
+    /// <summary>The active member whose address is the subscriber's, if any.</summary>
+    public Task<Member?> ActiveMemberAsync(Subscriber subscriber, CancellationToken cancellationToken) =>
+        members.FindActiveByAddressAsync(subscriber.Address, time.GetUtcNow(), cancellationToken);
+
+    public MemberStore Members => members;
 }

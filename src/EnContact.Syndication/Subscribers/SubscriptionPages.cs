@@ -29,6 +29,7 @@ public static class SubscriptionPages
         pages.MapPost("/confirm/{token}", Confirm).RequireRateLimiting(SubscribeRateLimit).DisableAntiforgery();
         pages.MapGet("/preferences/{token}", ShowPreferences).RequireRateLimiting(BaseSetup.PublicRateLimit);
         pages.MapPost("/preferences/{token}", SavePreferences).RequireRateLimiting(BaseSetup.PublicRateLimit).DisableAntiforgery();
+        pages.MapPost("/preferences/{token}/feed-token", ChangeMemberFeeds).RequireRateLimiting(BaseSetup.PublicRateLimit).DisableAntiforgery();
         pages.MapGet("/unsubscribe/{token}", ShowUnsubscribe).RequireRateLimiting(BaseSetup.PublicRateLimit);
         pages.MapPost("/unsubscribe/{token}", Unsubscribe).RequireRateLimiting(BaseSetup.PublicRateLimit).DisableAntiforgery();
         return app;
@@ -182,7 +183,7 @@ public static class SubscriptionPages
         if (subscriber is null)
             return problem!;
         return SubscriptionPageKit.IsSubscribed(subscriber)
-            ? await pages.PreferencesAsync(http, subscriber, saved: false, error: null)
+            ? await pages.PreferencesAsync(http, token, subscriber, saved: false, error: null)
             : await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
     }
 
@@ -200,17 +201,38 @@ public static class SubscriptionPages
         var chosen = form["sections"].OfType<string>().ToList();
         var paused = form["paused"] is { Count: > 0 } value && value != "false";
         if (chosen.Count == 0)
-            return await pages.PreferencesAsync(http, subscriber with { Sections = [] }, saved: false,
+            return await pages.PreferencesAsync(http, token, subscriber with { Sections = [] }, saved: false,
                 error: "Choisissez au moins une rubrique, ou désabonnez-vous.", StatusCodes.Status400BadRequest);
         var sections = subscriptions.CheckSections(chosen, out var problem);
         if (problem is not null)
-            return await pages.PreferencesAsync(http, subscriber, saved: false, error: problem, StatusCodes.Status400BadRequest);
+            return await pages.PreferencesAsync(http, token, subscriber, saved: false, error: problem, StatusCodes.Status400BadRequest);
         var updated = await store.UpdatePreferencesAsync(subscriber.Id, sections, paused, cancellationToken);
         if (updated is null)
             return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
         pages.Logger.LogInformation("Subscriber {Subscriber} changed preferences: {Sections}, paused {Paused}", subscriber.Id,
             sections is null ? "all sections" : string.Join(", ", sections), paused);
-        return await pages.PreferencesAsync(http, updated, saved: true, error: null);
+        return await pages.PreferencesAsync(http, token, updated, saved: true, error: null);
+    }
+
+    /// <summary>
+    /// A member asks for new private feed addresses (the old ones may have leaked): the old ones stop at
+    /// once. Same checks as saving preferences (anti-forgery field, a valid preferences link). Anyone
+    /// else gets the preferences page unchanged, as if there were no such button.
+    /// </summary>
+    private static async Task<IResult> ChangeMemberFeeds(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, CancellationToken cancellationToken)
+    {
+        if (!await pages.IsFormValidAsync(http))
+            return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
+        var (subscriber, linkProblem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
+        if (subscriber is null)
+            return linkProblem!;
+        if (!SubscriptionPageKit.IsSubscribed(subscriber))
+            return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
+        if (await pages.ActiveMemberAsync(subscriber, cancellationToken) is not { } member)
+            return await pages.PreferencesAsync(http, token, subscriber, saved: false, error: null);
+        await pages.Members.RotateTokenAsync(member.ExternalId, cancellationToken);
+        pages.Logger.LogInformation("Member {ExternalId} changed their private feed addresses from the preferences page", member.ExternalId);
+        return await pages.PreferencesAsync(http, token, subscriber, saved: false, error: null, feedsChanged: true);
     }
 
     private static async Task<IResult> ShowUnsubscribe(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, CancellationToken cancellationToken)

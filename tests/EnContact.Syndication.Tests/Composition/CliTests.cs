@@ -38,6 +38,29 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Members_ImportWithAProblemThenList_AsAnOperatorRunsThem()
+    {
+        using var work = new TempDirectory();
+        var csv = work.Combine("membres.csv");
+        File.WriteAllText(csv, "external_id,email,name,expires_at\npw-1,lea@exemple.fr,Léa,2027-06-30\npw-2,pas-une-adresse,,\npw-3,marc@exemple.fr,,2020-01-01\n");
+
+        var (dryCode, dry, _) = await RunAsync(work.Path, [], "members", "import", csv, "--dry-run");
+        var (_, listAfterDryRun, _) = await RunAsync(work.Path, [], "members", "list");
+        var (code, report, _) = await RunAsync(work.Path, [], "members", "import", csv);
+        var (listCode, list, _) = await RunAsync(work.Path, [], "members", "list");
+
+        Assert.Equal(1, dryCode);
+        Assert.Contains("nothing written", dry);
+        Assert.Contains("0 of 0 member(s)", listAfterDryRun);
+        Assert.Equal(1, code);
+        Assert.Contains("line 3, column email:", report);
+        Assert.Contains("2 created", report);
+        Assert.Equal(0, listCode);
+        Assert.Matches(@"pw-1\s+active\s+lea@exemple\.fr", list);
+        Assert.Matches(@"pw-3\s+expired\s+marc@exemple\.fr", list);
+    }
+
+    [Fact]
     public async Task Subscribers_DryRunImportCountsExportErase_AsAnOperatorRunsThem()
     {
         using var work = new TempDirectory();

@@ -122,6 +122,7 @@ public sealed class DeskBrowserTests
         }
 
         await gateway.Services.GetRequiredService<DigestEditions>().ApproveAsync(Key, CancellationToken.None);
+        await MembersPageTests.SeedAsync(gateway);
         await gateway.WaitForCampaignAsync(DigestCampaign.Of(Key), p => p.Total > 0 && p.Pending == 0 && p.Sending == 0);
 
         (string Name, string Path)[] pages =
@@ -133,6 +134,7 @@ public sealed class DeskBrowserTests
             ("desk-abonnes", "/admin/abonnes"),
             ("desk-abonne", $"/admin/abonnes/{reader.Id}"),
             ("desk-abonne-effacer", $"/admin/abonnes/{reader.Id}?effacer=true"),
+            ("desk-membres", "/admin/membres"),
             ("desk-reglages", "/admin/reglages"),
             ("desk-interdit", "/admin/interdit"),
         ];

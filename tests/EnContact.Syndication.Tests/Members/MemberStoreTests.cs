@@ -84,4 +84,26 @@ public sealed class MemberStoreTests
         Assert.Null(reinstated!.RevokedAt);
         Assert.NotEqual(oldNonce, reinstated.FeedNonce);
     }
+
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Rehash_AfterTheSecretChanged_TheDerivedAddressWorksAndTheOldOneNoLonger(StorageProvider storage)
+    {
+        using var folder = new TempDirectory();
+        string oldToken;
+        await using (var before = await Gateway.CreateAsync(storage: storage, folder: folder))
+        {
+            await Store(before).UpsertAsync(new MemberUpsert("pw-1", "lea@exemple.fr", null, null), None);
+            oldToken = before.Services.GetRequiredService<MemberFeedTokens>().TokenFor((await Store(before).GetAsync("pw-1", None))!.FeedNonce);
+        }
+        await using var after = await Gateway.CreateAsync(storage: storage, folder: folder,
+            settings: new Dictionary<string, string?> { ["Members:FeedTokenSecret"] = "another-member-feed-secret-0123456789abcdef" });
+        var newToken = after.Services.GetRequiredService<MemberFeedTokens>().TokenFor((await Store(after).GetAsync("pw-1", None))!.FeedNonce);
+
+        var rehashed = await Store(after).RehashAsync(None);
+
+        Assert.Equal(1, rehashed);
+        Assert.Equal(0, await Store(after).RehashAsync(None));
+        Assert.Equal("pw-1", (await Store(after).FindByTokenAsync(newToken, None))?.ExternalId);
+        Assert.Null(await Store(after).FindByTokenAsync(oldToken, None));
+    }
 }
