@@ -21,6 +21,7 @@ public sealed class BenchGateway : IAsyncDisposable
 {
     public const string AdminToken = "bench-admin-token-0123456789abcd"; // 32 characters
     public const string LinkSecret = "bench-link-secret-0123456789abcdefghij";
+    public const string MemberFeedSecret = "bench-member-feed-secret-0123456789abcdef";
     public const string PublicUrl = "https://lettre.en-contact.com/";
 
     /// <summary>The repository's <c>templates</c> folder, found upwards from the current directory, then from the program's folder.</summary>
@@ -76,6 +77,7 @@ public sealed class BenchGateway : IAsyncDisposable
             // Production settings the gateway requires: templates, a link secret, the public URLs.
             ["Templates:Path"] = TemplatesFolder() ?? throw new InvalidOperationException("templates/ not found above the current directory: run from the repository"),
             ["Subscribers:TokenSecret"] = LinkSecret,
+            ["Members:FeedTokenSecret"] = MemberFeedSecret,
             ["PersonalData:HashKey"] = LinkSecret,
             ["Subscribers:PublicUrl"] = PublicUrl,
             ["Feeds:PublicUrl"] = "https://flux.en-contact.com/",

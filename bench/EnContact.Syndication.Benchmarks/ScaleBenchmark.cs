@@ -656,6 +656,7 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
         ["Admin:ApiToken"] = BenchGateway.AdminToken,
         ["Templates:Path"] = BenchGateway.TemplatesFolder(),
         ["Subscribers:TokenSecret"] = BenchGateway.LinkSecret,
+        ["Members:FeedTokenSecret"] = BenchGateway.MemberFeedSecret,
         ["PersonalData:HashKey"] = BenchGateway.LinkSecret,
         ["Subscribers:PublicUrl"] = BenchGateway.PublicUrl,
         ["Feeds:PublicUrl"] = "https://flux.en-contact.com/",

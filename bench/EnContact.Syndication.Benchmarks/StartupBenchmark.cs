@@ -212,6 +212,7 @@ public sealed partial class StartupBenchmark(StartupBenchmarkOptions options, Te
         ["Templates:Path"] = Path.Combine(published, "templates"),
         ["Admin:ApiToken"] = BenchGateway.AdminToken,
         ["Subscribers:TokenSecret"] = BenchGateway.LinkSecret,
+        ["Members:FeedTokenSecret"] = BenchGateway.MemberFeedSecret,
         ["PersonalData:HashKey"] = BenchGateway.LinkSecret,
         ["Subscribers:PublicUrl"] = BenchGateway.PublicUrl,
         ["Feeds:PublicUrl"] = "https://flux.en-contact.com/",
