@@ -118,7 +118,7 @@ public static class SubscriberCommands
         }
         var report = await (await StoreAsync(app, cancellationToken)).EraseAsync(normalized, keepSuppression, cancellationToken);
         Console.WriteLine($"{app.Services.GetRequiredService<PersonalData>().LogId(normalized)}: subscriber {(report.SubscriberRemoved ? "removed" : "not found")}, " +
-            $"{report.MessagesRemoved} message(s) removed, {(report.SuppressionHashKept ? "a suppression hash kept" : "no trace kept")}");
+            $"{report.MessagesRemoved} message(s) removed, {report.MembersRemoved} member(s) removed, {(report.SuppressionHashKept ? "a suppression hash kept" : "no trace kept")}");
         return 0;
     }
 }

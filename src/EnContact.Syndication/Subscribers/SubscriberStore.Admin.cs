@@ -211,7 +211,8 @@ public sealed partial class SubscriberStore
     }
 
     /// <summary>
-    /// Right to erasure: removes the subscriber and every queued or sent message to the address. With
+    /// Right to erasure: removes the subscriber, every queued or sent message to the address and the
+    /// paying member with that address, if any (with the record of where their feeds were read from). With
     /// <paramref name="keepSuppression"/> a hash of the address stays so that no import brings it back
     /// (the person can still subscribe again and confirm). Returns what was removed.
     /// </summary>
@@ -227,6 +228,10 @@ public sealed partial class SubscriberStore
             await ExecuteAsync(connection, transaction, "DELETE FROM subscribers WHERE subscriber_id = @id", cancellationToken, ("@id", id));
         }
         var messages = await ExecuteAsync(connection, transaction, "DELETE FROM outbox WHERE recipient = @address", cancellationToken, ("@address", address));
+        // A paying member with this address goes too (the paywall must forget them as well, or its next sync brings them back).
+        await ExecuteAsync(connection, transaction, "DELETE FROM member_clients WHERE external_id IN (SELECT external_id FROM members WHERE address = @address)",
+            cancellationToken, ("@address", address.ToLowerInvariant()));
+        var members = await ExecuteAsync(connection, transaction, "DELETE FROM members WHERE address = @address", cancellationToken, ("@address", address.ToLowerInvariant()));
         // The record of reports that came back (bounces, complaints) about the address goes with its messages.
         await ExecuteAsync(connection, transaction, "DELETE FROM bounce_events WHERE address_hash = @hash", cancellationToken, ("@hash", personalData.AddressHash(address)));
         await LiftSuppressionAsync(connection, transaction, address, cancellationToken);
@@ -234,7 +239,7 @@ public sealed partial class SubscriberStore
             await ExecuteAsync(connection, transaction, "INSERT INTO suppression_hashes (address_hash, reason, created_at) VALUES (@hash, 'erased on request', @now) ON CONFLICT (address_hash) DO NOTHING",
                 cancellationToken, ("@hash", personalData.AddressHash(address)), ("@now", SqlValues.Instant(time.GetUtcNow())));
         await transaction.CommitAsync(cancellationToken);
-        return new ErasureReport(id is not null, messages, keepSuppression);
+        return new ErasureReport(id is not null, messages, keepSuppression) { MembersRemoved = members };
     }
 }
 
@@ -266,7 +271,11 @@ public enum ImportResult
 
 public sealed record ImportOutcome(int Line, string? Address, ImportResult Result, string? Reason);
 
-public sealed record ErasureReport(bool SubscriberRemoved, int MessagesRemoved, bool SuppressionHashKept);
+public sealed record ErasureReport(bool SubscriberRemoved, int MessagesRemoved, bool SuppressionHashKept)
+{
+    /// <summary>Paying members with the address removed from the members' list (0 or 1).</summary>
+    public int MembersRemoved { get; init; }
+}
 
 /// <summary>A subscriber the digest may mail: active and not suppressed. <see cref="Sections"/> null means all.</summary>
 public sealed record Recipient(string Id, string Address, string? Name, IReadOnlyList<string>? Sections);

@@ -126,8 +126,8 @@ public static class SubscribersApi
     {
         var report = await store.EraseAsync(address, keepSuppression, cancellationToken);
         loggers.CreateLogger(typeof(SubscribersApi)).LogInformation(
-            "Erased {Address} on request: subscriber removed {Removed}, {Messages} message(s) removed, suppression hash kept {Kept}",
-            personalData.LogId(address), report.SubscriberRemoved, report.MessagesRemoved, report.SuppressionHashKept);
+            "Erased {Address} on request: subscriber removed {Removed}, {Messages} message(s) removed, {Members} member(s) removed, suppression hash kept {Kept}",
+            personalData.LogId(address), report.SubscriberRemoved, report.MessagesRemoved, report.MembersRemoved, report.SuppressionHashKept);
         return report;
     }
 

@@ -88,7 +88,7 @@ public sealed class CliTests
         Assert.Equal(3, exported.Length);
         Assert.Contains(exported, line => line.StartsWith("zoe@exemple.fr,Zoé Lefèvre,2025-02-28T23:00:00.0000000Z,salon CRM 2025,études,active,", StringComparison.Ordinal));
         Assert.Equal(0, eraseCode);
-        Assert.Contains("subscriber removed, 0 message(s) removed, a suppression hash kept", erased);
+        Assert.Contains("subscriber removed, 0 message(s) removed, 0 member(s) removed, a suppression hash kept", erased);
         Assert.DoesNotContain("zoe@exemple.fr", erased);
         Assert.Contains("mailable              1", countsAfterErase);
     }

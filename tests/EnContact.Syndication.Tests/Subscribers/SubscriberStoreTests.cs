@@ -222,6 +222,29 @@ public sealed class SubscriberStoreTests
     }
 
     [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
+    public async Task Erase_AddressOfAPayingMember_RemovesTheMemberAndWhereTheirFeedsWereRead_OnlyTheirs(StorageProvider storage)
+    {
+        await using var gateway = await Gateway.CreateAsync(storage: storage);
+        var members = gateway.Services.GetRequiredService<EnContact.Syndication.Members.MemberStore>();
+        await members.UpsertAsync(new EnContact.Syndication.Members.MemberUpsert("pw-1", "lea@exemple.fr", "Léa", null), None);
+        await members.UpsertAsync(new EnContact.Syndication.Members.MemberUpsert("pw-2", "autre@exemple.fr", null, null), None);
+        var now = gateway.Clock!.GetUtcNow();
+        await members.RecordClientAsync("pw-1", "client-a", now, None);
+        await members.RecordClientAsync("pw-2", "client-b", now, None);
+
+        var report = await Store(gateway).EraseAsync("Lea@Exemple.fr".ToLowerInvariant(), keepSuppression: false, None);
+
+        Assert.Equal(1, report.MembersRemoved);
+        Assert.Null(await members.GetAsync("pw-1", None));
+        Assert.NotNull(await members.GetAsync("pw-2", None));
+        Assert.Equal(["autre@exemple.fr"], await members.ActiveAddressesAsync(now, None));
+        await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync(None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT external_id FROM member_clients";
+        Assert.Equal("pw-2", await command.ExecuteScalarAsync());
+    }
+
+    [Theory, MemberData(nameof(Storages.Both), MemberType = typeof(Storages))]
     public async Task PurgeStalePending_RemovesOnlyRequestsNobodyConfirmedOrRenewed(StorageProvider storage)
     {
         await using var gateway = await Gateway.CreateAsync(storage: storage);

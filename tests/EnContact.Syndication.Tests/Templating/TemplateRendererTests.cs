@@ -44,7 +44,7 @@ public sealed class TemplateRendererTests
     {
         using var templates = CopyOfTemplates();
         var article = Path.Combine(templates.Path, "digest", "_Article.cshtml");
-        File.WriteAllText(article, File.ReadAllText(article).Replace("@Model.Title", "@Model.Titre"));
+        File.WriteAllText(article, File.ReadAllText(article).Replace("@item.Title", "@item.Titre"));
 
         var failure = await Assert.ThrowsAsync<TemplateException>(() =>
             Gateway.CreateAsync(start: true, settings: new Dictionary<string, string?> { ["Templates:Path"] = templates.Path }));
