@@ -57,6 +57,25 @@ public sealed class PublicPagesBrowserTests
     }
 
     /// <summary>With ENCONTACT_TEST_SCREENSHOTS naming a folder, the page at 390 and at 1280 px wide, whole, for a person to look at.</summary>
+    [Fact]
+    public async Task PreferencesPage_OfAPayingMember_WithItsLongFeedAddresses_FitsAPhoneAndIsAccessible()
+    {
+        await using var gateway = await WithALetterAsync();
+        await gateway.Services.GetRequiredService<EnContact.Syndication.Members.MemberStore>()
+            .UpsertAsync(new EnContact.Syndication.Members.MemberUpsert("pw-1", "lecteur@exemple.fr", "Lecteur", null), CancellationToken.None);
+        var subscriber = await gateway.Services.GetRequiredService<EnContact.Syndication.Subscribers.SubscriberStore>().FindAsync("lecteur@exemple.fr", CancellationToken.None);
+        var path = new Uri(gateway.Services.GetRequiredService<EnContact.Syndication.Subscribers.SubscriberLinks>().PreferencesUrl(subscriber!.Id)).PathAndQuery;
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(gateway, width: 390);
+
+        await page.GotoAsync(path);
+
+        Assert.Contains("/members/", await page.ContentAsync());
+        await Chromium.AssertNoHorizontalScrollAsync(page, 390);
+        await Chromium.AssertAccessibleAsync(page);
+        await ScreenshotAsync(page, "preferences-membre");
+    }
+
     internal static async Task ScreenshotAsync(IPage page, string name)
     {
         if (Environment.GetEnvironmentVariable("ENCONTACT_TEST_SCREENSHOTS") is not { Length: > 0 } folder)
