@@ -20,15 +20,7 @@ public static class MemberCsv
     public static MemberCsvResult Parse(TextReader text, MagazineTime magazineTime)
     {
         var problems = new List<MemberImportProblem>();
-        var options = new CsvReaderOptions
-        {
-            Separator = ',',
-            TrimWhitespace = true,
-            TrackLineNumbers = true,
-            MaxRecordSize = 64 * 1024,
-            MalformedData = CsvMalformedDataHandling.Skip,
-            OnMalformedRecord = record => problems.Add(new MemberImportProblem((int)record.LineNumber, null, $"malformed CSV ({record.Reason})")),
-        };
+        var options = CsvInput.Options((line, reason) => problems.Add(new MemberImportProblem(line, null, reason)));
         using var csv = CsvReader.Create(text, options, leaveOpen: true);
         try
         {

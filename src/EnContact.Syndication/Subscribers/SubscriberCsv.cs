@@ -24,16 +24,7 @@ public static class SubscriberCsv
     public static CsvParseResult Parse(TextReader text, IReadOnlyList<string> knownSections, string? defaultSource, MagazineTime magazineTime, DateTimeOffset now)
     {
         var rejected = new List<ImportOutcome>();
-        var options = new CsvReaderOptions
-        {
-            Separator = ',',
-            TrimWhitespace = true,
-            TrackLineNumbers = true,
-            MaxRecordSize = 64 * 1024,
-            // A record with broken quoting is skipped and reported; the rows after it are still read.
-            MalformedData = CsvMalformedDataHandling.Skip,
-            OnMalformedRecord = record => rejected.Add(new ImportOutcome((int)record.LineNumber, null, ImportResult.Rejected, $"malformed CSV ({record.Reason})")),
-        };
+        var options = CsvInput.Options((line, reason) => rejected.Add(new ImportOutcome(line, null, ImportResult.Rejected, reason)));
         using var csv = CsvReader.Create(text, options, leaveOpen: true);
         try
         {

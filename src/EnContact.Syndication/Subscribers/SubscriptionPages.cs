@@ -189,13 +189,9 @@ public static class SubscriptionPages
 
     private static async Task<IResult> SavePreferences(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, SubscriptionService subscriptions, CancellationToken cancellationToken)
     {
-        if (!await pages.IsFormValidAsync(http))
-            return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
-        var (subscriber, linkProblem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
+        var (subscriber, refused) = await SubscribedFromFormAsync(token, http, pages, store, cancellationToken);
         if (subscriber is null)
-            return linkProblem!;
-        if (!SubscriptionPageKit.IsSubscribed(subscriber))
-            return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
+            return refused!;
 
         var form = await http.Request.ReadFormAsync(cancellationToken);
         var chosen = form["sections"].OfType<string>().ToList();
@@ -214,6 +210,20 @@ public static class SubscriptionPages
         return await pages.PreferencesAsync(http, token, updated, saved: true, error: null);
     }
 
+    /// <summary>The subscriber a preferences form was posted for: the form's anti-forgery field and link valid, the subscription active; else the page that says what is wrong.</summary>
+    private static async Task<(Subscriber? Subscriber, IResult? Refused)> SubscribedFromFormAsync(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store,
+        CancellationToken cancellationToken)
+    {
+        if (!await pages.IsFormValidAsync(http))
+            return (null, await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest));
+        var (subscriber, linkProblem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
+        if (subscriber is null)
+            return (null, linkProblem!);
+        if (!SubscriptionPageKit.IsSubscribed(subscriber))
+            return (null, await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK));
+        return (subscriber, null);
+    }
+
     /// <summary>
     /// A member asks for new private feed addresses (the old ones may have leaked): the old ones stop at
     /// once. Same checks as saving preferences (anti-forgery field, a valid preferences link). Anyone
@@ -221,13 +231,9 @@ public static class SubscriptionPages
     /// </summary>
     private static async Task<IResult> ChangeMemberFeeds(string token, HttpContext http, SubscriptionPageKit pages, SubscriberStore store, CancellationToken cancellationToken)
     {
-        if (!await pages.IsFormValidAsync(http))
-            return await pages.ProblemAsync(http, LinkProblem.FormExpired, StatusCodes.Status400BadRequest);
-        var (subscriber, linkProblem) = await pages.SubscriberOfAsync(http, token, TokenPurpose.Preferences, store, cancellationToken);
+        var (subscriber, refused) = await SubscribedFromFormAsync(token, http, pages, store, cancellationToken);
         if (subscriber is null)
-            return linkProblem!;
-        if (!SubscriptionPageKit.IsSubscribed(subscriber))
-            return await pages.ProblemAsync(http, LinkProblem.NotSubscribed, StatusCodes.Status200OK);
+            return refused!;
         if (await pages.ActiveMemberAsync(subscriber, cancellationToken) is not { } member)
             return await pages.PreferencesAsync(http, token, subscriber, saved: false, error: null);
         await pages.Members.RotateTokenAsync(member.ExternalId, cancellationToken);
