@@ -22,6 +22,7 @@ public static class SourcesSetup
         services.AddSingleton<SourceBackfill>();
         services.AddSingleton<SourcesWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<SourcesWorker>());
+        services.AddHealthChecks().AddCheck<SourcesHealth>("sources");
         services.AddHttpClient(UpstreamFetcher.HttpClientName, (provider, client) =>
             {
                 // The fetcher's own timeout, on the gateway's clock, covers the retries and the body.

@@ -37,6 +37,43 @@ public sealed class SourcesApiTests
     }
 
     [Fact]
+    public async Task Healthz_FeedFailingThreeTimesInARow_IsDegradedNamingIt_StillAnswering200_AndHealthyOnceItRecovers()
+    {
+        await using var upstream = await UpstreamServer.StartAsync();
+        upstream.ServeStatus("/broken", StatusCodes.Status500InternalServerError);
+        upstream.ServeStatus("/once", StatusCodes.Status500InternalServerError);
+        // Not started: the worker stays out of the way, the test polls.
+        await using var gateway = await Gateway.CreateAsync(settings: SourceTesting.Settings(("broken", upstream.Url("/broken"), "free"), ("once", upstream.Url("/once"), "free")));
+        for (var i = 0; i < 3; i++)
+            await gateway.PollAsync("broken");
+        await gateway.PollAsync("once");
+
+        var checks = gateway.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
+        var degraded = (await checks.CheckHealthAsync(CancellationToken.None)).Entries["sources"];
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, degraded.Status);
+        Assert.StartsWith("feed broken failed its last 3 polls (failed: HTTP 500", degraded.Description);
+        Assert.DoesNotContain("feed once", degraded.Description); // one failure is not worth a look yet
+
+        upstream.ServeFixture("/broken", "feed.json", "application/feed+json");
+        await gateway.PollAsync("broken");
+        var healthy = (await checks.CheckHealthAsync(CancellationToken.None)).Entries["sources"];
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Status);
+    }
+
+    [Fact]
+    public async Task Healthz_NoFeedConfigured_IsHealthySayingSo()
+    {
+        await using var gateway = await Gateway.CreateAsync(start: true);
+
+        var health = await gateway.NewClient(null).GetFromJsonAsync<JsonElement>("/healthz");
+
+        var sources = health.GetProperty("checks").GetProperty("sources");
+        Assert.Equal("healthy", sources.GetProperty("status").GetString());
+        Assert.Contains("Sources:Feeds is empty", sources.GetProperty("description").GetString());
+    }
+
+    [Fact]
     public async Task DeskArticlesPage_FeedProblem_IsListed()
     {
         await using var upstream = await UpstreamServer.StartAsync();
