@@ -2,6 +2,7 @@ using System.ServiceModel.Syndication;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using EnContact.Syndication.Feeds;
 
 namespace EnContact.Syndication.Sources;
 
@@ -13,10 +14,11 @@ namespace EnContact.Syndication.Sources;
 /// </summary>
 public static class XmlFeedReader
 {
-    private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
-    private static readonly XNamespace Content = "http://purl.org/rss/1.0/modules/content/";
-    private static readonly XNamespace Dc = "http://purl.org/dc/elements/1.1/";
-    private static readonly XNamespace Media = "http://search.yahoo.com/mrss/";
+    // The extensions the gateway's own feeds write are the ones CMS feeds carry.
+    private static readonly XNamespace Atom = FeedNamespaces.Atom;
+    private static readonly XNamespace Content = FeedNamespaces.Content;
+    private static readonly XNamespace Dc = FeedNamespaces.DublinCore;
+    private static readonly XNamespace Media = FeedNamespaces.Media;
     private static readonly XName XmlBase = XNamespace.Xml + "base";
 
     static XmlFeedReader() =>
